@@ -1,0 +1,22 @@
+# Two entry points for a new user: `make train` and `make test`. Both create .venv first.
+PYTHON ?= python3
+VENV := .venv
+WORKDIR ?= runs/mnist_dcgan
+# Empty: download MNIST through tensorflow-datasets. Offline: a folder with the 4 IDX files.
+DATA_DIR ?=
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+.PHONY: install train test
+install: $(VENV)/.installed
+
+train: $(VENV)/.installed
+	$(VENV)/bin/python -m tfgan.train --flagfile=flags/mnist_dcgan.flags --workdir=$(WORKDIR) \
+		$(if $(DATA_DIR),--data_dir=$(DATA_DIR))
+
+test: $(VENV)/.installed
+	TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python -m pytest -q tests

@@ -1,0 +1,122 @@
+import gzip
+import hashlib
+import os
+
+import numpy as np
+import pytest
+
+from conftest import SHARED_MNIST, make_idx_dir, write_idx
+from tfgan import data
+
+
+def test_pipeline_shapes_ranges_dtypes_and_labels(idx_dir):
+  ds = data.make_dataset("mnist", 16, data_dir=idx_dir, shuffle_buffer=128, seed=0)
+  assert ds.element_spec[0].shape == (16, 28, 28, 1)  # Static: drop_remainder.
+  seen = set()
+  for x, y in ds.take(20):  # More batches than one epoch (128 / 16): repeat works.
+    x, y = x.numpy(), y.numpy()
+    assert x.dtype == np.float32 and y.dtype == np.int32
+    assert -1.0 <= x.min() and x.max() <= 1.0
+    seen.update(y.tolist())
+  assert seen == set(range(10))
+
+
+def test_local_values_match_the_files(tmp_path):
+  root, written = make_idx_dir(str(tmp_path / "raw"), n_train=20, gz=False)
+  images, labels = data.load_idx_split(root, "train")
+  np.testing.assert_array_equal(images[..., 0], written["train"][0])
+  np.testing.assert_array_equal(labels, written["train"][1])
+  x, y = next(iter(data.make_dataset("mnist", 20, data_dir=root, shuffle_buffer=1,
+                                     repeat=False)))
+  np.testing.assert_allclose(x.numpy()[..., 0], written["train"][0] / 127.5 - 1, atol=1e-6)
+  test_images, _ = data.load_idx_split(root, "test")
+  assert test_images.shape == (32, 28, 28, 1)
+
+
+def test_kaggle_file_names_are_found(tmp_path):
+  root, _ = make_idx_dir(str(tmp_path / "k"), n_train=10, gz=False)
+  for name in os.listdir(root):
+    os.rename(os.path.join(root, name), os.path.join(root, name.replace("-idx", ".idx")))
+  assert data.load_idx_split(root, "train")[0].shape == (10, 28, 28, 1)
+
+
+def test_missing_file_is_named(tmp_path):
+  root, _ = make_idx_dir(str(tmp_path / "m"), n_train=10)
+  os.remove(os.path.join(root, "train-labels-idx1-ubyte.gz"))
+  with pytest.raises(data.DataError, match="train-labels-idx1-ubyte"):
+    data.load_idx_split(root, "train")
+
+
+def test_missing_folder_is_refused(tmp_path):
+  with pytest.raises(data.DataError, match="not a folder"):
+    data.load_idx_split(str(tmp_path / "nope"), "train")
+
+
+def test_wrong_magic_is_named(tmp_path):
+  root, _ = make_idx_dir(str(tmp_path / "w"), n_train=10)
+  bad = os.path.join(root, "train-images-idx3-ubyte.gz")
+  write_idx(bad, np.zeros((10, 28, 28)), 0x801)  # a labels magic on the images file
+  with pytest.raises(data.DataError, match=r"train-images-idx3-ubyte.gz: IDX magic number"):
+    data.load_idx_split(root, "train")
+
+
+def test_truncated_file_is_named(tmp_path):
+  root, _ = make_idx_dir(str(tmp_path / "t"), n_train=10)
+  path = os.path.join(root, "train-images-idx3-ubyte.gz")
+  raw = gzip.open(path).read()
+  with gzip.open(path, "wb") as f:
+    f.write(raw[:-100])
+  with pytest.raises(data.DataError, match=r"train-images-idx3-ubyte.gz.*truncated"):
+    data.load_idx_split(root, "train")
+
+
+def test_short_header_and_corrupt_gzip_are_named(tmp_path):
+  root, _ = make_idx_dir(str(tmp_path / "h"), n_train=10)
+  path = os.path.join(root, "train-labels-idx1-ubyte.gz")
+  with gzip.open(path, "wb") as f:
+    f.write((0x801).to_bytes(4, "big") + b"\x00\x00")
+  with pytest.raises(data.DataError, match="header"):
+    data.load_idx_split(root, "train")
+  with open(path, "wb") as f:
+    f.write(b"not gzip at all")
+  with pytest.raises(data.DataError, match="train-labels-idx1-ubyte.gz: cannot read"):
+    data.load_idx_split(root, "train")
+
+
+def test_wrong_sizes_are_named(tmp_path):
+  root, _ = make_idx_dir(str(tmp_path / "s"), n_train=10)
+  write_idx(os.path.join(root, "train-labels-idx1-ubyte.gz"), np.zeros(9), 0x801)
+  with pytest.raises(data.DataError, match="10 images but .* 9 labels"):
+    data.load_idx_split(root, "train")
+  write_idx(os.path.join(root, "train-images-idx3-ubyte.gz"), np.zeros((10, 32, 32)), 0x803)
+  with pytest.raises(data.DataError, match=r"\(32, 32\), expected \(28, 28\)"):
+    data.load_idx_split(root, "train")
+
+
+def test_failed_download_says_how_to_use_local_files(monkeypatch):
+  import tensorflow_datasets as tfds
+
+  def offline(*args, **kwargs):
+    raise ConnectionError("Failed to resolve 'storage.googleapis.com'")
+
+  monkeypatch.setattr(tfds, "load", offline)
+  with pytest.raises(data.DataUnavailableError,
+                     match=r"could not provide 'mnist'.*ConnectionError.*--data_dir="):
+    data.source("mnist")
+
+
+def test_unknown_dataset_is_refused():
+  with pytest.raises(data.DataError, match="Unknown dataset 'imagenet'"):
+    data.source("imagenet", data_dir="/tmp")
+
+
+@pytest.mark.skipif(not os.path.isdir(SHARED_MNIST),
+                    reason="needs the real MNIST IDX files in ../shared/data/mnist")
+def test_real_mnist_files():
+  md5 = hashlib.md5(open(os.path.join(SHARED_MNIST, "t10k-labels-idx1-ubyte.gz"), "rb")
+                    .read()).hexdigest()
+  assert md5 == "ec29112dd5afa0611ce80d1b7f02629c"
+  images, labels = data.load_idx_split(SHARED_MNIST, "test")
+  assert images.shape == (10000, 28, 28, 1) and labels.shape == (10000,)
+  assert np.bincount(labels).tolist()[:3] == [980, 1135, 1032]
+  assert data.load_idx_split(SHARED_MNIST, "train")[0].shape == (60000, 28, 28, 1)

@@ -1,0 +1,150 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan import gan, losses, networks
+
+
+def _make(network="dcgan", loss="non_saturating", d_steps=1, jit_compile=False,
+          run_eagerly=False, clip=None, ema_half_life=0.0):
+  keras.utils.set_random_seed(3)
+  g, d = networks.build(network, 8, (28, 28, 1), width=0.125, **(
+      {"kernel_size": 3} if network == "dcgan" else {}))
+  model = gan.GAN(g, d, 8, loss=loss, d_steps=d_steps, seed=5, ema_half_life=ema_half_life)
+  model.compile(keras.optimizers.Adam(1e-3, global_clipnorm=clip),
+                keras.optimizers.Adam(1e-3, global_clipnorm=clip),
+                jit_compile=jit_compile, run_eagerly=run_eagerly)
+  model.build_optimizers()
+  return model
+
+
+def _batch(n=8, seed=0):
+  rng = np.random.default_rng(seed)
+  x = rng.uniform(-1, 1, (n, 28, 28, 1)).astype(np.float32)
+  return tf.data.Dataset.from_tensors((x, np.zeros(n, np.int32))).repeat()
+
+
+def _weights(model):
+  return [v.numpy().copy() for v in model.generator.weights + model.discriminator.weights]
+
+
+@pytest.mark.parametrize("mode", ["eager", "tf_function", "xla"])
+def test_train_step_updates_both_networks_in_every_mode(mode):
+  model = _make(jit_compile=(mode == "xla"), run_eagerly=(mode == "eager"))
+  g0 = [v.numpy().copy() for v in model.generator.trainable_variables]
+  d0 = [v.numpy().copy() for v in model.discriminator.trainable_variables]
+  history = model.fit(_batch(), epochs=1, steps_per_epoch=2, verbose=0)
+  assert int(model.g_optimizer.iterations) == 2 and int(model.d_optimizer.iterations) == 2
+  for before, var in zip(g0, model.generator.trainable_variables):
+    assert not np.allclose(before, var.numpy())
+  for before, var in zip(d0, model.discriminator.trainable_variables):
+    assert not np.allclose(before, var.numpy())
+  for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+    assert np.isfinite(history.history[key][-1])
+  assert 0 <= history.history["d_real"][-1] <= 1
+
+
+def test_eager_compiled_and_xla_steps_agree():
+  # SGD, not Adam: Adam's first step is lr * sign(gradient), which turns float noise in
+  # near-zero gradients into full-size differences. Fixed latents: XLA's normal sampler
+  # draws a different stream from the same seed.
+  z = tf.constant(np.random.default_rng(7).standard_normal((8, 8)).astype(np.float32))
+  results = {}
+  for mode in ("eager", "tf_function", "xla"):
+    model = _make(network="mlp")
+    model.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1),
+                  jit_compile=(mode == "xla"), run_eagerly=(mode == "eager"))
+    model.build_optimizers()
+    model.discriminator.dropout.rate = 0.0  # dropout masks come from per-mode random streams
+    model.sample_latents = lambda n: z[:n]
+    model.fit(_batch(), epochs=1, steps_per_epoch=1, verbose=0)
+    results[mode] = _weights(model)
+  for mode in ("tf_function", "xla"):
+    for a, b in zip(results["eager"], results[mode]):
+      np.testing.assert_allclose(a, b, atol=2e-5, err_msg=mode)
+
+
+def test_step_losses_match_the_loss_functions():
+  # With learning rate 0, one eager step's metrics must equal the losses computed by hand on
+  # the same latents (drawn from an identically seeded SeedGenerator).
+  model = _make(network="mlp", run_eagerly=True)
+  model.g_optimizer.learning_rate.assign(0.0)
+  model.d_optimizer.learning_rate.assign(0.0)
+  x = next(iter(_batch()))[0]
+  rng = keras.random.SeedGenerator(5)
+  z_d = keras.random.normal((8, 8), seed=rng)
+  z_g = keras.random.normal((8, 8), seed=rng)
+  g, d = model.generator, model.discriminator
+  # Dropout makes D stochastic in training mode; compare with dropout off on both sides.
+  d.dropout.rate = 0.0
+  logs = model.train_step((x, None))
+  fake_d = g(z_d, training=True)
+  d_loss = losses.non_saturating_discriminator_loss(d(x, training=True), d(fake_d, training=True))
+  g_loss = losses.non_saturating_generator_loss(d(g(z_g, training=True), training=True))
+  assert float(logs["d_loss"]) == pytest.approx(float(tf.reduce_mean(d_loss)), rel=1e-5)
+  assert float(logs["g_loss"]) == pytest.approx(float(tf.reduce_mean(g_loss)), rel=1e-5)
+
+
+def test_d_steps_split_the_batch_and_count_updates():
+  model = _make(d_steps=2)
+  seen = []
+  original = model._discriminator_step
+
+  def spy(real):
+    seen.append(real.shape[0])
+    return original(real)
+
+  model._discriminator_step = spy
+  model.fit(_batch(n=8), epochs=1, steps_per_epoch=3, verbose=0)
+  assert seen[:2] == [4, 4]  # traced once: two D updates on halves of the 8-image batch
+  assert int(model.d_optimizer.iterations) == 6 and int(model.g_optimizer.iterations) == 3
+
+
+def test_gradient_clipping_bounds_each_update():
+  # With plain SGD at learning rate 1, each network's update equals its clipped gradient, so
+  # the global norm of the weight change must be the clip norm.
+  model = _make(network="mlp")
+  clip = 1e-3
+  model.compile(keras.optimizers.SGD(1.0, global_clipnorm=clip),
+                keras.optimizers.SGD(1.0, global_clipnorm=clip))
+  model.build_optimizers()
+  nets = (model.generator, model.discriminator)
+  before = [[v.numpy().copy() for v in n.trainable_variables] for n in nets]
+  model.fit(_batch(), epochs=1, steps_per_epoch=1, verbose=0)
+  for net, old in zip(nets, before):
+    delta = np.sqrt(sum(np.sum((v.numpy() - o) ** 2)
+                        for v, o in zip(net.trainable_variables, old)))
+    assert delta == pytest.approx(clip, rel=1e-3)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_ema_follows_the_half_life(jit_compile):
+  model = _make(ema_half_life=24.0, jit_compile=jit_compile)
+  g, ema = model.generator, model.ema_generator
+  assert model.sampling_generator is ema and ema is not g
+  init = [w.numpy().copy() for w in g.trainable_weights]
+  for a, b in zip(init, ema.trainable_weights):
+    np.testing.assert_array_equal(a, b.numpy())
+  model.fit(_batch(n=8), epochs=1, steps_per_epoch=1, verbose=0)
+  beta = 0.5 ** (8 / 24.0)  # one step of 8 images with a 24-image half-life
+  for old, w, e in zip(init, g.trainable_weights, ema.trainable_weights):
+    np.testing.assert_allclose(e.numpy(), beta * old + (1 - beta) * w.numpy(), atol=1e-6)
+  for w, e in zip(g.non_trainable_weights, ema.non_trainable_weights):
+    np.testing.assert_array_equal(e.numpy(), w.numpy())  # batch-norm statistics copied
+  assert any(not np.allclose(a, w.numpy()) for a, w in zip(init, g.trainable_weights))
+
+
+def test_without_ema_the_generator_is_sampled():
+  model = _make()
+  assert model.ema_generator is None and model.sampling_generator is model.generator
+
+
+def test_bad_arguments_are_refused():
+  g, d = networks.build("mlp", 8, (28, 28, 1), width=0.125)
+  with pytest.raises(ValueError, match="Unknown loss"):
+    gan.GAN(g, d, 8, loss="hinge_typo")
+  with pytest.raises(ValueError, match="d_steps"):
+    gan.GAN(g, d, 8, d_steps=0)
+  with pytest.raises(ValueError, match="ema_half_life"):
+    gan.GAN(g, d, 8, ema_half_life=-1)

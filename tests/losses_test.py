@@ -1,0 +1,68 @@
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan import losses
+
+
+def _sigmoid(x):
+  return 1.0 / (1.0 + math.exp(-x))
+
+
+REAL = [2.0, -1.0, 0.0]
+FAKE = [-3.0, 0.5, 0.0]
+
+
+def test_non_saturating_matches_hand_computed_values():
+  g = losses.non_saturating_generator_loss(tf.constant(FAKE)).numpy()
+  d = losses.non_saturating_discriminator_loss(tf.constant(REAL), tf.constant(FAKE)).numpy()
+  np.testing.assert_allclose(g, [-math.log(_sigmoid(f)) for f in FAKE], rtol=1e-6)
+  expected_d = [-math.log(_sigmoid(r)) - math.log(1 - _sigmoid(f)) for r, f in zip(REAL, FAKE)]
+  np.testing.assert_allclose(d, expected_d, rtol=1e-6)
+  # D at chance on both: log 4.
+  assert d[2] == pytest.approx(math.log(4.0), rel=1e-6)
+
+
+def test_minimax_matches_hand_computed_values():
+  g = losses.minimax_generator_loss(tf.constant(FAKE)).numpy()
+  np.testing.assert_allclose(g, [math.log(1 - _sigmoid(f)) for f in FAKE], rtol=1e-6)
+  d = losses.minimax_discriminator_loss(tf.constant(REAL), tf.constant(FAKE)).numpy()
+  np.testing.assert_allclose(
+      d, losses.non_saturating_discriminator_loss(tf.constant(REAL), tf.constant(FAKE)).numpy())
+
+
+def test_losses_are_per_example_and_accept_column_logits():
+  col = tf.constant([[1.0], [2.0], [3.0], [4.0]])
+  for pair in losses.LOSSES.values():
+    assert pair.generator(col).shape == (4,)
+    assert pair.discriminator(col, col).shape == (4,)
+    assert pair.generator(col).dtype == tf.float32
+
+
+def test_extreme_logits_stay_finite():
+  big = tf.constant([1e4, -1e4])
+  for pair in losses.LOSSES.values():
+    assert np.all(np.isfinite(pair.generator(big).numpy()))
+    assert np.all(np.isfinite(pair.discriminator(big, big).numpy()))
+
+
+def test_generator_gradients_point_the_right_way():
+  # Both generator losses must decrease as D's logit on fakes increases (fakes look real).
+  for pair in losses.LOSSES.values():
+    x = tf.Variable([-2.0, 0.0, 2.0])
+    with tf.GradientTape() as tape:
+      loss = tf.reduce_sum(pair.generator(x))
+    assert np.all(tape.gradient(loss, x).numpy() < 0)
+
+
+def test_non_saturating_keeps_gradient_where_minimax_saturates():
+  x = tf.Variable([-8.0])  # D confidently rejects the fake.
+  grads = {}
+  for name in ("non_saturating", "minimax"):
+    with tf.GradientTape() as tape:
+      loss = tf.reduce_sum(losses.LOSSES[name].generator(x))
+    grads[name] = abs(float(tape.gradient(loss, x)[0]))
+  assert grads["non_saturating"] > 0.99
+  assert grads["minimax"] < 1e-3

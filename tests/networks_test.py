@@ -1,0 +1,88 @@
+import keras
+import numpy as np
+import pytest
+
+from tfgan import networks
+
+
+def _dense(n_in, n_out, bias=True):
+  return n_in * n_out + (n_out if bias else 0)
+
+
+def test_mlp_shapes_and_parameter_counts():
+  g, d = networks.build("mlp", 100, (28, 28, 1))
+  z = np.random.default_rng(0).standard_normal((3, 100)).astype(np.float32)
+  x = np.asarray(g(z))
+  assert x.shape == (3, 28, 28, 1) and x.min() >= -1 and x.max() <= 1
+  assert d(x).shape == (3, 1)
+  assert g.count_params() == (_dense(100, 256) + _dense(256, 512) + _dense(512, 1024)
+                              + _dense(1024, 784))
+  assert d.count_params() == (_dense(784, 1024) + _dense(1024, 512) + _dense(512, 256)
+                              + _dense(256, 1))
+
+
+def test_dcgan28_shapes_and_parameter_counts():
+  g, d = networks.build("dcgan", 100, (28, 28, 1))
+  x = np.asarray(g(np.zeros((2, 100), np.float32)))
+  assert x.shape == (2, 28, 28, 1)
+  assert d(x).shape == (2, 1)
+  bn = lambda c: 4 * c  # gamma, beta, moving mean, moving variance
+  # dense to 7x7x128 (no bias) + BN over 128 channels, 4x4 transposed conv 128->64 + BN,
+  # 4x4 transposed conv 64->1 (+bias).
+  assert g.count_params() == (100 * 7 * 7 * 128 + bn(128) + 16 * 128 * 64 + bn(64)
+                              + 16 * 64 + 1)
+  # 4x4 conv 1->64 (+bias), 4x4 conv 64->128 + BN, dense 7*7*128 -> 1.
+  assert d.count_params() == 16 * 64 + 64 + 16 * 64 * 128 + bn(128) + 7 * 7 * 128 + 1
+
+
+@pytest.mark.parametrize("size,channels,stages", [(32, 3, 3), (64, 3, 4)])
+def test_dcgan_other_resolutions(size, channels, stages):
+  g, d = networks.build("dcgan", 16, (size, size, channels), width=0.25)
+  x = g(np.zeros((2, 16), np.float32))
+  assert x.shape == (2, size, size, channels)
+  assert d(x).shape == (2, 1)
+  assert len(d.downs) == stages
+
+
+def test_width_and_kernel_size_change_the_networks():
+  g1, _ = networks.build("dcgan", 100, (28, 28, 1), width=1.0)
+  g2, _ = networks.build("dcgan", 100, (28, 28, 1), width=0.5)
+  g3, _ = networks.build("dcgan", 100, (28, 28, 1), kernel_size=3)
+  assert g2.count_params() < g1.count_params()
+  assert g3.ups[0].kernel.shape[:2] == (3, 3)
+
+
+def test_bad_shapes_are_refused():
+  with pytest.raises(ValueError, match="square"):
+    networks.build("dcgan", 10, (28, 32, 1))
+  with pytest.raises(ValueError, match="supports"):
+    networks.build("dcgan", 10, (30, 30, 1))
+  with pytest.raises(ValueError, match="Unknown network"):
+    networks.build("resnet", 10, (28, 28, 1))
+
+
+@pytest.mark.parametrize("name", sorted(networks.NETWORKS))
+def test_checkpoints_hold_every_weight(tmp_path, name):
+  # tf.train.Checkpoint must see every variable, batch-norm moving statistics included, so a
+  # restored network computes exactly what the saved one did in inference mode.
+  import tensorflow as tf
+  g, d = networks.build(name, 8, (28, 28, 1), width=0.25)
+  z = np.random.default_rng(0).standard_normal((4, 8)).astype(np.float32)
+  g(z, training=True)  # moves the batch-norm statistics away from their initial values
+  path = tf.train.Checkpoint(g=g, d=d).write(str(tmp_path / "ckpt"))
+  saved = [k for k, _ in tf.train.list_variables(path) if not k.startswith("_")]
+  assert len(saved) == len(g.weights) + len(d.weights)
+  g2, d2 = networks.build(name, 8, (28, 28, 1), width=0.25)
+  tf.train.Checkpoint(g=g2, d=d2).read(path).assert_consumed()
+  np.testing.assert_array_equal(np.asarray(g2(z)), np.asarray(g(z)))
+
+
+@pytest.mark.parametrize("name", sorted(networks.NETWORKS))
+def test_saved_generator_reloads_with_plain_keras(tmp_path, name):
+  g, _ = networks.build(name, 8, (28, 28, 1), width=0.25)
+  path = str(tmp_path / "g.keras")
+  g.save(path)
+  loaded = keras.models.load_model(path, compile=False)
+  z = np.random.default_rng(1).standard_normal((4, 8)).astype(np.float32)
+  np.testing.assert_allclose(np.asarray(loaded(z)), np.asarray(g(z)), atol=1e-6)
+  assert type(loaded) is type(g)

@@ -1,0 +1,163 @@
+"""End-to-end runs of the CLI on a tiny config (flags/smoke.flags) and a tiny IDX dataset."""
+
+import dataclasses
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import REPO, run_module
+from tfgan import config as config_lib
+from tfgan import trainer
+
+SMOKE = os.path.join(REPO, "flags", "smoke.flags")
+
+
+def _train(workdir, idx_dir, *extra):
+  return run_module("tfgan.train", f"--flagfile={SMOKE}", f"--workdir={workdir}",
+                    f"--data_dir={idx_dir}", *extra)
+
+
+def _steps(workdir):
+  with open(os.path.join(workdir, "metrics.jsonl")) as f:
+    return [json.loads(line)["step"] for line in f]
+
+
+def test_train_resume_and_reuse_the_generator(tmp_path, idx_dir):
+  workdir = str(tmp_path / "run")
+  first = _train(workdir, idx_dir)
+  assert first.returncode == 0, first.stderr[-3000:]
+  assert "img/s" in first.stdout
+  for name in ("config.json", "metrics.jsonl", "generator.keras", "saved_model/saved_model.pb",
+               "checkpoints/checkpoint"):
+    assert os.path.exists(os.path.join(workdir, name)), name
+  assert os.path.exists(os.path.join(workdir, "samples", "step_0000006.png"))
+  assert glob.glob(os.path.join(workdir, "tensorboard", "events.out.tfevents.*"))
+  assert _steps(workdir) == [2, 4, 6]
+  saved = json.load(open(os.path.join(workdir, "config.json")))
+  assert saved["train_steps"] == 6 and saved["data_dir"] == idx_dir
+  assert tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints")).endswith("ckpt-6")
+
+  # The same command with more steps resumes at step 6: rows continue, no step is repeated.
+  second = _train(workdir, idx_dir, "--train_steps=10")
+  assert second.returncode == 0, second.stderr[-3000:]
+  assert "resuming from step 6" in second.stdout
+  assert _steps(workdir) == [2, 4, 6, 8, 10]
+  assert os.path.exists(os.path.join(workdir, "config.1.json"))  # the first run's config kept
+
+  # generator.keras is a plain Keras model: same images for the same latents as the checkpoint.
+  import tfgan  # noqa: F401  registers the classes
+  generator = keras.models.load_model(os.path.join(workdir, "generator.keras"), compile=False)
+  model = trainer.build_gan(config_lib.from_dict(json.load(open(
+      os.path.join(workdir, "config.json")))), (28, 28, 1))
+  tf.train.Checkpoint(generator=model.generator).restore(
+      tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))).expect_partial()
+  z = np.random.default_rng(0).standard_normal((5, 16)).astype(np.float32)
+  from_keras = np.asarray(generator(z, training=False))
+  np.testing.assert_allclose(from_keras, np.asarray(model.generator(z, training=False)),
+                             atol=1e-5)
+  assert from_keras.shape == (5, 28, 28, 1)
+  assert from_keras.min() >= -1 and from_keras.max() <= 1
+
+  # The SavedModel serves the same images without tfgan (checked in a clean interpreter).
+  np.save(str(tmp_path / "z.npy"), z)
+  code = ("import sys, numpy as np, tensorflow as tf; m = tf.saved_model.load(sys.argv[1]); "
+          "np.save(sys.argv[3], m.serve(np.load(sys.argv[2])).numpy()); "
+          "assert 'tfgan' not in sys.modules")
+  served = subprocess.run([sys.executable, "-c", code, os.path.join(workdir, "saved_model"),
+                           str(tmp_path / "z.npy"), str(tmp_path / "out.npy")],
+                          capture_output=True, text=True, cwd=str(tmp_path), timeout=120)
+  assert served.returncode == 0, served.stderr[-2000:]
+  np.testing.assert_allclose(np.load(str(tmp_path / "out.npy")), from_keras, atol=1e-5)
+
+  # An incompatible config is refused and the directory left untouched.
+  before = sorted(os.listdir(workdir))
+  clash = _train(workdir, idx_dir, "--latent_dim=32")
+  assert clash.returncode != 0
+  assert "another architecture" in clash.stderr and "latent_dim: 16" in clash.stderr
+  assert sorted(os.listdir(workdir)) == before
+
+
+def test_sigterm_saves_and_the_next_run_resumes(tmp_path, idx_dir):
+  workdir = str(tmp_path / "run")
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+  proc = subprocess.Popen(
+      [sys.executable, "-m", "tfgan.train", f"--flagfile={SMOKE}", f"--workdir={workdir}",
+       f"--data_dir={idx_dir}", "--train_steps=100000", "--checkpoint_every=100000",
+       "--sample_every=100000"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+      stderr=subprocess.PIPE, text=True)
+  metrics = os.path.join(workdir, "metrics.jsonl")
+  deadline = time.time() + 120
+  while not (os.path.exists(metrics) and os.path.getsize(metrics)) and time.time() < deadline:
+    time.sleep(0.2)
+  proc.send_signal(signal.SIGTERM)
+  out, err = proc.communicate(timeout=120)
+  assert proc.returncode == 128 + signal.SIGTERM, err[-3000:]
+  assert "interrupted at step" in out
+  latest = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+  step = int(latest.rsplit("-", 1)[1])
+  assert 2 <= step < 100000
+  assert os.path.exists(os.path.join(workdir, "generator.keras"))
+  resumed = _train(workdir, idx_dir, f"--train_steps={step + 2}")
+  assert resumed.returncode == 0, resumed.stderr[-3000:]
+  assert f"resuming from step {step}" in resumed.stdout
+
+
+def test_a_foreign_non_empty_directory_is_refused(tmp_path, idx_dir):
+  workdir = tmp_path / "photos"
+  workdir.mkdir()
+  (workdir / "holiday.jpg").write_bytes(b"precious")
+  result = _train(str(workdir), idx_dir)
+  assert result.returncode != 0 and "not a tfgan run directory" in result.stderr
+  assert os.listdir(workdir) == ["holiday.jpg"]
+
+
+def test_dry_run_prints_the_resolved_config():
+  result = run_module("tfgan.train", f"--flagfile={SMOKE}", "--dry_run", "--g_lr=0.01")
+  assert result.returncode == 0, result.stderr[-2000:]
+  resolved = json.loads(result.stdout)
+  assert resolved["g_lr"] == 0.01 and resolved["latent_dim"] == 16
+
+
+def test_bad_flag_values_are_refused_by_name():
+  result = run_module("tfgan.train", "--dry_run", "--batch_size=0")
+  assert result.returncode != 0 and "batch_size must be a positive integer" in result.stderr
+  result = run_module("tfgan.train", "--dry_run", "--loss=wgan")
+  assert result.returncode != 0 and "loss must be one of" in result.stderr
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(REPO, "flags", "*.flags"))),
+                         ids=os.path.basename)
+def test_every_flagfile_parses_and_documents_itself(path):
+  text = open(path).read()
+  assert text.startswith("#"), f"{path} must start with a comment header"
+  result = run_module("tfgan.train", f"--flagfile={path}", "--dry_run")
+  assert result.returncode == 0, result.stderr[-2000:]
+  config_lib.validate(config_lib.from_dict(json.loads(result.stdout)))
+
+
+def test_import_tfgan_defines_no_flags():
+  # Importing the library defines none of the CLI's flags, so importing the CLI module after
+  # it (as `python -m tfgan.train` does) cannot define a flag twice.
+  names = sorted(f.name for f in dataclasses.fields(config_lib.Config)) + ["workdir", "dry_run"]
+  code = ("import sys; from absl import flags; import tfgan, tfgan.trainer, tfgan.sampling; "
+          f"clash = [n for n in {names!r} if n in flags.FLAGS]; assert not clash, clash; "
+          "import tfgan.train; assert 'workdir' in flags.FLAGS")
+  result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+  assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_jit_compile_auto_follows_the_devices():
+  assert trainer.resolve_jit_compile("true") is True
+  assert trainer.resolve_jit_compile("false") is False
+  has_accelerator = bool(tf.config.list_physical_devices("GPU"))
+  assert trainer.resolve_jit_compile("auto") is has_accelerator

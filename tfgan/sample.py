@@ -1,0 +1,64 @@
+"""Command line: generate from a trained generator.
+
+  python -m tfgan.sample --workdir=DIR --num=64 --out=grid.png [--seed=S] [--npz=out.npz]
+  python -m tfgan.sample --model=generator.keras --interpolate --num=8 --out=strip.png
+
+Writes a PNG grid and/or an .npz of images float32 [N, H, W, C] in [-1, 1] (key `images`,
+with the latents under `z`). Existing files are never overwritten unless --overwrite is given.
+"""
+
+import os
+
+from absl import app, flags
+
+_WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding generator.keras.")
+_MODEL = flags.DEFINE_string("model", None, "Path of a saved generator (.keras); instead of "
+                             "--workdir.")
+_NUM = flags.DEFINE_integer("num", 64, "Images to generate; with --interpolate, the rows.")
+_OUT = flags.DEFINE_string("out", None, "PNG path for the grid (or interpolation strip).")
+_NPZ = flags.DEFINE_string("npz", None, "Path of an .npz to write images and latents to.")
+_SEED = flags.DEFINE_integer("seed", 0, "Seed of the latents; the same seed gives the same "
+                             "images.")
+_INTERPOLATE = flags.DEFINE_bool("interpolate", False, "Write a latent interpolation strip: "
+                                 "--num rows, each a slerp between two random latents.")
+_STEPS = flags.DEFINE_integer("steps", 10, "Images per interpolation row.")
+_OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing --out / --npz files.")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  if bool(_WORKDIR.value) == bool(_MODEL.value):
+    raise app.UsageError("Give exactly one of --workdir or --model.")
+  if not (_OUT.value or _NPZ.value):
+    raise app.UsageError("Nothing to write: give --out=PNG and/or --npz=FILE.")
+  if _NUM.value <= 0 or _STEPS.value < 2:
+    raise app.UsageError("--num must be positive and --steps at least 2.")
+  for path in (_OUT.value, _NPZ.value):
+    if path and os.path.exists(path) and not _OVERWRITE.value:
+      raise app.UsageError(f"{path} exists; choose another path or pass --overwrite.")
+
+  import numpy as np  # Imported after flag checks: TensorFlow start-up is slow.
+  from tfgan import images, sampling
+  generator = sampling.load_generator(_MODEL.value or _WORKDIR.value)
+  latent_dim = sampling.latent_dim_of(generator)
+  if _INTERPOLATE.value:
+    z = sampling.interpolation_latents(_NUM.value, _STEPS.value, latent_dim, _SEED.value)
+    rows = _NUM.value
+  else:
+    z = sampling.latents(_NUM.value, latent_dim, _SEED.value)
+    rows = None
+  fake = sampling.generate(generator, z)
+  if _OUT.value:
+    images.save_png(_OUT.value, images.make_grid(fake, rows=rows), overwrite=_OVERWRITE.value)
+    print(f"wrote {_OUT.value}")
+  if _NPZ.value:
+    tmp = _NPZ.value + ".tmp.npz"
+    np.savez_compressed(tmp, images=fake, z=z)
+    os.replace(tmp, _NPZ.value)
+    print(f"wrote {_NPZ.value}: images {fake.shape} in [-1, 1]")
+  return 0
+
+
+if __name__ == "__main__":
+  app.run(main)

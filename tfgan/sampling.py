@@ -1,0 +1,65 @@
+"""Generating from a trained generator: fixed-seed batches and latent interpolations."""
+
+import os
+
+import keras
+import numpy as np
+
+import tfgan.networks  # noqa: F401  Registers the network classes for load_model.
+
+
+def load_generator(path):
+  """Loads a generator saved as `.keras` (or the `generator.keras` inside a run directory)."""
+  if os.path.isdir(path):
+    path = os.path.join(path, "generator.keras")
+  if not os.path.isfile(path):
+    raise FileNotFoundError(f"{path}: no saved generator (a run writes generator.keras when it "
+                            f"finishes or is interrupted).")
+  return keras.models.load_model(path, compile=False)
+
+
+def latent_dim_of(generator):
+  """The length of the generator's latent input."""
+  if hasattr(generator, "latent_dim"):
+    return int(generator.latent_dim)
+  return int(generator.input_shape[-1])
+
+
+def latents(num, latent_dim, seed=0):
+  """z ~ N(0, I), float32 [num, latent_dim], determined by `seed` alone."""
+  return np.random.default_rng(seed).standard_normal((num, latent_dim)).astype(np.float32)
+
+
+def generate(generator, z, batch_size=256):
+  """Runs the generator in inference mode on z [N, latent_dim]; returns float32 [N, H, W, C]
+  in [-1, 1]."""
+  out = [np.asarray(generator(z[i:i + batch_size], training=False))
+         for i in range(0, len(z), batch_size)]
+  return np.concatenate(out, axis=0)
+
+
+def slerp(a, b, t):
+  """Spherical interpolation between latents a, b [..., D] at fractions t in [0, 1].
+
+  Gaussian latents concentrate near a sphere, so slerp keeps intermediate points typical where
+  a straight line would pass through low-norm, atypical latents (White 2016,
+  https://arxiv.org/abs/1609.04468). Returns [len(t), ..., D].
+  """
+  a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+  t = np.asarray(t, np.float64).reshape((-1,) + (1,) * a.ndim)
+  cos = np.sum(a * b, -1, keepdims=True) / (
+      np.linalg.norm(a, axis=-1, keepdims=True) * np.linalg.norm(b, axis=-1, keepdims=True))
+  omega = np.arccos(np.clip(cos, -1.0, 1.0))
+  sin = np.sin(omega)
+  near = sin < 1e-6  # Nearly parallel: fall back to linear interpolation.
+  safe = np.where(near, 1.0, sin)
+  out = np.where(near, (1 - t) * a + t * b,
+                 (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / safe)
+  return out.astype(np.float32)
+
+
+def interpolation_latents(rows, steps, latent_dim, seed=0):
+  """Latents [rows * steps, latent_dim]: each row slerps from one random z to another."""
+  ends = latents(2 * rows, latent_dim, seed)
+  path = slerp(ends[:rows], ends[rows:], np.linspace(0.0, 1.0, steps))  # [steps, rows, D]
+  return np.transpose(path, (1, 0, 2)).reshape(rows * steps, latent_dim)
