@@ -91,9 +91,9 @@ def test_d_steps_split_the_batch_and_count_updates():
   seen = []
   original = model._discriminator_step
 
-  def spy(real):
+  def spy(real, labels):
     seen.append(real.shape[0])
-    return original(real)
+    return original(real, labels)
 
   model._discriminator_step = spy
   model.fit(_batch(n=8), epochs=1, steps_per_epoch=3, verbose=0)
@@ -148,3 +148,98 @@ def test_bad_arguments_are_refused():
     gan.GAN(g, d, 8, d_steps=0)
   with pytest.raises(ValueError, match="ema_half_life"):
     gan.GAN(g, d, 8, ema_half_life=-1)
+
+
+COMBOS = {
+    "wgan_clip": dict(loss="wasserstein", weight_clip=0.01, d_norm="none"),
+    "wgan_gp": dict(loss="wasserstein", gp_weight=10.0, d_norm="none", d_steps=2),
+    "sngan_hinge_aug": dict(loss="hinge", d_norm="spectral", augment="color,translation,cutout",
+                            ema_half_life=100.0),
+    "lsgan_mbstd": dict(loss="least_squares", minibatch_std=True),
+    "r1_lazy_smooth": dict(loss="non_saturating", r1_gamma=1.0, r1_every=2, d_norm="none",
+                           label_smoothing=0.1),
+    "cgan_projection": dict(num_classes=10),
+    "cgan_concat_wgan_sn": dict(num_classes=10, conditioning="concat", loss="wasserstein",
+                                d_norm="spectral"),
+}
+
+
+def _make_combo(loss="non_saturating", d_norm="batch", minibatch_std=False, num_classes=0,
+                conditioning="projection", jit_compile=False, run_eagerly=False, **gan_kwargs):
+  keras.utils.set_random_seed(3)
+  g, d = networks.build("dcgan", 8, (28, 28, 1), width=0.125, kernel_size=3,
+                        num_classes=num_classes,
+                        d_options=dict(normalization=d_norm, minibatch_std=minibatch_std,
+                                       conditioning=conditioning))
+  model = gan.GAN(g, d, 8, loss=loss, seed=5, num_classes=num_classes, **gan_kwargs)
+  model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3),
+                jit_compile=jit_compile, run_eagerly=run_eagerly)
+  model.build_optimizers()
+  return model
+
+
+def _labelled_batch(n=8):
+  rng = np.random.default_rng(0)
+  x = rng.uniform(-1, 1, (n, 28, 28, 1)).astype(np.float32)
+  return tf.data.Dataset.from_tensors((x, (np.arange(n) % 10).astype(np.int32))).repeat()
+
+
+@pytest.mark.parametrize("mode", ["eager", "tf_function", "xla"])
+@pytest.mark.parametrize("combo", sorted(COMBOS))
+def test_option_combinations_train_in_every_mode(combo, mode):
+  model = _make_combo(jit_compile=(mode == "xla"), run_eagerly=(mode == "eager"),
+                      **COMBOS[combo])
+  d0 = [v.numpy().copy() for v in model.discriminator.trainable_variables]
+  history = model.fit(_labelled_batch(8 * model.d_steps), epochs=1, steps_per_epoch=2,
+                      verbose=0)
+  for key, values in history.history.items():
+    assert np.isfinite(values[-1]), key
+  assert any(not np.allclose(a, v.numpy())
+             for a, v in zip(d0, model.discriminator.trainable_variables))
+  if model.weight_clip:
+    assert max(np.abs(v.numpy()).max() for v in model.discriminator.trainable_variables) <= (
+        model.weight_clip + 1e-7)
+  if model.penalty_tracker is not None:
+    assert model.penalty_tracker.name in history.history
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(loss="wasserstein", d_norm="none"), "1-Lipschitz"),
+    (dict(loss="wasserstein", gp_weight=10, weight_clip=0.01, d_norm="none"), "replaces"),
+    (dict(loss="non_saturating", gp_weight=10, d_norm="batch"), "batch norm"),
+    (dict(loss="hinge", label_smoothing=0.1), "cross-entropy"),
+    (dict(loss="hinge", weight_clip=0.01), "Wasserstein"),
+    (dict(gp_weight=10, r1_gamma=1, d_norm="none"), "two gradient penalties"),
+    (dict(r1_gamma=1, r1_every=0, d_norm="none"), "r1_every"),
+])
+def test_senseless_combinations_are_refused_with_a_reason(kwargs, message):
+  with pytest.raises(ValueError, match=message):
+    _make_combo(**kwargs)
+
+
+def test_lazy_r1_runs_on_every_kth_step_scaled_by_k():
+  model = _make_combo(r1_gamma=2.0, r1_every=3, d_norm="none", run_eagerly=True)
+  penalties = []
+  batch = next(iter(_labelled_batch()))
+  for _ in range(6):
+    model.penalty_tracker.reset_state()
+    model.train_step(batch)
+    penalties.append(float(model.penalty_tracker.result()))
+  assert [p > 0 for p in penalties] == [True, False, False, True, False, False]
+
+
+def test_conditional_gan_feeds_labels_to_both_networks():
+  model = _make_combo(num_classes=10, run_eagerly=True)
+  seen = []
+  original = model.discriminator.call
+
+  def spy(inputs, training=False):
+    seen.append(inputs)
+    return original(inputs, training=training)
+
+  model.discriminator.call = spy
+  model.train_step(next(iter(_labelled_batch())))
+  assert all(isinstance(s, (list, tuple)) and len(s) == 2 for s in seen)
+  np.testing.assert_array_equal(seen[0][1].numpy(), np.arange(8) % 10)  # the real labels
+  with pytest.raises(ValueError, match="labels"):
+    model.train_step(tf.zeros((8, 28, 28, 1)))

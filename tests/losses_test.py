@@ -49,9 +49,10 @@ def test_extreme_logits_stay_finite():
 
 
 def test_generator_gradients_point_the_right_way():
-  # Both generator losses must decrease as D's logit on fakes increases (fakes look real).
+  # Every generator loss must decrease as D's score on fakes rises towards "real" (LSGAN's
+  # target is 1, so the points stay below it).
   for pair in losses.LOSSES.values():
-    x = tf.Variable([-2.0, 0.0, 2.0])
+    x = tf.Variable([-2.0, 0.0, 0.5])
     with tf.GradientTape() as tape:
       loss = tf.reduce_sum(pair.generator(x))
     assert np.all(tape.gradient(loss, x).numpy() < 0)
@@ -66,3 +67,29 @@ def test_non_saturating_keeps_gradient_where_minimax_saturates():
     grads[name] = abs(float(tape.gradient(loss, x)[0]))
   assert grads["non_saturating"] > 0.99
   assert grads["minimax"] < 1e-3
+
+
+def test_wasserstein_hinge_and_least_squares_match_hand_computed_values():
+  r, f = tf.constant(REAL), tf.constant(FAKE)
+  np.testing.assert_allclose(losses.wasserstein_generator_loss(f), [3.0, -0.5, 0.0])
+  np.testing.assert_allclose(losses.wasserstein_discriminator_loss(r, f), [-5.0, 1.5, 0.0])
+  np.testing.assert_allclose(losses.hinge_generator_loss(f), [3.0, -0.5, 0.0])
+  # relu(1 - r) + relu(1 + f): r = 2 -> 0, f = -3 -> 0; r = -1 -> 2, f = 0.5 -> 1.5; 1 + 1.
+  np.testing.assert_allclose(losses.hinge_discriminator_loss(r, f), [0.0, 3.5, 2.0])
+  np.testing.assert_allclose(losses.least_squares_generator_loss(f), [8.0, 0.125, 0.5])
+  np.testing.assert_allclose(losses.least_squares_discriminator_loss(r, f),
+                             [0.5 + 4.5, 2.0 + 0.125, 0.5])
+
+
+def test_one_sided_label_smoothing():
+  s = 0.1
+  d = losses.non_saturating_discriminator_loss(tf.constant(REAL), tf.constant(FAKE),
+                                               label_smoothing=s).numpy()
+  expected = [-(1 - s) * math.log(_sigmoid(r)) - s * math.log(1 - _sigmoid(r))
+              - math.log(1 - _sigmoid(f)) for r, f in zip(REAL, FAKE)]
+  np.testing.assert_allclose(d, expected, rtol=1e-5)
+  # Smoothing touches only the real side: the fake term is unchanged.
+  zero = tf.zeros(3)
+  np.testing.assert_allclose(
+      losses.non_saturating_discriminator_loss(zero, tf.constant(FAKE), label_smoothing=s),
+      losses.non_saturating_discriminator_loss(zero, tf.constant(FAKE)), rtol=1e-6)

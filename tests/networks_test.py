@@ -86,3 +86,35 @@ def test_saved_generator_reloads_with_plain_keras(tmp_path, name):
   z = np.random.default_rng(1).standard_normal((4, 8)).astype(np.float32)
   np.testing.assert_allclose(np.asarray(loaded(z)), np.asarray(g(z)), atol=1e-6)
   assert type(loaded) is type(g)
+
+
+@pytest.mark.parametrize("name", sorted(networks.NETWORKS))
+@pytest.mark.parametrize("conditioning", ["projection", "concat"])
+def test_conditional_networks(tmp_path, name, conditioning):
+  options = {"kernel_size": 3} if name == "dcgan" else {}
+  g, d = networks.build(name, 8, (28, 28, 1), width=0.25, num_classes=10,
+                        d_options=dict(conditioning=conditioning), **options)
+  z = np.random.default_rng(0).standard_normal((4, 8)).astype(np.float32)
+  labels = np.array([0, 3, 7, 9], np.int32)
+  x = np.asarray(g([z, labels]))
+  assert x.shape == (4, 28, 28, 1)
+  logits = np.asarray(d([x, labels]))
+  assert logits.shape == (4, 1)
+  # The label changes both networks' outputs.
+  assert not np.allclose(np.asarray(g([z, labels[::-1]])), x)
+  assert not np.allclose(np.asarray(d([x, (labels + 1) % 10])), logits)
+  with pytest.raises(ValueError, match="conditional"):
+    g(z)
+  path = str(tmp_path / "g.keras")
+  g.save(path)
+  loaded = keras.models.load_model(path, compile=False)
+  np.testing.assert_allclose(np.asarray(loaded([z, labels])), x, atol=1e-6)
+
+
+def test_minibatch_std_and_normalizations_in_d():
+  for norm in ("batch", "spectral", "none"):
+    _, d = networks.build("dcgan", 8, (28, 28, 1), width=0.25,
+                          d_options=dict(normalization=norm, minibatch_std=True))
+    assert d(np.zeros((4, 28, 28, 1), np.float32)).shape == (4, 1)
+  with pytest.raises(ValueError, match="normalization"):
+    networks.build("mlp", 8, (28, 28, 1), d_options=dict(normalization="batch"))

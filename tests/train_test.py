@@ -120,6 +120,13 @@ def test_a_foreign_non_empty_directory_is_refused(tmp_path, idx_dir):
   assert os.listdir(workdir) == ["holiday.jpg"]
 
 
+def test_bad_data_dir_is_reported_without_traceback(tmp_path):
+  result = _train(str(tmp_path / "run"), str(tmp_path / "missing"))
+  assert result.returncode == 1
+  assert "tfgan.train: error: data_dir" in result.stderr and "not a folder" in result.stderr
+  assert "Traceback" not in result.stderr
+
+
 def test_dry_run_prints_the_resolved_config():
   result = run_module("tfgan.train", f"--flagfile={SMOKE}", "--dry_run", "--g_lr=0.01")
   assert result.returncode == 0, result.stderr[-2000:]
@@ -161,3 +168,26 @@ def test_jit_compile_auto_follows_the_devices():
   assert trainer.resolve_jit_compile("false") is False
   has_accelerator = bool(tf.config.list_physical_devices("GPU"))
   assert trainer.resolve_jit_compile("auto") is has_accelerator
+
+
+def test_conditional_run_samples_the_asked_class(tmp_path, idx_dir):
+  workdir = str(tmp_path / "cgan")
+  result = _train(workdir, idx_dir, "--conditional", "--train_steps=2", "--num_samples=20",
+                  "--gp_weight=1", "--d_norm=none", "--diffaugment=translation")
+  assert result.returncode == 0, result.stderr[-3000:]
+  grid = tf.io.decode_png(open(os.path.join(workdir, "samples", "step_0000002.png"), "rb")
+                          .read()).numpy()
+  assert grid.shape[0] == 10 * 30 + 2  # one row per class
+  npz = str(tmp_path / "sevens.npz")
+  sample = run_module("tfgan.sample", f"--workdir={workdir}", "--label=7", "--num=5",
+                      f"--npz={npz}")
+  assert sample.returncode == 0, sample.stderr[-2000:]
+  saved = np.load(npz)
+  assert saved["images"].shape == (5, 28, 28, 1) and saved["labels"].tolist() == [7] * 5
+  bad = run_module("tfgan.sample", f"--workdir={workdir}", "--label=10", "--num=5",
+                   f"--npz={tmp_path / 'x.npz'}")
+  assert bad.returncode != 0 and "classes 0..9" in bad.stderr
+  served = tf.saved_model.load(os.path.join(workdir, "saved_model"))
+  z = np.zeros((2, 16), np.float32)
+  out = served.serve(z, np.array([1, 2], np.int32)).numpy()
+  assert out.shape == (2, 28, 28, 1)

@@ -85,7 +85,8 @@ class SampleGrid(_StepCallback):
 
   def write(self, step):
     fake = np.asarray(self.model.sampling_generator(self.z, training=False))
-    grid = images_lib.make_grid(fake)
+    rows = self.model.num_classes or None
+    grid = images_lib.make_grid(fake, rows=rows)
     path = images_lib.unique_path(os.path.join(self.sample_dir, f"step_{step:07d}.png"))
     images_lib.save_png(path, grid)
     with self.writer.as_default(step=step):

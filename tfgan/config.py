@@ -39,8 +39,26 @@ class Config:
       4, "dcgan convolution kernel size (4 in Radford et al.; 3 ran ~3x faster on a 2-core CPU). "
       "Ignored by mlp.")
 
+  conditional: bool = _field(False, "Condition G and D on the dataset's class labels (cGAN).")
+  conditioning: str = _field("projection", "How a conditional D sees labels: projection "
+                             "(Miyato & Koyama 2018) or concat (one-hot input planes).")
+  d_norm: str = _field("auto", "D normalization: batch, spectral, none, or auto (batch for "
+                       "dcgan, none for mlp).")
+  minibatch_std: bool = _field(False, "Minibatch standard-deviation feature in D (Karras et "
+                               "al. 2018), against mode collapse.")
+
   # Objective and optimisation.
   loss: str = _field("non_saturating", "Loss pair from tfgan.losses.LOSSES.")
+  label_smoothing: float = _field(0.0, "One-sided label smoothing of D's real target, e.g. "
+                                  "0.1 (cross-entropy losses only).")
+  gp_weight: float = _field(0.0, "WGAN-GP gradient penalty weight lambda (10 in the paper); "
+                            "0 disables.")
+  weight_clip: float = _field(0.0, "WGAN weight clipping bound c (0.01 in the paper); 0 "
+                              "disables.")
+  r1_gamma: float = _field(0.0, "R1 penalty weight gamma on real images; 0 disables.")
+  r1_every: int = _field(1, "Apply R1 every k-th D step, scaled by k (lazy regularization).")
+  diffaugment: str = _field("", "DiffAugment ops applied to all images D sees, e.g. "
+                            "color,translation,cutout; empty disables.")
   batch_size: int = _field(64, "Global batch size, in images per generator step.")
   g_lr: float = _field(2e-4, "Generator Adam learning rate.")
   d_lr: float = _field(2e-4, "Discriminator Adam learning rate.")
@@ -75,8 +93,16 @@ class Config:
 
 
 # Settings that change the checkpoint's variables or the meaning of its step counter.
-ARCHITECTURE_FIELDS = ("dataset", "network", "latent_dim", "width", "kernel_size", "loss",
+ARCHITECTURE_FIELDS = ("dataset", "network", "latent_dim", "width", "kernel_size",
+                       "conditional", "conditioning", "d_norm", "minibatch_std", "loss",
                        "d_steps", "ema_kimg")
+
+
+def resolved_d_norm(config: "Config") -> str:
+  """The D normalization that `d_norm='auto'` stands for: batch for dcgan, none for mlp."""
+  if config.d_norm != "auto":
+    return config.d_norm
+  return "batch" if config.network == "dcgan" else "none"
 
 
 def from_dict(values: Mapping[str, Any]) -> Config:
@@ -90,7 +116,7 @@ def from_dict(values: Mapping[str, Any]) -> Config:
 
 def validate(config: Config) -> None:
   """Raises ValueError naming the setting when a value is out of range."""
-  positive = ("latent_dim", "kernel_size", "batch_size", "d_steps", "train_steps", "log_every",
+  positive = ("latent_dim", "kernel_size", "r1_every", "batch_size", "d_steps", "train_steps", "log_every",
               "sample_every", "checkpoint_every", "keep_checkpoints", "num_samples",
               "shuffle_buffer")
   for name in positive:
@@ -109,8 +135,20 @@ def validate(config: Config) -> None:
   if config.jit_compile not in JIT_CHOICES:
     raise ValueError(f"jit_compile must be one of {JIT_CHOICES}, got {config.jit_compile!r}.")
   # Imported here: the registries import TensorFlow, and config must stay cheap to import.
-  from tfgan import data, losses, networks
+  from tfgan import augment, data, gan, layers, losses, networks
   for name, registry in (("dataset", data.DATASETS), ("network", networks.NETWORKS),
                          ("loss", losses.LOSSES)):
     if getattr(config, name) not in registry:
-      raise ValueError(f"{name} must be one of {sorted(registry)}, got {getattr(config, name)!r}.")
+      raise ValueError(f"{name} must be one of {sorted(registry)}, got "
+                       f"{getattr(config, name)!r}.")
+  if config.d_norm not in layers.NORMALIZATIONS + ("auto",):
+    raise ValueError(f"d_norm must be one of {layers.NORMALIZATIONS + ('auto',)}, got "
+                     f"{config.d_norm!r}.")
+  if config.network == "mlp" and resolved_d_norm(config) == "batch":
+    raise ValueError("d_norm 'batch' is not available for network mlp; use none or spectral.")
+  if config.conditioning not in layers.CONDITIONINGS:
+    raise ValueError(f"conditioning must be one of {layers.CONDITIONINGS}, got "
+                     f"{config.conditioning!r}.")
+  augment.parse_policy(config.diffaugment)
+  gan.check_options(config.loss, resolved_d_norm(config), config.label_smoothing,
+                    config.gp_weight, config.r1_gamma, config.r1_every, config.weight_clip)

@@ -1,7 +1,8 @@
 """Exports of a trained generator: a `.keras` file and a TensorFlow SavedModel.
 
-The SavedModel serves `serve(z)` with z float32 [B, latent_dim] and returns images float32
-[B, H, W, C] in [-1, 1]; `tf.saved_model.load` runs it without tfgan installed.
+The SavedModel serves `serve(z)` with z float32 [B, latent_dim] (conditional generators:
+`serve(z, labels)` with int32 labels [B]) and returns images float32 [B, H, W, C] in [-1, 1];
+`tf.saved_model.load` runs it without tfgan installed.
 """
 
 import os
@@ -32,13 +33,18 @@ def save_keras(generator, path):
   return path
 
 
-def save_saved_model(generator, path, latent_dim):
-  """Writes a SavedModel with endpoint `serve(z)` (also the serving_default signature)."""
+def save_saved_model(generator, path):
+  """Writes a SavedModel with endpoint `serve(z[, labels])` (also serving_default)."""
   archive = keras.export.ExportArchive()
   archive.track(generator)
-  archive.add_endpoint(
-      "serve", lambda z: generator(z, training=False),
-      input_signature=[tf.TensorSpec([None, latent_dim], tf.float32, name="z")])
+  z_spec = tf.TensorSpec([None, generator.latent_dim], tf.float32, name="z")
+  if generator.num_classes:
+    archive.add_endpoint(
+        "serve", lambda z, labels: generator([z, labels], training=False),
+        input_signature=[z_spec, tf.TensorSpec([None], tf.int32, name="labels")])
+  else:
+    archive.add_endpoint("serve", lambda z: generator(z, training=False),
+                         input_signature=[z_spec])
   tmp = path.rstrip("/") + ".tmp"
   shutil.rmtree(tmp, ignore_errors=True)
   archive.write_out(tmp, verbose=False)
@@ -46,7 +52,7 @@ def save_saved_model(generator, path, latent_dim):
   return path
 
 
-def export_generator(generator, workdir, latent_dim):
+def export_generator(generator, workdir):
   """Writes `generator.keras` and `saved_model/` into `workdir`; returns their paths."""
   return (save_keras(generator, os.path.join(workdir, "generator.keras")),
-          save_saved_model(generator, os.path.join(workdir, "saved_model"), latent_dim))
+          save_saved_model(generator, os.path.join(workdir, "saved_model")))

@@ -4,65 +4,124 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from tfgan import augment as augment_lib
 from tfgan import losses as losses_lib
+from tfgan import regularizers
+
+
+def _normalization(discriminator):
+  return getattr(discriminator, "_args", {}).get("normalization", "none")
+
+
+def check_options(loss, d_normalization, label_smoothing=0.0, gp_weight=0.0, r1_gamma=0.0,
+                  r1_every=1, weight_clip=0.0):
+  """Raises ValueError, saying why, for option combinations that make no sense."""
+  if loss not in losses_lib.LOSSES:
+    raise ValueError(f"Unknown loss {loss!r}; choose one of {sorted(losses_lib.LOSSES)}.")
+  for name, value in (("label_smoothing", label_smoothing), ("gp_weight", gp_weight),
+                      ("r1_gamma", r1_gamma), ("weight_clip", weight_clip)):
+    if value < 0:
+      raise ValueError(f"{name} must be >= 0, got {value!r}.")
+  if not 0 <= label_smoothing < 1:
+    raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}.")
+  if label_smoothing and loss not in losses_lib.CROSS_ENTROPY_LOSSES:
+    raise ValueError(f"label_smoothing softens the real target of a cross-entropy loss "
+                     f"{losses_lib.CROSS_ENTROPY_LOSSES}; loss {loss!r} has no such target.")
+  if int(r1_every) < 1:
+    raise ValueError(f"r1_every must be >= 1 (steps between R1 penalties), got {r1_every!r}.")
+  if gp_weight and weight_clip:
+    raise ValueError("gp_weight and weight_clip both constrain the critic's Lipschitz "
+                     "constant; the gradient penalty replaces clipping (Gulrajani et al. 2017). "
+                     "Use one.")
+  if gp_weight and r1_gamma:
+    raise ValueError("gp_weight and r1_gamma are two gradient penalties on D; use one.")
+  if weight_clip and loss != "wasserstein":
+    raise ValueError(f"weight_clip keeps a Wasserstein critic 1-Lipschitz; it has no role "
+                     f"with loss {loss!r}.")
+  if (gp_weight or r1_gamma) and d_normalization == "batch":
+    raise ValueError("gradient penalties are per example, but batch norm in D mixes the "
+                     "examples of a batch (Gulrajani et al. 2017, sec. 4); use D "
+                     "normalization 'none' or 'spectral'.")
+  if loss == "wasserstein" and not (gp_weight or weight_clip or d_normalization == "spectral"):
+    raise ValueError("loss 'wasserstein' needs a 1-Lipschitz critic: set gp_weight (WGAN-GP), "
+                     "weight_clip (WGAN) or spectral normalization in D.")
 
 
 class GAN(keras.Model):
   """Adversarial training of `generator` against `discriminator` with a paired loss.
 
-  Each `train_step` takes a batch of real images float32 [d_steps * B, H, W, C] in [-1, 1]
-  (optionally with labels, ignored here), splits it into `d_steps` chunks of B images for
-  `d_steps` discriminator updates, then makes one generator update on B fresh latents. B is
-  read from the batch, so it is the per-replica batch under tf.distribute. Per-example losses
-  are averaged over the global batch (`tf.nn.compute_average_loss`) because gradients are summed
-  across replicas.
+  Each `train_step` takes real images float32 [d_steps * B, H, W, C] in [-1, 1] (with int
+  labels [d_steps * B] when conditional), splits them into `d_steps` chunks of B for `d_steps`
+  discriminator updates, then makes one generator update on B fresh latents. B is read from the
+  batch, so it is the per-replica batch under tf.distribute. Per-example losses and penalties
+  are averaged over the global batch (`tf.nn.compute_average_loss`), because gradients are
+  summed across replicas.
 
   Args:
-    generator: keras.Model, z float32 [B, latent_dim] -> images [B, H, W, C] in [-1, 1].
-    discriminator: keras.Model, images -> logits float32 [B, 1].
+    generator: keras.Model, z float32 [B, latent_dim] (or [z, labels]) -> images in [-1, 1].
+    discriminator: keras.Model, images (or [images, labels]) -> logits float32 [B, 1].
     latent_dim: length of z ~ N(0, I).
     loss: a key of `tfgan.losses.LOSSES`.
     d_steps: discriminator updates per generator update.
-    seed: seed of the model's SeedGenerator for latents drawn in the step (None: random).
+    seed: seed of the model's SeedGenerator (latents, labels, augmentation, interpolation).
     ema_half_life: half-life, in real images seen, of an exponential moving average of G's
       weights (Karras et al. 2018, https://arxiv.org/abs/1710.10196); 0 disables it. After each
       G update w_ema <- b * w_ema + (1 - b) * w with b = 0.5 ** (global batch / half-life);
       batch-norm statistics are copied. `sampling_generator` is then the averaged copy.
+    num_classes: > 0 for a conditional GAN. D sees real images with their labels and fakes
+      made for the same labels; G's own update draws labels uniformly.
+    label_smoothing: one-sided smoothing of D's real target (cross-entropy losses only).
+    gp_weight: lambda of the WGAN-GP gradient penalty (10 in the paper); 0 disables.
+    r1_gamma: gamma of the R1 penalty, gamma / 2 * ||grad D(x)||^2 on reals; 0 disables.
+    r1_every: lazy regularization (Karras et al. 2020, https://arxiv.org/abs/1912.04958): R1
+      on every k-th D update, scaled by k.
+    weight_clip: c of WGAN weight clipping, D's weights clipped to [-c, c]; 0 disables.
+    augment: DiffAugment ops (e.g. 'color,translation,cutout') applied to every image D sees.
   """
 
   def __init__(self, generator, discriminator, latent_dim, loss="non_saturating", d_steps=1,
-               seed=None, ema_half_life=0.0, **kwargs):
+               seed=None, ema_half_life=0.0, num_classes=0, label_smoothing=0.0, gp_weight=0.0,
+               r1_gamma=0.0, r1_every=1, weight_clip=0.0, augment="", **kwargs):
     super().__init__(**kwargs)
-    if loss not in losses_lib.LOSSES:
-      raise ValueError(f"Unknown loss {loss!r}; choose one of {sorted(losses_lib.LOSSES)}.")
+    check_options(loss, _normalization(discriminator), label_smoothing, gp_weight, r1_gamma,
+                  r1_every, weight_clip)
     if int(d_steps) < 1:
       raise ValueError(f"d_steps must be >= 1, got {d_steps!r}.")
+    if ema_half_life < 0:
+      raise ValueError(f"ema_half_life must be >= 0 images, got {ema_half_life!r}.")
     self.generator = generator
     self.discriminator = discriminator
     self.latent_dim = int(latent_dim)
     self.loss_name = loss
     self.loss_pair = losses_lib.LOSSES[loss]
     self.d_steps = int(d_steps)
+    self.num_classes = int(num_classes)
+    self.label_smoothing = float(label_smoothing)
+    self.gp_weight, self.weight_clip = float(gp_weight), float(weight_clip)
+    self.r1_gamma, self.r1_every = float(r1_gamma), int(r1_every)
+    self.augment_policy = augment_lib.parse_policy(augment)
     self.seed_generator = keras.random.SeedGenerator(seed)
-    if ema_half_life < 0:
-      raise ValueError(f"ema_half_life must be >= 0 images, got {ema_half_life!r}.")
     self.ema_half_life = float(ema_half_life)
     self.ema_generator = None
     if self.ema_half_life > 0:
       self.ema_generator = generator.__class__.from_config(
           {**generator.get_config(), "name": "generator_ema"})
-      self.ema_generator.build((None, self.latent_dim))
+      self.ema_generator.build(self.ema_generator.input_shapes())
       self.ema_generator.set_weights(generator.get_weights())
     self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
     self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-    # Mean D(x) and D(G(z)) in [0, 1]: the quickest signs of a discriminator that has won.
+    # Mean D(x) and D(G(z)) logits through a sigmoid, in [0, 1]: the quickest signs of a
+    # discriminator that has won (for critics only their order means anything).
     self.real_score_tracker = keras.metrics.Mean(name="d_real")
     self.fake_score_tracker = keras.metrics.Mean(name="d_fake")
+    self.penalty_tracker = keras.metrics.Mean(name="gp" if gp_weight else "r1") if (
+        gp_weight or r1_gamma) else None
 
   @property
   def metrics(self):
-    return [self.d_loss_tracker, self.g_loss_tracker, self.real_score_tracker,
-            self.fake_score_tracker]
+    trackers = [self.d_loss_tracker, self.g_loss_tracker, self.real_score_tracker,
+                self.fake_score_tracker]
+    return trackers + ([self.penalty_tracker] if self.penalty_tracker is not None else [])
 
   def compile(self, g_optimizer, d_optimizer, **kwargs):
     """Sets one optimizer per network; other kwargs (jit_compile, steps_per_execution, ...)
@@ -86,9 +145,9 @@ class GAN(keras.Model):
     """Generator updates made so far (int64 variable, checkpointed with the optimizer)."""
     return self.g_optimizer.iterations
 
-  def call(self, z, training=False):
-    """Generates images [B, H, W, C] in [-1, 1] from latents z [B, latent_dim]."""
-    return self.generator(z, training=training)
+  def call(self, inputs, training=False):
+    """Generates images [B, H, W, C] in [-1, 1] from z [B, latent_dim] (or [z, labels])."""
+    return self.generator(inputs, training=training)
 
   def sample_latents(self, batch_size):
     """Draws z ~ N(0, I), float32 [batch_size, latent_dim], from the model's SeedGenerator.
@@ -98,24 +157,63 @@ class GAN(keras.Model):
     """
     return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
-  def _discriminator_step(self, real):
+  def _with_labels(self, x, labels):
+    return [x, labels] if self.num_classes else x
+
+  def _augment(self, images):
+    if not self.augment_policy:
+      return images
+    seed = tf.cast(tf.math.floormod(self.seed_generator.next(), tf.int32.max - 1), tf.int32)
+    return augment_lib.diff_augment(images, self.augment_policy, seed)
+
+  def _d_scores(self, images, labels):
+    return self.discriminator(self._with_labels(images, labels), training=True)
+
+  def _penalty(self, real, fake, labels):
+    def critic(x):
+      return self._d_scores(x, labels)
+
+    if self.gp_weight:
+      return self.gp_weight * regularizers.gradient_penalty(critic, real, fake,
+                                                            self.seed_generator)
+    # Lazy R1: every r1_every-th D update, scaled by r1_every to keep its average weight.
+    due = tf.equal(self.d_optimizer.iterations % self.r1_every, 0)
+    scale = tf.where(due, 0.5 * self.r1_gamma * self.r1_every, 0.0)
+    return tf.cond(due, lambda: scale * regularizers.r1_penalty(critic, real),
+                   lambda: tf.zeros([tf.shape(real)[0]]))
+
+  def _discriminator_step(self, real, labels):
     batch_size = ops.shape(real)[0]
-    fake = self.generator(self.sample_latents(batch_size), training=True)
+    fake = self.generator(self._with_labels(self.sample_latents(batch_size), labels),
+                          training=True)
     with tf.GradientTape() as tape:
-      real_logits = self.discriminator(real, training=True)
-      fake_logits = self.discriminator(fake, training=True)
-      per_example = self.loss_pair.discriminator(real_logits, fake_logits)
+      real_in, fake_in = self._augment(real), self._augment(fake)
+      real_logits = self._d_scores(real_in, labels)
+      fake_logits = self._d_scores(fake_in, labels)
+      smoothing = {"label_smoothing": self.label_smoothing} if self.label_smoothing else {}
+      per_example = self.loss_pair.discriminator(real_logits, fake_logits, **smoothing)
+      if self.penalty_tracker is not None:
+        penalty = self._penalty(real_in, fake_in, labels)
+        self.penalty_tracker.update_state(penalty)
+        per_example = per_example + penalty
       loss = tf.nn.compute_average_loss(per_example)
     grads = tape.gradient(loss, self.discriminator.trainable_variables)
     self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+    if self.weight_clip:
+      for var in self.discriminator.trainable_variables:
+        var.assign(tf.clip_by_value(var, -self.weight_clip, self.weight_clip))
     self.d_loss_tracker.update_state(per_example)
     self.real_score_tracker.update_state(ops.sigmoid(real_logits))
     self.fake_score_tracker.update_state(ops.sigmoid(fake_logits))
 
   def _generator_step(self, batch_size):
     z = self.sample_latents(batch_size)
+    labels = None
+    if self.num_classes:
+      labels = keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator)
     with tf.GradientTape() as tape:
-      fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+      fake = self.generator(self._with_labels(z, labels), training=True)
+      fake_logits = self._d_scores(self._augment(fake), labels)
       per_example = self.loss_pair.generator(fake_logits)
       loss = tf.nn.compute_average_loss(per_example)
     grads = tape.gradient(loss, self.generator.trainable_variables)
@@ -133,10 +231,14 @@ class GAN(keras.Model):
       ema.assign(w)
 
   def train_step(self, data):
-    real = data[0] if isinstance(data, (tuple, list)) else data
+    real, labels = (data[0], data[1]) if isinstance(data, (tuple, list)) else (data, None)
+    if self.num_classes and labels is None:
+      raise ValueError("A conditional GAN needs (images, labels) batches.")
+    labels = tf.cast(labels, tf.int32) if self.num_classes else None
     chunk = ops.shape(real)[0] // self.d_steps
     for i in range(self.d_steps):  # Unrolled in the graph; d_steps is small (1-5).
-      self._discriminator_step(real[i * chunk:(i + 1) * chunk])
+      part = slice(i * chunk, (i + 1) * chunk)
+      self._discriminator_step(real[part], labels[part] if labels is not None else None)
     self._generator_step(chunk)
     if self.ema_generator is not None:
       self._update_ema(chunk)

@@ -33,18 +33,24 @@ def non_saturating_generator_loss(fake_logits):
   return tf.math.softplus(-_flat(fake_logits))
 
 
-def non_saturating_discriminator_loss(real_logits, fake_logits):
+def non_saturating_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
   """Discriminator cross-entropy, -log D(x) - log(1 - D(G(z))) (Goodfellow et al. 2014).
 
-  https://arxiv.org/abs/1406.2661. In logits: softplus(-l_real) + softplus(l_fake).
+  https://arxiv.org/abs/1406.2661. In logits: softplus(-l_real) + softplus(l_fake). With
+  one-sided label smoothing s (Salimans et al. 2016, https://arxiv.org/abs/1606.03498) the
+  real target is 1 - s: -(1 - s) log D(x) - s log(1 - D(x)) - log(1 - D(G(z))).
 
   Args:
     real_logits: [B] or [B, 1] logits on real images.
     fake_logits: [B] or [B, 1] logits on generated images (same B).
+    label_smoothing: s in [0, 1); fakes keep target 0.
   Returns:
     [B] float32 per-example loss, >= 0 (log 4 ~ 1.386 when D outputs 1/2 everywhere).
   """
-  return tf.math.softplus(-_flat(real_logits)) + tf.math.softplus(_flat(fake_logits))
+  real, fake = _flat(real_logits), _flat(fake_logits)
+  real_term = (1.0 - label_smoothing) * tf.math.softplus(-real) + label_smoothing * (
+      tf.math.softplus(real))
+  return real_term + tf.math.softplus(fake)
 
 
 def minimax_generator_loss(fake_logits):
@@ -61,21 +67,85 @@ def minimax_generator_loss(fake_logits):
   return -tf.math.softplus(_flat(fake_logits))
 
 
-def minimax_discriminator_loss(real_logits, fake_logits):
+def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
   """Minimax discriminator loss; the same cross-entropy as the non-saturating game.
 
-  https://arxiv.org/abs/1406.2661. -log D(x) - log(1 - D(G(z))).
+  https://arxiv.org/abs/1406.2661. -log D(x) - log(1 - D(G(z))), with optional one-sided
+  label smoothing as in `non_saturating_discriminator_loss`.
 
-  Args:
-    real_logits: [B] or [B, 1] logits on real images.
-    fake_logits: [B] or [B, 1] logits on generated images.
   Returns:
     [B] float32 per-example loss, >= 0.
   """
-  return non_saturating_discriminator_loss(real_logits, fake_logits)
+  return non_saturating_discriminator_loss(real_logits, fake_logits, label_smoothing)
+
+
+def wasserstein_generator_loss(fake_logits):
+  """Wasserstein generator loss, -D(G(z)) (Arjovsky et al. 2017, https://arxiv.org/abs/1701.07875).
+
+  D is a critic (unbounded score, 1-Lipschitz by weight clipping, a gradient penalty or
+  spectral normalization); G raises the critic's score on its samples.
+
+  Returns:
+    [B] float32 per-example loss, any real value.
+  """
+  return -_flat(fake_logits)
+
+
+def wasserstein_discriminator_loss(real_logits, fake_logits):
+  """Wasserstein critic loss, D(G(z)) - D(x): its negative mean estimates the Wasserstein-1
+  distance when D is 1-Lipschitz (Arjovsky et al. 2017, eq. 3).
+
+  Returns:
+    [B] float32 per-example loss, any real value.
+  """
+  return _flat(fake_logits) - _flat(real_logits)
+
+
+def hinge_generator_loss(fake_logits):
+  """Hinge-GAN generator loss, -D(G(z)) (Lim & Ye 2017, https://arxiv.org/abs/1705.02894;
+  Miyato et al. 2018, https://arxiv.org/abs/1802.05957).
+
+  Returns:
+    [B] float32 per-example loss, any real value.
+  """
+  return -_flat(fake_logits)
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+  """Hinge discriminator loss, max(0, 1 - D(x)) + max(0, 1 + D(G(z))) (Lim & Ye 2017).
+
+  Returns:
+    [B] float32 per-example loss, >= 0 (0 once real scores >= 1 and fake scores <= -1).
+  """
+  return tf.nn.relu(1.0 - _flat(real_logits)) + tf.nn.relu(1.0 + _flat(fake_logits))
+
+
+def least_squares_generator_loss(fake_logits):
+  """LSGAN generator loss, 1/2 (D(G(z)) - 1)^2 (Mao et al. 2017, https://arxiv.org/abs/1611.04076,
+  eq. 2 with a = 0, b = c = 1).
+
+  Returns:
+    [B] float32 per-example loss, >= 0.
+  """
+  return 0.5 * tf.square(_flat(fake_logits) - 1.0)
+
+
+def least_squares_discriminator_loss(real_logits, fake_logits):
+  """LSGAN discriminator loss, 1/2 (D(x) - 1)^2 + 1/2 D(G(z))^2 (Mao et al. 2017, eq. 2).
+
+  Returns:
+    [B] float32 per-example loss, >= 0.
+  """
+  return 0.5 * tf.square(_flat(real_logits) - 1.0) + 0.5 * tf.square(_flat(fake_logits))
 
 
 LOSSES = {
     "non_saturating": LossPair(non_saturating_generator_loss, non_saturating_discriminator_loss),
     "minimax": LossPair(minimax_generator_loss, minimax_discriminator_loss),
+    "wasserstein": LossPair(wasserstein_generator_loss, wasserstein_discriminator_loss),
+    "hinge": LossPair(hinge_generator_loss, hinge_discriminator_loss),
+    "least_squares": LossPair(least_squares_generator_loss, least_squares_discriminator_loss),
 }
+
+# Losses whose D output is a probability logit, so that label smoothing has a meaning.
+CROSS_ENTROPY_LOSSES = ("non_saturating", "minimax")

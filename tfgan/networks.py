@@ -1,18 +1,21 @@
 """Generator and discriminator networks as serializable Keras models.
 
-Every generator maps z, float32 [B, latent_dim] ~ N(0, I), to images float32 [B, H, W, C] in
-[-1, 1] (tanh). Every discriminator maps images [B, H, W, C] in [-1, 1] to logits float32
-[B, 1]. The classes are registered with Keras, so `keras.models.load_model` restores a saved
-generator once `tfgan` has been imported.
+Every generator maps z, float32 [B, latent_dim] ~ N(0, I) (with int labels [B] as
+`[z, labels]` when `num_classes` > 0), to images float32 [B, H, W, C] in [-1, 1] (tanh). Every
+discriminator maps images [B, H, W, C] in [-1, 1] (with labels as `[images, labels]` when
+conditional) to logits float32 [B, 1]. The classes are registered with Keras, so
+`keras.models.load_model` restores a saved generator once `tfgan` has been imported.
 
-`NETWORKS` maps a name to a (generator class, discriminator class) pair; both take
-`(latent_dim, image_shape, width)` / `(image_shape, width)` keyword arguments.
+`NETWORKS` maps a name to a (generator class, discriminator class) pair.
 """
 
 import math
 
 import keras
-from keras import layers
+from keras import layers, ops
+
+from tfgan.layers import (DiscriminatorBase, GeneratorBase, MinibatchStdDev, check_d_options,
+                          spectral)
 
 _PACKAGE = "tfgan"
 
@@ -33,82 +36,75 @@ def _dcgan_geometry(image_shape):
   return start, n
 
 
-class _ConfigMixin:
-  """get_config/from_config over the constructor arguments kept in `self._args`, and a build
-  that creates every variable by running one zero example through the network."""
-
-  def _attr(self, layer):
-    """Also keeps `layer` under an attribute of its name. tf.train.Checkpoint follows
-    attributes but not Keras' tracked lists, so a layer only in a list (a batch norm's moving
-    statistics, say) would silently be left out of checkpoints."""
-    setattr(self, layer.name, layer)
-    return layer
-
-  def build(self, input_shape):
-    self.call(keras.ops.zeros((1,) + tuple(input_shape[1:])), training=False)
-
-  def get_config(self):
-    config = super().get_config()
-    config.update(self._args)
-    return config
-
-  @classmethod
-  def from_config(cls, config):
-    return cls(**config)
-
-
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class MLPGenerator(_ConfigMixin, keras.Model):
+class MLPGenerator(GeneratorBase):
   """Vanilla GAN generator (Goodfellow et al. 2014): z -> 256 -> 512 -> 1024 -> H*W*C, tanh.
 
-  Hidden units are multiplied by `width`; ReLU activations.
+  Hidden units are multiplied by `width`; ReLU activations. Conditional on `num_classes`
+  labels (one-hot joined to z) when > 0.
   """
 
-  def __init__(self, latent_dim=100, image_shape=(28, 28, 1), width=1.0, **kwargs):
+  def __init__(self, latent_dim=100, image_shape=(28, 28, 1), width=1.0, num_classes=0,
+               **kwargs):
     super().__init__(**kwargs)
     image_shape = tuple(int(s) for s in image_shape)
-    self._args = dict(latent_dim=int(latent_dim), image_shape=image_shape, width=float(width))
-    self.latent_dim, self.image_shape = int(latent_dim), image_shape
+    self._args = dict(latent_dim=int(latent_dim), image_shape=image_shape, width=float(width),
+                      num_classes=int(num_classes))
+    self.latent_dim, self.image_shape, self.num_classes = int(latent_dim), image_shape, \
+        int(num_classes)
     self.hidden = [self._attr(layers.Dense(_scaled(u, width), activation="relu",
                                            name=f"dense_{i}"))
                    for i, u in enumerate((256, 512, 1024))]
     self.out = layers.Dense(math.prod(image_shape), activation="tanh", name="dense_out")
     self.reshape = layers.Reshape(image_shape)
 
-  def call(self, z, training=False):
-    x = z
+  def call(self, inputs, training=False):
+    x = self.join_labels(inputs)
     for layer in self.hidden:
       x = layer(x)
     return self.reshape(self.out(x))
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class MLPDiscriminator(_ConfigMixin, keras.Model):
+class MLPDiscriminator(DiscriminatorBase):
   """Vanilla GAN discriminator: H*W*C -> 1024 -> 512 -> 256 -> 1 logit.
 
   LeakyReLU(0.2) and dropout 0.3 after each hidden layer; hidden units scale with `width`.
+  normalization: 'none' or 'spectral' (every dense layer). minibatch_std appends the batch
+  standard deviation feature before the logit.
   """
 
-  def __init__(self, image_shape=(28, 28, 1), width=1.0, **kwargs):
+  def __init__(self, image_shape=(28, 28, 1), width=1.0, num_classes=0,
+               conditioning="projection", normalization="none", minibatch_std=False, **kwargs):
     super().__init__(**kwargs)
+    check_d_options(normalization, conditioning, allowed=("spectral", "none"))
     image_shape = tuple(int(s) for s in image_shape)
-    self._args = dict(image_shape=image_shape, width=float(width))
+    self._args = dict(image_shape=image_shape, width=float(width), num_classes=int(num_classes),
+                      conditioning=conditioning, normalization=normalization,
+                      minibatch_std=bool(minibatch_std))
+    self.image_shape, self.num_classes, self.conditioning = image_shape, int(num_classes), \
+        conditioning
+    sn = normalization == "spectral"
     self.flatten = layers.Flatten()
-    self.hidden = [self._attr(layers.Dense(_scaled(u, width), name=f"dense_{i}"))
+    self.hidden = [self._attr(spectral(layers.Dense(_scaled(u, width), name=f"dense_{i}"), sn))
                    for i, u in enumerate((1024, 512, 256))]
     self.act = layers.LeakyReLU(0.2)
     self.dropout = layers.Dropout(0.3)
-    self.out = layers.Dense(1, name="logits")
+    self.mbstd = MinibatchStdDev(name="mbstd") if minibatch_std else None
+    self.make_head(_scaled(256, width) + (1 if minibatch_std else 0), sn)
 
-  def call(self, images, training=False):
-    x = self.flatten(images)
+  def call(self, inputs, training=False):
+    images, labels = self.split_inputs(inputs)
+    x = self.flatten(self.concat_labels(images, labels))
     for layer in self.hidden:
-      x = self.dropout(self.act(layer(x)), training=training)
-    return self.out(x)
+      x = self.dropout(self.act(layer(x, training=training)), training=training)
+    if self.mbstd is not None:
+      x = self.mbstd(x)
+    return self.head(x, labels, training)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class DCGANGenerator(_ConfigMixin, keras.Model):
+class DCGANGenerator(GeneratorBase):
   """DCGAN generator (Radford et al. 2015, https://arxiv.org/abs/1511.06434).
 
   z -> dense -> start x start x (64 * width * 2**(n-1)) -> (n-1) x [k x k stride-2 transposed
@@ -119,12 +115,13 @@ class DCGANGenerator(_ConfigMixin, keras.Model):
   """
 
   def __init__(self, latent_dim=100, image_shape=(28, 28, 1), width=1.0, kernel_size=4,
-               **kwargs):
+               num_classes=0, **kwargs):
     super().__init__(**kwargs)
     image_shape = tuple(int(s) for s in image_shape)
     self._args = dict(latent_dim=int(latent_dim), image_shape=image_shape, width=float(width),
-                      kernel_size=int(kernel_size))
-    self.latent_dim, self.image_shape = int(latent_dim), image_shape
+                      kernel_size=int(kernel_size), num_classes=int(num_classes))
+    self.latent_dim, self.image_shape, self.num_classes = int(latent_dim), image_shape, \
+        int(num_classes)
     start, n = _dcgan_geometry(image_shape)
     channels = _scaled(64 * 2**(n - 1), width)
     self.project = layers.Dense(start * start * channels, use_bias=False, name="project")
@@ -139,44 +136,61 @@ class DCGANGenerator(_ConfigMixin, keras.Model):
     self.to_image = layers.Conv2DTranspose(image_shape[-1], kernel_size, strides=2,
                                            padding="same", activation="tanh", name="to_image")
 
-  def call(self, z, training=False):
-    x = self.reshape(self.project(z))
-    x = keras.ops.relu(self.norms[0](x, training=training))
+  def call(self, inputs, training=False):
+    x = self.reshape(self.project(self.join_labels(inputs)))
+    x = ops.relu(self.norms[0](x, training=training))
     for up, norm in zip(self.ups, self.norms[1:]):
-      x = keras.ops.relu(norm(up(x), training=training))
+      x = ops.relu(norm(up(x), training=training))
     return self.to_image(x)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class DCGANDiscriminator(_ConfigMixin, keras.Model):
+class DCGANDiscriminator(DiscriminatorBase):
   """DCGAN discriminator (Radford et al. 2015).
 
-  n x [k x k stride-2 conv, channels 64 * width doubling, batch norm from the second on,
-  LeakyReLU(0.2)] down to start x start, then a dense logit. start and k as in DCGANGenerator.
+  n x [k x k stride-2 conv, channels 64 * width doubling, LeakyReLU(0.2)] down to
+  start x start, then a dense logit; start and k as in DCGANGenerator. normalization:
+  'batch' (batch norm from the second conv on, as in the paper), 'spectral' (every conv and
+  the logit layer; the SNGAN recipe) or 'none' (needed by per-example gradient penalties).
+  minibatch_std appends the batch standard-deviation feature map before the logit.
   """
 
-  def __init__(self, image_shape=(28, 28, 1), width=1.0, kernel_size=4, **kwargs):
+  def __init__(self, image_shape=(28, 28, 1), width=1.0, kernel_size=4, num_classes=0,
+               conditioning="projection", normalization="batch", minibatch_std=False,
+               **kwargs):
     super().__init__(**kwargs)
+    check_d_options(normalization, conditioning)
     image_shape = tuple(int(s) for s in image_shape)
-    self._args = dict(image_shape=image_shape, width=float(width), kernel_size=int(kernel_size))
-    _, n = _dcgan_geometry(image_shape)
+    self._args = dict(image_shape=image_shape, width=float(width), kernel_size=int(kernel_size),
+                      num_classes=int(num_classes), conditioning=conditioning,
+                      normalization=normalization, minibatch_std=bool(minibatch_std))
+    self.image_shape, self.num_classes, self.conditioning = image_shape, int(num_classes), \
+        conditioning
+    start, n = _dcgan_geometry(image_shape)
+    sn = normalization == "spectral"
     self.downs, self.norms = [], []
     for i in range(n):
-      self.downs.append(self._attr(layers.Conv2D(
-          _scaled(64 * 2**i, width), kernel_size, strides=2, padding="same", use_bias=(i == 0),
-          name=f"down_{i}")))
-      self.norms.append(self._attr(layers.BatchNormalization(name=f"bn_{i}")) if i else None)
+      conv = layers.Conv2D(_scaled(64 * 2**i, width), kernel_size, strides=2, padding="same",
+                           use_bias=(i == 0 or normalization != "batch"), name=f"down_{i}")
+      self.downs.append(self._attr(spectral(conv, sn)))
+      use_bn = i > 0 and normalization == "batch"
+      self.norms.append(self._attr(layers.BatchNormalization(name=f"bn_{i}")) if use_bn else None)
+    self.mbstd = MinibatchStdDev(name="mbstd") if minibatch_std else None
     self.flatten = layers.Flatten()
-    self.out = layers.Dense(1, name="logits")
+    channels = _scaled(64 * 2**(n - 1), width) + (1 if minibatch_std else 0)
+    self.make_head(start * start * channels, sn)
 
-  def call(self, images, training=False):
-    x = images
+  def call(self, inputs, training=False):
+    images, labels = self.split_inputs(inputs)
+    x = self.concat_labels(images, labels)
     for down, norm in zip(self.downs, self.norms):
-      x = down(x)
+      x = down(x, training=training)
       if norm is not None:
         x = norm(x, training=training)
-      x = keras.ops.leaky_relu(x, 0.2)
-    return self.out(self.flatten(x))
+      x = ops.leaky_relu(x, 0.2)
+    if self.mbstd is not None:
+      x = self.mbstd(x)
+    return self.head(self.flatten(x), labels, training)
 
 
 NETWORKS = {
@@ -185,17 +199,21 @@ NETWORKS = {
 }
 
 
-def build(name, latent_dim, image_shape, width=1.0, **options):
+def build(name, latent_dim, image_shape, width=1.0, g_options=None, d_options=None,
+          **options):
   """Returns a built (generator, discriminator) pair from `NETWORKS[name]`.
 
-  `options` (e.g. kernel_size for dcgan) go to both constructors.
+  `options` (e.g. kernel_size, num_classes) go to both constructors; `g_options` and
+  `d_options` to one each (e.g. d_options=dict(normalization='spectral')).
   """
   if name not in NETWORKS:
     raise ValueError(f"Unknown network {name!r}; choose one of {sorted(NETWORKS)}.")
   g_cls, d_cls = NETWORKS[name]
-  generator = g_cls(latent_dim=latent_dim, image_shape=image_shape, width=width, name="generator",
-                    **options)
-  discriminator = d_cls(image_shape=image_shape, width=width, name="discriminator", **options)
-  generator.build((None, latent_dim))
-  discriminator.build((None,) + tuple(image_shape))
+  generator = g_cls(latent_dim=latent_dim, image_shape=image_shape, width=width,
+                    name="generator", **options, **(g_options or {}))
+  discriminator = d_cls(image_shape=image_shape, width=width, name="discriminator", **options,
+                        **(d_options or {}))
+  # Real shapes, not None: Keras records them for the SavedModel's default signature.
+  generator.build(generator.input_shapes())
+  discriminator.build(discriminator.input_shapes())
   return generator, discriminator

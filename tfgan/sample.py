@@ -4,7 +4,8 @@
   python -m tfgan.sample --model=generator.keras --interpolate --num=8 --out=strip.png
 
 Writes a PNG grid and/or an .npz of images float32 [N, H, W, C] in [-1, 1] (key `images`,
-with the latents under `z`). Existing files are never overwritten unless --overwrite is given.
+with the latents under `z` and, for conditional generators, `labels`). A conditional
+generator gives one row per class, or only class L with --label=L. Existing files are never overwritten unless --overwrite is given.
 """
 
 import os
@@ -22,6 +23,8 @@ _SEED = flags.DEFINE_integer("seed", 0, "Seed of the latents; the same seed give
 _INTERPOLATE = flags.DEFINE_bool("interpolate", False, "Write a latent interpolation strip: "
                                  "--num rows, each a slerp between two random latents.")
 _STEPS = flags.DEFINE_integer("steps", 10, "Images per interpolation row.")
+_LABEL = flags.DEFINE_integer("label", None, "Conditional generators: generate this class "
+                               "only. Unset: one row per class.")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing --out / --npz files.")
 
 
@@ -42,19 +45,32 @@ def main(argv):
   from tfgan import images, sampling
   generator = sampling.load_generator(_MODEL.value or _WORKDIR.value)
   latent_dim = sampling.latent_dim_of(generator)
+  num_classes = getattr(generator, "num_classes", 0)
+  if _LABEL.value is not None and not 0 <= _LABEL.value < max(num_classes, 1):
+    raise app.UsageError(f"--label={_LABEL.value}: the generator is " + (
+        f"conditional on classes 0..{num_classes - 1}." if num_classes else "unconditional."))
   if _INTERPOLATE.value:
     z = sampling.interpolation_latents(_NUM.value, _STEPS.value, latent_dim, _SEED.value)
     rows = _NUM.value
+    row_labels = np.arange(_NUM.value) % max(num_classes, 1)
+    labels = np.repeat(row_labels if _LABEL.value is None else
+                       np.full(_NUM.value, _LABEL.value), _STEPS.value)
   else:
     z = sampling.latents(_NUM.value, latent_dim, _SEED.value)
-    rows = None
-  fake = sampling.generate(generator, z)
+    rows, labels = None, None
+    if num_classes and _LABEL.value is None:
+      rows, labels = num_classes, sampling.class_rows(_NUM.value, num_classes)
+    elif num_classes:
+      labels = np.full(_NUM.value, _LABEL.value)
+  labels = labels.astype(np.int32) if num_classes else None
+  fake = sampling.generate(generator, z, labels)
   if _OUT.value:
     images.save_png(_OUT.value, images.make_grid(fake, rows=rows), overwrite=_OVERWRITE.value)
     print(f"wrote {_OUT.value}")
   if _NPZ.value:
     tmp = _NPZ.value + ".tmp.npz"
-    np.savez_compressed(tmp, images=fake, z=z)
+    extra = {"labels": labels} if labels is not None else {}
+    np.savez_compressed(tmp, images=fake, z=z, **extra)
     os.replace(tmp, _NPZ.value)
     print(f"wrote {_NPZ.value}: images {fake.shape} in [-1, 1]")
   return 0

@@ -30,11 +30,25 @@ def latents(num, latent_dim, seed=0):
   return np.random.default_rng(seed).standard_normal((num, latent_dim)).astype(np.float32)
 
 
-def generate(generator, z, batch_size=256):
-  """Runs the generator in inference mode on z [N, latent_dim]; returns float32 [N, H, W, C]
-  in [-1, 1]."""
-  out = [np.asarray(generator(z[i:i + batch_size], training=False))
-         for i in range(0, len(z), batch_size)]
+def class_rows(num, num_classes):
+  """int32 labels [num] sorted by class (0, 0, ..., 1, 1, ...), ceil(num / num_classes) per
+  class: a grid with num_classes rows then shows one class per row."""
+  per_class = -(-num // num_classes)
+  return (np.arange(num) // per_class).astype(np.int32)
+
+
+def generate(generator, z, labels=None, batch_size=256):
+  """Runs the generator in inference mode on z [N, latent_dim] (with int labels [N] for a
+  conditional generator); returns float32 [N, H, W, C] in [-1, 1]."""
+  if getattr(generator, "num_classes", 0) and labels is None:
+    raise ValueError(f"This generator is conditional on {generator.num_classes} classes; "
+                     f"give labels.")
+  out = []
+  for i in range(0, len(z), batch_size):
+    inputs = z[i:i + batch_size]
+    if labels is not None:
+      inputs = [inputs, np.asarray(labels[i:i + batch_size], np.int32)]
+    out.append(np.asarray(generator(inputs, training=False)))
   return np.concatenate(out, axis=0)
 
 

@@ -48,8 +48,13 @@ def main(argv):
     return 0
   if not _WORKDIR.value:
     raise app.UsageError("--workdir is required (the run directory).")
-  from tfgan import trainer  # Imported after flag parsing: TensorFlow start-up is slow.
-  result = trainer.train_and_evaluate(config, _WORKDIR.value)
+  # Imported after flag parsing: TensorFlow start-up is slow.
+  from tfgan import data, trainer
+  try:
+    result = trainer.train_and_evaluate(config, _WORKDIR.value)
+  except (data.DataError, data.DataUnavailableError, trainer.WorkdirError) as e:
+    # The user's input is at fault, and the message says how: no traceback.
+    sys.exit(f"tfgan.train: error: {e}")
   if result["status"] == "interrupted":
     # 128 + signal number, the shell convention, so schedulers see a preempted job.
     sys.exit(128 + result["signal"])

@@ -65,14 +65,29 @@ def prepare_workdir(config, workdir):
   return True
 
 
-def build_gan(config, image_shape):
-  """Builds G, D, the GAN and its optimizers (compiled, slots created) from `config`."""
-  options = {"kernel_size": config.kernel_size} if config.network == "dcgan" else {}
+def build_gan(config, image_shape, num_classes=0):
+  """Builds G, D, the GAN and its optimizers (compiled, slots created) from `config`.
+
+  num_classes: the dataset's class count, used when config.conditional.
+  """
+  num_classes = num_classes if config.conditional else 0
+  if config.conditional and num_classes < 2:
+    raise ValueError(f"conditional needs a labelled dataset; {config.dataset!r} has "
+                     f"{num_classes} classes.")
+  options = {"num_classes": num_classes}
+  if config.network == "dcgan":
+    options["kernel_size"] = config.kernel_size
+  d_options = dict(conditioning=config.conditioning,
+                   normalization=config_lib.resolved_d_norm(config),
+                   minibatch_std=config.minibatch_std)
   generator, discriminator = networks.build(config.network, config.latent_dim, image_shape,
-                                            config.width, **options)
+                                            config.width, d_options=d_options, **options)
   model = gan.GAN(generator, discriminator, config.latent_dim, loss=config.loss,
                   d_steps=config.d_steps, seed=config.seed,
-                  ema_half_life=config.ema_kimg * 1000)
+                  ema_half_life=config.ema_kimg * 1000, num_classes=num_classes,
+                  label_smoothing=config.label_smoothing, gp_weight=config.gp_weight,
+                  r1_gamma=config.r1_gamma, r1_every=config.r1_every,
+                  weight_clip=config.weight_clip, augment=config.diffaugment)
   clip = config.clip_norm or None
 
   def adam(lr):
@@ -105,7 +120,7 @@ def train_and_evaluate(config, workdir, verbose=True):
   prepare_workdir(config, workdir)
   keras.utils.set_random_seed(config.seed)
   info = data.DATASETS[config.dataset]
-  model = build_gan(config, info.image_shape)
+  model = build_gan(config, info.image_shape, info.num_classes)
   checkpoint = make_checkpoint(model)
   manager = tf.train.CheckpointManager(checkpoint, os.path.join(workdir, "checkpoints"),
                                        max_to_keep=config.keep_checkpoints)
@@ -119,6 +134,8 @@ def train_and_evaluate(config, workdir, verbose=True):
 
   writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
   z = sampling.latents(config.num_samples, config.latent_dim, config.seed)
+  if model.num_classes:
+    z = [z, sampling.class_rows(config.num_samples, model.num_classes)]
   checkpointer = cb.Checkpointer(manager, config.checkpoint_every)
   stopper = cb.StopAt(config.train_steps)
   sampler = cb.SampleGrid(os.path.join(workdir, "samples"), writer, config.sample_every, z)
@@ -144,8 +161,7 @@ def train_and_evaluate(config, workdir, verbose=True):
     sampler.set_model(model)
     sampler.write(step)
   writer.flush()
-  keras_path, saved_model_path = export.export_generator(model.sampling_generator, workdir,
-                                                         config.latent_dim)
+  keras_path, saved_model_path = export.export_generator(model.sampling_generator, workdir)
   status = "interrupted" if stopper.signal_received is not None else "completed"
   if verbose:
     print(f"tfgan: {status} at step {step}; exported {keras_path} and {saved_model_path}",

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan import augment
+
+SEED = tf.constant([3, 4], tf.int32)
+
+
+def _images(seed=0, n=8):
+  return tf.constant(np.random.default_rng(seed).uniform(-1, 1, (n, 16, 16, 3)), tf.float32)
+
+
+@pytest.mark.parametrize("policy", ["color", "translation", "cutout",
+                                    "color,translation,cutout"])
+def test_shapes_gradients_and_determinism(policy):
+  x = _images()
+  with tf.GradientTape() as tape:
+    tape.watch(x)
+    y = augment.diff_augment(x, policy, SEED)
+    total = tf.reduce_sum(y * y)
+  grad = tape.gradient(total, x)
+  assert y.shape == x.shape and y.dtype == tf.float32
+  assert grad is not None and np.all(np.isfinite(grad.numpy()))
+  assert np.abs(grad.numpy()).sum() > 0
+  np.testing.assert_array_equal(augment.diff_augment(x, policy, SEED).numpy(), y.numpy())
+  other = augment.diff_augment(x, policy, tf.constant([5, 6], tf.int32)).numpy()
+  assert not np.allclose(other, y.numpy())
+
+
+@pytest.mark.parametrize("policy", ["translation", "cutout"])
+def test_geometric_ops_keep_the_value_range(policy):
+  x = _images()
+  y = augment.diff_augment(x, policy, SEED).numpy()
+  assert y.min() >= min(x.numpy().min(), 0.0) and y.max() <= max(x.numpy().max(), 0.0)
+  assert np.mean(y == 0) > 0  # zero fill or cut-out squares appear
+
+
+def test_the_same_seed_transforms_real_and_fake_alike():
+  # With one seed, translation and cutout move/mask the same pixels of two different batches.
+  ones_a, ones_b = tf.ones((8, 16, 16, 3)), 2 * tf.ones((8, 16, 16, 3))
+  a = augment.diff_augment(ones_a, "translation,cutout", SEED).numpy()
+  b = augment.diff_augment(ones_b, "translation,cutout", SEED).numpy()
+  np.testing.assert_array_equal(a == 0, b == 0)
+  # Translation really shifts: a known image moves by whole pixels.
+  x = np.zeros((1, 16, 16, 1), np.float32)
+  x[0, 8, 8, 0] = 1.0
+  moved = augment.translation(tf.constant(x), SEED).numpy()
+  assert moved.sum() in (0.0, 1.0)
+  if moved.sum():
+    (y, x_), = np.argwhere(moved[0, ..., 0] == 1.0)
+    assert abs(y - 8) <= 2 and abs(x_ - 8) <= 2
+
+
+def test_color_changes_brightness_saturation_contrast_per_example():
+  x = _images(n=4)
+  y = augment.color(x, SEED).numpy()
+  shift = (y - x.numpy()).reshape(4, -1).mean(axis=1)
+  assert np.unique(np.round(shift, 4)).size == 4  # each example gets its own transform
+
+
+def test_unknown_op_is_refused():
+  with pytest.raises(ValueError, match="Unknown DiffAugment ops"):
+    augment.parse_policy("color,flip")
+  assert augment.parse_policy("") == ()

@@ -1,0 +1,90 @@
+"""DiffAugment (Zhao et al. 2020, https://arxiv.org/abs/2006.10738): differentiable
+augmentations applied to every image D sees, real and generated, so D cannot memorise a small
+dataset while G still receives gradients through the augmentation.
+
+Every function takes images float32 [B, H, W, C] in about [-1, 1] and a stateless seed
+(int32 [2]); the same seed gives the same transform, so two batches can share one.
+"""
+
+import tensorflow as tf
+
+POLICIES = ("color", "translation", "cutout")
+
+
+def _uniform(shape, seed, minval=0.0, maxval=1.0):
+  return tf.random.stateless_uniform(shape, seed, minval, maxval)
+
+
+def color(x, seed):
+  """Per-example brightness (+U[-0.5, 0.5]), saturation (x U[0, 2] around the pixel's channel
+  mean) and contrast (x U[0.5, 1.5] around the image mean), as in the DiffAugment paper."""
+  b = tf.shape(x)[0]
+  seeds = tf.random.experimental.stateless_split(seed, 3)
+  x = x + _uniform([b, 1, 1, 1], seeds[0], -0.5, 0.5)
+  mean = tf.reduce_mean(x, axis=3, keepdims=True)
+  x = (x - mean) * _uniform([b, 1, 1, 1], seeds[1], 0.0, 2.0) + mean
+  mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
+  return (x - mean) * _uniform([b, 1, 1, 1], seeds[2], 0.5, 1.5) + mean
+
+
+def _shift(x, offsets, axis):
+  """Shifts each example of x by its integer offset along axis 1 or 2, filling with zeros."""
+  size = tf.shape(x)[axis]
+  source = tf.range(size)[None, :] - offsets[:, None]  # [B, size]
+  valid = tf.cast((source >= 0) & (source < size), x.dtype)
+  moved = tf.gather(x, tf.clip_by_value(source, 0, size - 1), axis=axis, batch_dims=1)
+  mask_shape = [-1, size, 1, 1] if axis == 1 else [-1, 1, size, 1]
+  return moved * tf.reshape(valid, mask_shape)
+
+
+def translation(x, seed, ratio=0.125):
+  """Shifts each example by up to `ratio` of its height and width (integer pixels), zero fill."""
+  b, h, w = tf.shape(x)[0], tf.shape(x)[1], tf.shape(x)[2]
+  seeds = tf.random.experimental.stateless_split(seed, 2)
+  max_y = tf.cast(tf.round(tf.cast(h, tf.float32) * ratio), tf.int32)
+  max_x = tf.cast(tf.round(tf.cast(w, tf.float32) * ratio), tf.int32)
+  dy = tf.random.stateless_uniform([b], seeds[0], -max_y, max_y + 1, dtype=tf.int32)
+  dx = tf.random.stateless_uniform([b], seeds[1], -max_x, max_x + 1, dtype=tf.int32)
+  return _shift(_shift(x, dy, 1), dx, 2)
+
+
+def cutout(x, seed, ratio=0.5):
+  """Zeroes one square of `ratio` x the image size per example, at a random centre."""
+  b, h, w = tf.shape(x)[0], tf.shape(x)[1], tf.shape(x)[2]
+  seeds = tf.random.experimental.stateless_split(seed, 2)
+  half_h = tf.cast(tf.cast(h, tf.float32) * ratio / 2.0, tf.int32)
+  half_w = tf.cast(tf.cast(w, tf.float32) * ratio / 2.0, tf.int32)
+  cy = tf.random.stateless_uniform([b, 1, 1], seeds[0], 0, h, dtype=tf.int32)
+  cx = tf.random.stateless_uniform([b, 1, 1], seeds[1], 0, w, dtype=tf.int32)
+  ys, xs = tf.range(h)[None, :, None], tf.range(w)[None, None, :]
+  keep = (tf.abs(ys - cy) >= half_h) | (tf.abs(xs - cx) >= half_w)
+  return x * tf.cast(keep, x.dtype)[..., None]
+
+
+_OPS = {"color": color, "translation": translation, "cutout": cutout}
+
+
+def parse_policy(policy):
+  """'color,translation,cutout' -> ('color', 'translation', 'cutout'); '' -> ()."""
+  names = tuple(p.strip() for p in policy.split(",") if p.strip())
+  unknown = [n for n in names if n not in _OPS]
+  if unknown:
+    raise ValueError(f"Unknown DiffAugment ops {unknown}; choose from {POLICIES}.")
+  return names
+
+
+def diff_augment(x, policy, seed):
+  """Applies the ops of `policy` (names or a comma-separated string) in order.
+
+  Args:
+    x: float32 [B, H, W, C].
+    policy: e.g. ('color', 'translation', 'cutout').
+    seed: int32 [2] stateless seed; equal seeds give equal transforms.
+  Returns:
+    float32 [B, H, W, C], differentiable with respect to x.
+  """
+  names = parse_policy(policy) if isinstance(policy, str) else tuple(policy)
+  seeds = tf.random.experimental.stateless_split(seed, max(len(names), 1))
+  for i, name in enumerate(names):
+    x = _OPS[name](x, seeds[i])
+  return x

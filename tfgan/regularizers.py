@@ -1,0 +1,63 @@
+"""Discriminator regularizers as per-example penalties, reduced in `GAN.train_step`."""
+
+import keras
+import tensorflow as tf
+
+# Added under the square root of squared gradient norms: the derivative of sqrt at 0 is
+# infinite, so a zero gradient (a dead critic, a saturated unit) would give NaN updates.
+NORM_EPSILON = 1e-12
+
+
+def interpolate(real, fake, seed):
+  """x_hat = eps * real + (1 - eps) * fake with eps ~ Uniform[0, 1], one eps per example.
+
+  Args:
+    real, fake: float32 [B, H, W, C] (any rank >= 2; eps broadcasts over the non-batch axes).
+    seed: a keras.random.SeedGenerator or seed tensor.
+  Returns:
+    float32 tensor shaped like `real`.
+  """
+  shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], 0)
+  eps = keras.random.uniform(shape, 0.0, 1.0, seed=seed)
+  return eps * real + (1.0 - eps) * fake
+
+
+def _input_gradients(discriminator, images):
+  with tf.GradientTape() as tape:
+    tape.watch(images)
+    scores = discriminator(images)
+    total = tf.reduce_sum(tf.cast(scores, tf.float32))
+  grads = tape.gradient(total, images)
+  return tf.reshape(grads, [tf.shape(images)[0], -1])
+
+
+def gradient_penalty(discriminator, real, fake, seed):
+  """WGAN-GP penalty (||grad_x D(x_hat)||_2 - 1)^2 at random interpolates (Gulrajani et al.
+  2017, https://arxiv.org/abs/1704.00028, eq. 3). Each example's score depends only on its
+  own image (no batch norm in the critic), so the gradient of the summed scores gives each
+  example's gradient.
+
+  Args:
+    discriminator: callable, images [B, ...] -> scores [B, 1], called as in training.
+    real, fake: float32 [B, H, W, C].
+    seed: keras.random.SeedGenerator for the interpolation weights.
+  Returns:
+    [B] float32 per-example penalty, >= 0 (multiply by lambda, 10 in the paper).
+  """
+  grads = _input_gradients(discriminator, interpolate(real, fake, seed))
+  norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + NORM_EPSILON)
+  return tf.square(norm - 1.0)
+
+
+def r1_penalty(discriminator, real):
+  """R1 penalty ||grad_x D(x)||_2^2 on real images (Mescheder et al. 2018,
+  https://arxiv.org/abs/1801.04406, eq. 9).
+
+  Args:
+    discriminator: callable, images [B, ...] -> scores [B, 1], called as in training.
+    real: float32 [B, H, W, C].
+  Returns:
+    [B] float32 per-example penalty, >= 0 (multiply by gamma / 2).
+  """
+  grads = _input_gradients(discriminator, real)
+  return tf.reduce_sum(tf.square(grads), axis=1)
