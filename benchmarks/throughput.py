@@ -7,9 +7,10 @@ interleaved (the machine is shared and noisy; the median of several rounds is re
   * hand:    a tf.function of one D step and one G step with Adam, the least code that trains;
   * fit:     tfgan's GAN.fit() with no callbacks;
   * fit+cb:  GAN.fit() with the per-step callbacks a real run uses (progress, stop);
+  * fit_xla: GAN.fit() compiled with jit_compile=True (the evidence behind --jit_compile=auto);
   * input:   the tf.data pipeline alone.
-It prints images/s and the ratios fit/hand (target >= 0.95) and input/fit (target >= 10), and
-writes them as JSON with --out.
+It prints images/s and the ratios fit/hand (target >= 0.95), input/fit (target >= 10) and
+xla/fit, and writes them as JSON with --out.
 """
 
 import argparse
@@ -62,7 +63,8 @@ def hand_written_rate(g, d, dataset, steps, latent_dim):
 
 
 def fit_rate(model, dataset, steps, callbacks):
-  model.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0, callbacks=callbacks(0))
+  warmup = 2 * model.steps_per_execution
+  model.fit(dataset, epochs=1, steps_per_epoch=warmup, verbose=0, callbacks=callbacks(0))
   def run():
     start = int(model.step)
     t0 = time.perf_counter()
@@ -88,22 +90,26 @@ def main():
   parser.add_argument("--data_dir", default=os.path.join(os.path.dirname(__file__), "..", "..",
                                                          "shared", "data", "mnist"))
   parser.add_argument("--batch_size", type=int, default=64)
-  parser.add_argument("--steps", type=int, default=60, help="train steps per timing")
-  parser.add_argument("--rounds", type=int, default=5)
+  parser.add_argument("--steps", type=int, default=300, help="train steps per timing")
+  parser.add_argument("--rounds", type=int, default=3)
   parser.add_argument("--networks", default="mlp,dcgan")
+  parser.add_argument("--steps_per_execution", type=int, default=1)
   parser.add_argument("--out", default="")
   args = parser.parse_args()
   if not os.path.isdir(args.data_dir):
     sys.exit(f"--data_dir {args.data_dir!r} is not a folder with the MNIST IDX files.")
 
   results = {"host": platform.node(), "cpu_count": os.cpu_count(), "tensorflow": tf.__version__,
-             "keras": keras.__version__, "batch_size": args.batch_size, "networks": {}}
+             "keras": keras.__version__, "batch_size": args.batch_size,
+             "steps_per_execution": args.steps_per_execution, "networks": {}}
   dataset = data.make_dataset("mnist", args.batch_size, data_dir=args.data_dir, seed=0)
   for name in args.networks.split(","):
     config = config_lib.Config(network=name, kernel_size=3, batch_size=args.batch_size,
-                               jit_compile="false")
+                               jit_compile="false",
+                               steps_per_execution=args.steps_per_execution)
     model = trainer.build_gan(config, (28, 28, 1))
     hand_model = trainer.build_gan(config, (28, 28, 1))
+    xla_model = trainer.build_gan(config.replace(jit_compile="true"), (28, 28, 1))
     hand_g, hand_d = hand_model.generator, hand_model.discriminator
     logdir = tempfile.mkdtemp()
     writer = tf.summary.create_file_writer(logdir)
@@ -116,6 +122,7 @@ def main():
         "hand": hand_written_rate(hand_g, hand_d, dataset, args.steps, config.latent_dim),
         "fit": fit_rate(model, dataset, args.steps, lambda last: []),
         "fit+cb": fit_rate(model, dataset, args.steps, with_callbacks),
+        "fit_xla": fit_rate(xla_model, dataset, args.steps, lambda last: []),
         "input": input_rate(dataset, args.steps * 10),
     }
     times = {k: [] for k in timers}
@@ -127,11 +134,13 @@ def main():
     row = {f"{k}_images_per_sec": round(v, 1) for k, v in rate.items()}
     row.update(fit_over_hand=round(rate["fit"] / rate["hand"], 3),
                fit_cb_over_hand=round(rate["fit+cb"] / rate["hand"], 3),
-               input_over_fit=round(rate["input"] / rate["fit"], 1))
+               input_over_fit=round(rate["input"] / rate["fit"], 1),
+               xla_over_fit=round(rate["fit_xla"] / rate["fit"], 3))
     results["networks"][name] = row
     print(f"{name:6s} " + "  ".join(f"{k} {v:8.0f} img/s" for k, v in rate.items()))
     print(f"{name:6s} fit/hand {row['fit_over_hand']:.3f} (target >= 0.95)  fit+cb/hand "
-          f"{row['fit_cb_over_hand']:.3f}  input/fit {row['input_over_fit']:.1f} (target >= 10)",
+          f"{row['fit_cb_over_hand']:.3f}  input/fit {row['input_over_fit']:.1f} (target >= 10)  "
+          f"xla/fit {row['xla_over_fit']:.3f}",
           flush=True)
   if args.out:
     with open(args.out, "w") as f:

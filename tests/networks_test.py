@@ -15,7 +15,9 @@ def test_mlp_shapes_and_parameter_counts():
   x = np.asarray(g(z))
   assert x.shape == (3, 28, 28, 1) and x.min() >= -1 and x.max() <= 1
   assert d(x).shape == (3, 1)
-  assert g.count_params() == (_dense(100, 256) + _dense(256, 512) + _dense(512, 1024)
+  # Hidden layers without bias, each followed by batch norm (4 values per unit).
+  assert g.count_params() == (_dense(100, 256, False) + _dense(256, 512, False)
+                              + _dense(512, 1024, False) + 4 * (256 + 512 + 1024)
                               + _dense(1024, 784))
   assert d.count_params() == (_dense(784, 1024) + _dense(1024, 512) + _dense(512, 256)
                               + _dense(256, 1))

@@ -75,9 +75,10 @@ class ProgressLogger(_StepCallback):
 
 
 class SampleGrid(_StepCallback):
-  """Every `every` steps: generates from the fixed latents z [N, latent_dim] in inference mode
-  (with the EMA generator when there is one) and writes `samples/step_XXXXXXX.png` and a TensorBoard image. Existing files are kept: a
-  name already taken gets a numbered suffix."""
+  """Every `every` steps: generates from the fixed inputs z [N, latent_dim] (or [z, labels]) in
+  inference mode (with the EMA generator when there is one) and writes
+  `samples/step_XXXXXXX.png` and a TensorBoard image; conditional grids have a row per class.
+  Existing files are kept: a name already taken gets a numbered suffix."""
 
   def __init__(self, sample_dir, writer, every, z):
     super().__init__()

@@ -116,6 +116,9 @@ class GAN(keras.Model):
     self.fake_score_tracker = keras.metrics.Mean(name="d_fake")
     self.penalty_tracker = keras.metrics.Mean(name="gp" if gp_weight else "r1") if (
         gp_weight or r1_gamma) else None
+    # G and D arrive built. Without this, fit() under a distribution strategy "builds" the GAN
+    # by calling it on a batch of real images, which are not latents.
+    self.built = True
 
   @property
   def metrics(self):

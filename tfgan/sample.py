@@ -5,7 +5,8 @@
 
 Writes a PNG grid and/or an .npz of images float32 [N, H, W, C] in [-1, 1] (key `images`,
 with the latents under `z` and, for conditional generators, `labels`). A conditional
-generator gives one row per class, or only class L with --label=L. Existing files are never overwritten unless --overwrite is given.
+generator gives one row per class, or only class L with --label=L. Existing files are never
+overwritten unless --overwrite is given.
 """
 
 import os

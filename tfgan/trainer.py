@@ -41,16 +41,21 @@ def prepare_workdir(config, workdir):
   if os.path.isfile(path):
     try:
       with open(path) as f:
-        old = json.load(f)
+        recorded = json.load(f)
     except (OSError, ValueError) as e:
       raise WorkdirError(f"{path}: unreadable run config ({e}).") from e
     new = config.to_dict()
-    clash = {k: (old.get(k), new[k]) for k in config_lib.ARCHITECTURE_FIELDS if old.get(k) != new[k]}
+    # A setting newer than the directory's tfgan version had its default there.
+    defaults = config_lib.Config().to_dict()
+    old = {**defaults, **recorded}
+    clash = {k: (old.get(k), new[k]) for k in config_lib.ARCHITECTURE_FIELDS
+             if old.get(k) != new[k]}
     if clash:
-      details = ", ".join(f"{k}: {a!r} in the directory, {b!r} now" for k, (a, b) in clash.items())
+      details = ", ".join(f"{k}: {a!r} in the directory, {b!r} now"
+                          for k, (a, b) in clash.items())
       raise WorkdirError(f"{workdir} holds a run with another architecture ({details}); its "
                          f"checkpoints cannot be resumed with this config. Use a new --workdir.")
-    if old == new:
+    if recorded == new:
       return False
     n = 1
     while os.path.exists(os.path.join(workdir, f"config.{n}.json")):
@@ -95,7 +100,8 @@ def build_gan(config, image_shape, num_classes=0):
                                  global_clipnorm=clip)
 
   model.compile(adam(config.g_lr), adam(config.d_lr),
-                jit_compile=resolve_jit_compile(config.jit_compile))
+                jit_compile=resolve_jit_compile(config.jit_compile),
+                steps_per_execution=config.steps_per_execution)
   model.build_optimizers()
   return model
 
@@ -150,8 +156,8 @@ def train_and_evaluate(config, workdir, verbose=True):
                                 data_dir=config.data_dir, tfds_dir=config.tfds_dir,
                                 shuffle_buffer=config.shuffle_buffer, seed=config.seed + start)
     t0 = time.perf_counter()
-    model.fit(dataset, epochs=1, steps_per_epoch=config.train_steps - start, verbose=0, shuffle=False,
-              callbacks=callbacks)
+    model.fit(dataset, epochs=1, steps_per_epoch=config.train_steps - start, verbose=0,
+              shuffle=False, callbacks=callbacks)
     if verbose:
       print(f"tfgan: trained steps {start}..{int(model.step)} in "
             f"{time.perf_counter() - t0:.1f} s", flush=True)
