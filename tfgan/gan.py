@@ -9,10 +9,6 @@ from tfgan import losses as losses_lib
 from tfgan import regularizers
 
 
-def _normalization(discriminator):
-  return getattr(discriminator, "_args", {}).get("normalization", "none")
-
-
 def check_options(loss, d_normalization, label_smoothing=0.0, gp_weight=0.0, r1_gamma=0.0,
                   r1_every=1, weight_clip=0.0):
   """Raises ValueError, saying why, for option combinations that make no sense."""
@@ -83,8 +79,9 @@ class GAN(keras.Model):
                seed=None, ema_half_life=0.0, num_classes=0, label_smoothing=0.0, gp_weight=0.0,
                r1_gamma=0.0, r1_every=1, weight_clip=0.0, augment="", **kwargs):
     super().__init__(**kwargs)
-    check_options(loss, _normalization(discriminator), label_smoothing, gp_weight, r1_gamma,
-                  r1_every, weight_clip)
+    # A discriminator from outside tfgan is taken to have no batch norm.
+    check_options(loss, getattr(discriminator, "normalization", "none"), label_smoothing,
+                  gp_weight, r1_gamma, r1_every, weight_clip)
     if int(d_steps) < 1:
       raise ValueError(f"d_steps must be >= 1, got {d_steps!r}.")
     if ema_half_life < 0:

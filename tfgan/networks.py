@@ -14,10 +14,8 @@ import math
 import keras
 from keras import layers, ops
 
-from tfgan.layers import (DiscriminatorBase, GeneratorBase, MinibatchStdDev, check_d_options,
-                          spectral)
-
-_PACKAGE = "tfgan"
+from tfgan.layers import (_PACKAGE, DiscriminatorBase, GeneratorBase, MinibatchStdDev,
+                          check_d_options, spectral)
 
 
 def _scaled(units, width):
@@ -87,6 +85,7 @@ class MLPDiscriminator(DiscriminatorBase):
                       minibatch_std=bool(minibatch_std))
     self.image_shape, self.num_classes, self.conditioning = image_shape, int(num_classes), \
         conditioning
+    self.normalization = normalization
     sn = normalization == "spectral"
     self.flatten = layers.Flatten()
     self.hidden = [self._attr(spectral(layers.Dense(_scaled(u, width), name=f"dense_{i}"), sn))
@@ -170,6 +169,7 @@ class DCGANDiscriminator(DiscriminatorBase):
     self.image_shape, self.num_classes, self.conditioning = image_shape, int(num_classes), \
         conditioning
     start, n = _dcgan_geometry(image_shape)
+    self.normalization = normalization
     sn = normalization == "spectral"
     self.downs, self.norms = [], []
     for i in range(n):
