@@ -63,3 +63,17 @@ def test_unknown_op_is_refused():
   with pytest.raises(ValueError, match="Unknown DiffAugment ops"):
     augment.parse_policy("color,flip")
   assert augment.parse_policy("") == ()
+
+
+@pytest.mark.parametrize("policy", ["color", "translation", "cutout", "color,translation,cutout"])
+def test_slices_of_a_global_batch_get_their_rows_of_the_global_transform(policy):
+  # What two replicas do: each augments its half, told which rows of the global batch it holds.
+  x = tf.random.stateless_uniform([6, 8, 8, 3], [1, 2], -1, 1)
+  seed = tf.constant([4, 5], tf.int32)
+  whole = augment.diff_augment(x, policy, seed)
+  halves = [augment.diff_augment(x[i * 3:(i + 1) * 3], policy, seed, rows=(i * 3, 6))
+            for i in range(2)]
+  np.testing.assert_allclose(tf.concat(halves, 0).numpy(), whole.numpy(), atol=1e-6)
+  # Without `rows` each half would draw as if it were the whole batch: other transforms.
+  alone = augment.diff_augment(x[3:], policy, seed)
+  assert not np.allclose(alone.numpy(), whole[3:].numpy())

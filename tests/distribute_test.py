@@ -1,19 +1,147 @@
+import glob
 import json
 import os
+import socket
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+import tensorflow as tf
+
 from gan_test import COMBOS
+from tfgan import distribute, losses
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# One D norm per loss where it is allowed: batch norm (synchronized) in D proves the
+# synchronized statistics; gradient penalties need a D without batch norm.
+EQUAL_CASES = {
+    **{loss: (dict(loss=loss, weight_clip=0.01, d_norm="none") if loss == "wasserstein" else
+              dict(loss=loss, d_norm="batch"))
+       for loss in losses.LOSSES},
+    **{f"{loss}_gp": dict(loss=loss, gp_weight=10.0, d_norm="none") for loss in losses.LOSSES},
+    "r1": dict(loss="non_saturating", r1_gamma=1.0, d_norm="none"),
+    "sn_hinge_augment": dict(loss="hinge", d_norm="spectral", augment="color,translation,cutout"),
+    "cgan_dsteps_ema_smooth": dict(num_classes=10, d_steps=2, ema_half_life=100.0,
+                                   label_smoothing=0.1),
+}
 
-def test_every_option_combination_trains_under_mirrored_strategy():
-  result = subprocess.run([sys.executable, os.path.join(HERE, "mirrored_worker.py"),
-                           *sorted(COMBOS)], capture_output=True, text=True, timeout=600,
+
+def test_strategy_choice_and_its_errors(monkeypatch):
+  monkeypatch.delenv("TF_CONFIG", raising=False)
+  assert distribute.make_strategy("default") is tf.distribute.get_strategy()
+  assert distribute.make_strategy("auto") is tf.distribute.get_strategy()  # one CPU, no GPU
+  with pytest.raises(distribute.StrategyError, match="strategy must be one of"):
+    distribute.make_strategy("horovod")
+  with pytest.raises(distribute.StrategyError, match="multi_worker needs the TF_CONFIG"):
+    distribute.make_strategy("multi_worker")
+  monkeypatch.setenv("TF_CONFIG", "{cluster")
+  with pytest.raises(distribute.StrategyError, match="TF_CONFIG is not JSON"):
+    distribute.make_strategy("auto")
+  monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["a:1"]}}))
+  with pytest.raises(distribute.StrategyError, match="needs both 'cluster'"):
+    distribute.make_strategy("auto")
+
+
+def test_outside_a_strategy_draws_are_plain_and_the_only_worker_is_chief(tmp_path):
+  assert distribute.replica_rows(5) == (0, 5)
+  drawn = distribute.replica_draw(lambda n: tf.range(n), 4)
+  assert drawn.numpy().tolist() == [0, 1, 2, 3]
+  strategy = tf.distribute.get_strategy()
+  assert distribute.is_chief(strategy)
+  out = distribute.WorkerDirectory(strategy, str(tmp_path))
+  out.cleanup()
+  assert out.path == str(tmp_path) and os.path.isdir(tmp_path)  # the chief's is never removed
+
+
+def test_synchronize_batch_norm_reaches_nested_layers():
+  from tfgan import networks
+  g, d = networks.build("dcgan", 8, (28, 28, 1), width=0.125, kernel_size=3)
+  assert distribute.synchronize_batch_norm(g) == len(g.norms) > 0
+  assert all(norm.synchronized for norm in g.norms)
+  assert distribute.synchronize_batch_norm(d) == sum(n is not None for n in d.norms)
+
+
+def _worker(mode, names):
+  result = subprocess.run([sys.executable, os.path.join(HERE, "mirrored_worker.py"), mode,
+                           *names], capture_output=True, text=True, timeout=900,
                           env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
   assert result.returncode == 0, result.stderr[-4000:]
   rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-  assert [r["combo"] for r in rows] == sorted(COMBOS)
-  for row in rows:
+  assert [r["name"] for r in rows] == list(names)
+  return rows
+
+
+def test_every_option_combination_trains_under_mirrored_strategy():
+  for row in _worker("combos", sorted(COMBOS)):
     assert row["replicas"] == 2 and row["changed"] and row["finite"], row
+
+
+def test_xla_is_refused_for_replicas_on_logical_cpus_and_auto_turns_it_off():
+  # TF 2.21 places every replica's XLA step on CPU:0 (even a keras.Sequential fails there).
+  (row,) = _worker("xla", ["mlp"])  # auto would choose XLA for mlp on one CPU
+  assert row["auto"] is False and row["false"] is False
+  assert "jit_compile=true cannot run with replicas on several CPU devices" in row["true"]
+
+
+def test_a_mirrored_step_equals_a_single_device_step_on_the_global_batch():
+  # Each case: the same networks, seed and 8-image global batch, one step on one device and
+  # one on two replicas of 4. Equal weights afterwards prove the global-batch loss scaling,
+  # the per-replica random rows (latents, labels, augmentation, GP interpolation),
+  # synchronized batch norm and the strided d_steps chunks.
+  for row in _worker("equal", list(EQUAL_CASES)):
+    assert row["replicas"] == 2
+    assert row["max_update"] > 1e-4, row  # the step changed the weights
+    assert row["max_abs_diff"] < 1e-5, row
+    assert row["d_loss"][0] == pytest.approx(row["d_loss"][1], rel=1e-4, abs=1e-6), row
+    assert row["g_loss"][0] == pytest.approx(row["g_loss"][1], rel=1e-4, abs=1e-6), row
+
+
+def _free_ports(n):
+  sockets = [socket.socket() for _ in range(n)]
+  for s in sockets:
+    s.bind(("127.0.0.1", 0))
+  ports = [s.getsockname()[1] for s in sockets]
+  for s in sockets:
+    s.close()
+  return ports
+
+
+def test_two_workers_train_together_and_only_the_chief_writes(tmp_path, idx_dir):
+  workdir = str(tmp_path / "run")
+  cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
+  temp_root = tmp_path / "worker_tmp"
+  temp_root.mkdir()
+  procs = []
+  for index in range(2):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TMPDIR=str(temp_root),
+               TF_CONFIG=json.dumps({"cluster": cluster,
+                                     "task": {"type": "worker", "index": index}}))
+    procs.append(subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "cluster_worker.py"), workdir, idx_dir],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+  rows = []
+  try:
+    for proc in procs:
+      out, err = proc.communicate(timeout=300)
+      assert proc.returncode == 0, err[-4000:]
+      rows.append(json.loads([line for line in out.splitlines() if line.startswith("{")][-1]))
+  finally:
+    for proc in procs:
+      proc.kill()
+  assert [r["step"] for r in rows] == [6, 6] and all(r["replicas"] == 2 for r in rows)
+  np.testing.assert_allclose(rows[0]["digest"], rows[1]["digest"], rtol=1e-6, atol=1e-6)
+  # The chief (worker 0) wrote the run directory; worker 1's exports went to a temporary
+  # directory that is gone.
+  assert rows[0]["generator_keras"] == os.path.join(workdir, "generator.keras")
+  assert not rows[1]["generator_keras"].startswith(workdir)
+  assert not os.path.exists(rows[1]["generator_keras"])
+  assert os.listdir(temp_root) == []
+  assert len(glob.glob(os.path.join(workdir, "**", "saved_model.pb"), recursive=True)) == 1
+  assert len(glob.glob(os.path.join(workdir, "generator*.keras"))) == 1
+  assert sorted(os.listdir(os.path.join(workdir, "samples"))) == ["step_0000003.png",
+                                                                  "step_0000006.png"]
+  with open(os.path.join(workdir, "metrics.jsonl")) as f:
+    assert [json.loads(line)["step"] for line in f] == [2, 4, 6]
+  assert tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints")).endswith("ckpt-6")

@@ -1,7 +1,12 @@
 """Run by distribute_test.py in its own process: two logical CPU devices must be configured
 before TensorFlow initialises, which the main test process has already done.
 
-Usage: python tests/mirrored_worker.py COMBO_NAME... ; prints one JSON line per combo.
+Usage:
+  python tests/mirrored_worker.py combos NAME...  # gan_test.COMBOS train under the strategy
+  python tests/mirrored_worker.py equal NAME...   # distribute_test.EQUAL_CASES: one step on 2
+                                                  # replicas vs one step on one device
+  python tests/mirrored_worker.py xla NETWORK...   # trainer.resolve_jit_compile's answers
+Prints one JSON line per name.
 """
 
 import json
@@ -16,26 +21,87 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from distribute_test import EQUAL_CASES  # noqa: E402
 from gan_test import COMBOS, _labelled_batch, _make_combo  # noqa: E402
+from tfgan import distribute  # noqa: E402
+
+STRATEGY = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 
 
-def main(names):
-  strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+def combos(names):
   for name in names:
-    with strategy.scope():
+    with STRATEGY.scope():
       model = _make_combo(**COMBOS[name])
     d0 = [v.numpy().copy() for v in model.discriminator.trainable_variables]
     history = model.fit(_labelled_batch(8 * model.d_steps), epochs=1, steps_per_epoch=2,
                         verbose=0)
     changed = any(not np.allclose(a, v.numpy())
                   for a, v in zip(d0, model.discriminator.trainable_variables))
-    print(json.dumps({"combo": name, "replicas": strategy.num_replicas_in_sync,
+    print(json.dumps({"name": name, "replicas": STRATEGY.num_replicas_in_sync,
                       "changed": changed,
                       "finite": all(np.isfinite(v[-1]) for v in history.history.values())}),
           flush=True)
 
 
+def _one_step(case, batch):
+  model = _make_combo(**case)
+  # SGD, not Adam: Adam's first step is lr * sign(gradient), which would turn float noise in
+  # near-zero gradients into full-size weight differences.
+  model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),
+                jit_compile=model.jit_compile)
+  model.build_optimizers()
+  distribute.synchronize_batch_norm(model.generator)
+  distribute.synchronize_batch_norm(model.discriminator)
+  history = model.fit(batch, epochs=1, steps_per_epoch=1, verbose=0)
+  networks = [model.generator, model.discriminator]
+  if model.ema_generator is not None:
+    networks.append(model.ema_generator)
+  return [v.numpy() for net in networks for v in net.weights], history.history
+
+
+def equal(names):
+  for name in names:
+    case = dict(EQUAL_CASES[name])
+    d_steps = case.get("d_steps", 1)
+    # 8 images per D update: 4 per replica.
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (8 * d_steps, 28, 28, 1)).astype(np.float32)
+    labels = rng.integers(0, 10, 8 * d_steps).astype(np.int32)
+    batch = tf.data.Dataset.from_tensor_slices((x, labels)).batch(8 * d_steps).repeat()
+    single, single_logs = _one_step(case, batch)
+    with STRATEGY.scope():
+      mirrored, mirrored_logs = _one_step(case, batch)
+    diff = max(float(np.max(np.abs(a - b))) for a, b in zip(single, mirrored))
+    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(single, _initial(case)))
+    print(json.dumps({"name": name, "replicas": STRATEGY.num_replicas_in_sync,
+                      "max_abs_diff": diff, "max_update": moved,
+                      "d_loss": [single_logs["d_loss"][-1], mirrored_logs["d_loss"][-1]],
+                      "g_loss": [single_logs["g_loss"][-1], mirrored_logs["g_loss"][-1]]}),
+          flush=True)
+
+
+def xla(names):
+  from tfgan import trainer
+  for name in names:
+    row = {"name": name}
+    for setting in ("auto", "false", "true"):
+      try:
+        row[setting] = trainer.resolve_jit_compile(setting, name, STRATEGY)
+      except distribute.StrategyError as e:
+        row[setting] = str(e)
+    print(json.dumps(row), flush=True)
+
+
+def _initial(case):
+  model = _make_combo(**case)
+  networks = [model.generator, model.discriminator]
+  if model.ema_generator is not None:
+    networks.append(model.ema_generator)
+  return [v.numpy() for net in networks for v in net.weights]
+
+
 if __name__ == "__main__":
-  main(sys.argv[1:])
+  {"combos": combos, "equal": equal, "xla": xla}[sys.argv[1]](sys.argv[2:])

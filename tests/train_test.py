@@ -148,7 +148,10 @@ def test_every_flagfile_parses_and_documents_itself(path):
   assert text.startswith("#"), f"{path} must start with a comment header"
   result = run_module("tfgan.train", f"--flagfile={path}", "--dry_run")
   assert result.returncode == 0, result.stderr[-2000:]
-  config_lib.validate(config_lib.from_dict(json.loads(result.stdout)))
+  resolved = config_lib.from_dict(json.loads(result.stdout))
+  config_lib.validate(resolved)
+  # Notebooks read flagfiles with config.from_flagfile: the same config as the CLI's.
+  assert config_lib.from_flagfile(path) == resolved
 
 
 def test_import_tfgan_defines_no_flags():
@@ -251,6 +254,41 @@ def test_bad_image_stops_the_run_before_anything_is_written(tmp_path):
   assert skipped.returncode == 0, skipped.stderr[-2000:]
   assert "skipped 1 unreadable files of 7" in skipped.stdout
   assert os.listdir(os.path.join(workdir, "data_cache"))
+
+
+def test_mirrored_bfloat16_run_exports_a_plain_float32_generator(tmp_path, idx_dir):
+  # MirroredStrategy on this CPU (one replica) with mixed bfloat16 networks: the exports must
+  # still be float32 models that load and run outside any strategy.
+  config = config_lib.from_flagfile(SMOKE, data_dir=idx_dir, strategy="mirrored",
+                                    mixed_precision="mixed_bfloat16", ema_kimg=1.0,
+                                    sync_batch_norm=True)
+  result = trainer.train_and_evaluate(config, str(tmp_path / "run"), verbose=False)
+  assert result["step"] == 6
+  assert isinstance(result["model"].distribute_strategy, tf.distribute.MirroredStrategy)
+  assert result["model"].generator.compute_dtype == "bfloat16"
+  generator = keras.models.load_model(result["generator_keras"], compile=False)
+  out = generator(np.zeros((2, 16), np.float32))
+  assert out.dtype == tf.float32 and out.shape == (2, 28, 28, 1)
+  loaded = tf.saved_model.load(result["saved_model"])  # held: its variables die with it
+  served = loaded.serve(tf.zeros([2, 16]))
+  assert served.dtype == tf.float32
+  np.testing.assert_allclose(served.numpy(), out.numpy(), atol=1e-5)
+
+
+def test_a_batch_that_does_not_split_over_the_replicas_is_refused(tmp_path, idx_dir):
+  code = ("import tensorflow as tf; cpu = tf.config.list_physical_devices('CPU')[0]; "
+          "tf.config.set_logical_device_configuration(cpu, "
+          "[tf.config.LogicalDeviceConfiguration()] * 2); "
+          "from tfgan import config, distribute, trainer; "
+          f"c = config.from_flagfile({SMOKE!r}, data_dir={idx_dir!r}, batch_size=7, "
+          "strategy='mirrored')\n"
+          f"try: trainer.train_and_evaluate(c, {str(tmp_path / 'run')!r})\n"
+          "except distribute.StrategyError as e: print('REFUSED', e)")
+  result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+  assert "REFUSED batch_size=7 is the global batch" in result.stdout, result.stderr[-2000:]
+  assert "2 replicas" in result.stdout
+  assert not os.path.exists(tmp_path / "run")
 
 
 def test_conditional_cifar10_from_local_batches(tmp_path):

@@ -3,7 +3,10 @@ augmentations applied to every image D sees, real and generated, so D cannot mem
 dataset while G still receives gradients through the augmentation.
 
 Every function takes images float32 [B, H, W, C] in about [-1, 1] and a stateless seed
-(int32 [2]); the same seed gives the same transform, so two batches can share one.
+(int32 [2]); the same seed gives the same transform, so two batches can share one. `rows`
+(first row, global batch) says which rows of a global batch x holds: the per-example
+parameters are drawn for the global batch and sliced, so replicas of a distributed step
+together apply exactly the transforms one device would apply to the whole batch.
 """
 
 import tensorflow as tf
@@ -15,16 +18,26 @@ def _uniform(shape, seed, minval=0.0, maxval=1.0):
   return tf.random.stateless_uniform(shape, seed, minval, maxval)
 
 
-def color(x, seed):
+def _per_example(x, rows, draw):
+  """x's rows of draw(global batch): draw(n) -> [n, ...]; rows=None means x is the batch."""
+  b = tf.shape(x)[0]
+  start, total = rows if rows is not None else (0, b)
+  return draw(total)[start:start + b]
+
+
+def color(x, seed, rows=None):
   """Per-example brightness (+U[-0.5, 0.5]), saturation (x U[0, 2] around the pixel's channel
   mean) and contrast (x U[0.5, 1.5] around the image mean), as in the DiffAugment paper."""
-  b = tf.shape(x)[0]
   seeds = tf.random.experimental.stateless_split(seed, 3)
-  x = x + _uniform([b, 1, 1, 1], seeds[0], -0.5, 0.5)
+
+  def factor(i, low, high):
+    return _per_example(x, rows, lambda n: _uniform([n, 1, 1, 1], seeds[i], low, high))
+
+  x = x + factor(0, -0.5, 0.5)
   mean = tf.reduce_mean(x, axis=3, keepdims=True)
-  x = (x - mean) * _uniform([b, 1, 1, 1], seeds[1], 0.0, 2.0) + mean
+  x = (x - mean) * factor(1, 0.0, 2.0) + mean
   mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
-  return (x - mean) * _uniform([b, 1, 1, 1], seeds[2], 0.5, 1.5) + mean
+  return (x - mean) * factor(2, 0.5, 1.5) + mean
 
 
 def _shift(x, offsets, axis):
@@ -37,25 +50,29 @@ def _shift(x, offsets, axis):
   return moved * tf.reshape(valid, mask_shape)
 
 
-def translation(x, seed, ratio=0.125):
+def translation(x, seed, ratio=0.125, rows=None):
   """Shifts each example by up to `ratio` of its height and width (integer pixels), zero fill."""
-  b, h, w = tf.shape(x)[0], tf.shape(x)[1], tf.shape(x)[2]
+  h, w = tf.shape(x)[1], tf.shape(x)[2]
   seeds = tf.random.experimental.stateless_split(seed, 2)
   max_y = tf.cast(tf.round(tf.cast(h, tf.float32) * ratio), tf.int32)
   max_x = tf.cast(tf.round(tf.cast(w, tf.float32) * ratio), tf.int32)
-  dy = tf.random.stateless_uniform([b], seeds[0], -max_y, max_y + 1, dtype=tf.int32)
-  dx = tf.random.stateless_uniform([b], seeds[1], -max_x, max_x + 1, dtype=tf.int32)
+  dy = _per_example(x, rows, lambda n: tf.random.stateless_uniform(
+      [n], seeds[0], -max_y, max_y + 1, dtype=tf.int32))
+  dx = _per_example(x, rows, lambda n: tf.random.stateless_uniform(
+      [n], seeds[1], -max_x, max_x + 1, dtype=tf.int32))
   return _shift(_shift(x, dy, 1), dx, 2)
 
 
-def cutout(x, seed, ratio=0.5):
+def cutout(x, seed, ratio=0.5, rows=None):
   """Zeroes one square of `ratio` x the image size per example, at a random centre."""
-  b, h, w = tf.shape(x)[0], tf.shape(x)[1], tf.shape(x)[2]
+  h, w = tf.shape(x)[1], tf.shape(x)[2]
   seeds = tf.random.experimental.stateless_split(seed, 2)
   half_h = tf.cast(tf.cast(h, tf.float32) * ratio / 2.0, tf.int32)
   half_w = tf.cast(tf.cast(w, tf.float32) * ratio / 2.0, tf.int32)
-  cy = tf.random.stateless_uniform([b, 1, 1], seeds[0], 0, h, dtype=tf.int32)
-  cx = tf.random.stateless_uniform([b, 1, 1], seeds[1], 0, w, dtype=tf.int32)
+  cy = _per_example(x, rows, lambda n: tf.random.stateless_uniform(
+      [n, 1, 1], seeds[0], 0, h, dtype=tf.int32))
+  cx = _per_example(x, rows, lambda n: tf.random.stateless_uniform(
+      [n, 1, 1], seeds[1], 0, w, dtype=tf.int32))
   ys, xs = tf.range(h)[None, :, None], tf.range(w)[None, None, :]
   keep = (tf.abs(ys - cy) >= half_h) | (tf.abs(xs - cx) >= half_w)
   return x * tf.cast(keep, x.dtype)[..., None]
@@ -73,18 +90,19 @@ def parse_policy(policy):
   return names
 
 
-def diff_augment(x, policy, seed):
+def diff_augment(x, policy, seed, rows=None):
   """Applies the ops of `policy` (names or a comma-separated string) in order.
 
   Args:
     x: float32 [B, H, W, C].
     policy: e.g. ('color', 'translation', 'cutout').
     seed: int32 [2] stateless seed; equal seeds give equal transforms.
+    rows: (first row, global batch) when x is one replica's slice of a global batch.
   Returns:
     float32 [B, H, W, C], differentiable with respect to x.
   """
   names = parse_policy(policy) if isinstance(policy, str) else tuple(policy)
   seeds = tf.random.experimental.stateless_split(seed, max(len(names), 1))
   for i, name in enumerate(names):
-    x = _OPS[name](x, seeds[i])
+    x = _OPS[name](x, seeds[i], rows=rows)
   return x

@@ -25,7 +25,7 @@ class _StepCallback(keras.callbacks.Callback):
   """Calls `at_step(step, logs)` after each train batch with the global step."""
 
   def on_train_batch_end(self, batch, logs=None):
-    self.at_step(int(self.model.step), logs or {})
+    self.at_step(self.model.step_count(), logs or {})
 
   def at_step(self, step, logs):
     raise NotImplementedError
@@ -48,7 +48,7 @@ class ProgressLogger(_StepCallback):
 
   def on_train_begin(self, logs=None):
     self._t0 = self._last_t = time.perf_counter()
-    self._last_step = int(self.model.step)
+    self._last_step = self.model.step_count()
 
   def at_step(self, step, logs):
     if not _due(step, self.every) and step != self.total_steps:

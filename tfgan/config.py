@@ -10,6 +10,8 @@ import json
 from typing import Any, Dict, Mapping
 
 JIT_CHOICES = ("auto", "true", "false")
+STRATEGY_CHOICES = ("auto", "default", "mirrored", "multi_worker", "tpu")
+PRECISION_CHOICES = ("none", "mixed_float16", "mixed_bfloat16")
 
 
 def _field(default, help_text):
@@ -98,6 +100,18 @@ class Config:
       "auto", "XLA for the train step: true, false, or auto (on with a GPU or TPU; on CPU only "
       "for mlp: measured 1.37x faster there, while it made the DCGAN step ~2x slower).")
 
+  # Devices.
+  strategy: str = _field(
+      "auto", "tf.distribute strategy: auto (multi_worker when TF_CONFIG lists several "
+      "workers, mirrored with more than one GPU, else default), default (one device), mirrored "
+      "(all GPUs of this machine), multi_worker (TF_CONFIG), tpu.")
+  sync_batch_norm: bool = _field(
+      False, "Batch norm statistics over the global batch (an all-reduce per layer and step) "
+      "instead of per replica. Without it each replica normalizes its own slice.")
+  mixed_precision: str = _field(
+      "none", "none (float32), mixed_float16 (loss-scaled; GPUs with tensor cores) or "
+      "mixed_bfloat16 (TPUs, recent GPUs); variables, images and D's logits stay float32.")
+
   # Outputs and their cadence.
   log_every: int = _field(100, "Steps between progress lines, metrics.jsonl rows and "
                           "TensorBoard scalars.")
@@ -129,6 +143,10 @@ class Config:
     return dataclasses.replace(self, **changes)
 
 
+# String settings with a closed set of values (enum flags in tfgan.train).
+CHOICES = {"jit_compile": JIT_CHOICES, "strategy": STRATEGY_CHOICES,
+           "mixed_precision": PRECISION_CHOICES}
+
 # Settings that change the checkpoint's variables or the meaning of its step counter.
 ARCHITECTURE_FIELDS = ("dataset", "image_size", "channels", "network", "latent_dim", "width", "kernel_size",
                        "conditional", "conditioning", "d_norm", "minibatch_std", "loss",
@@ -150,6 +168,52 @@ def from_dict(values: Mapping[str, Any]) -> Config:
   if unknown:
     raise ValueError(f"Unknown config keys {unknown}; known keys: {sorted(known)}.")
   return Config(**dict(values))
+
+
+def _parse_flag_value(name: str, kind: type, text: str, where: str) -> Any:
+  if kind is bool:
+    if text.lower() in ("true", "1", "yes"):
+      return True
+    if text.lower() in ("false", "0", "no"):
+      return False
+    raise ValueError(f"{where}: --{name} takes true or false, got {text!r}.")
+  try:
+    return kind(text)
+  except ValueError as e:
+    raise ValueError(f"{where}: --{name} takes a {kind.__name__}, got {text!r}.") from e
+
+
+def from_flagfile(path: str, **overrides: Any) -> Config:
+  """The Config of a flagfile (`--name=value` lines, `--flag`/`--noflag` for booleans, `#`
+  comments), then `overrides`, as `python -m tfgan.train --flagfile=path` would resolve it.
+
+  Flags that are not Config fields (e.g. --workdir) are refused with the line that holds them;
+  nested --flagfile lines are followed relative to the file.
+  """
+  import os
+  kinds = {f.name: f.type for f in dataclasses.fields(Config)}
+  values: Dict[str, Any] = {}
+  with open(path) as f:
+    lines = f.read().splitlines()
+  for number, line in enumerate(lines, 1):
+    line = line.strip()
+    where = f"{path}:{number}"
+    if not line or line.startswith("#"):
+      continue
+    if not line.startswith("--"):
+      raise ValueError(f"{where}: expected --name=value, got {line!r}.")
+    name, has_value, text = line[2:].partition("=")
+    if name == "flagfile":
+      values.update(from_flagfile(os.path.join(os.path.dirname(path), text)).to_dict())
+      continue
+    if not has_value and name.startswith("no") and kinds.get(name[2:]) is bool:
+      name, text = name[2:], "false"
+    elif not has_value and kinds.get(name) is bool:
+      text = "true"
+    if name not in kinds:
+      raise ValueError(f"{where}: --{name} is not a tfgan.Config setting.")
+    values[name] = _parse_flag_value(name, kinds[name], text, where)
+  return Config(**{**values, **overrides})
 
 
 def _validate_eval(config: Config) -> None:
@@ -202,8 +266,9 @@ def validate(config: Config) -> None:
     raise ValueError(f"ema_kimg must be >= 0 (0 disables the EMA), got {config.ema_kimg!r}.")
   if config.clip_norm < 0:
     raise ValueError(f"clip_norm must be >= 0 (0 disables clipping), got {config.clip_norm!r}.")
-  if config.jit_compile not in JIT_CHOICES:
-    raise ValueError(f"jit_compile must be one of {JIT_CHOICES}, got {config.jit_compile!r}.")
+  for name, choices in CHOICES.items():
+    if getattr(config, name) not in choices:
+      raise ValueError(f"{name} must be one of {choices}, got {getattr(config, name)!r}.")
   # Imported here: the registries import TensorFlow, and config must stay cheap to import.
   from tfgan import augment, data, gan, layers, losses, networks
   for name, registry in (("dataset", data.DATASETS), ("network", networks.NETWORKS),

@@ -7,6 +7,7 @@ Results are printed as a table and appended to DIR/metrics.jsonl (keys `eval/<me
 Metric names and protocols: tfgan.metrics.METRICS.
 """
 
+import os
 import sys
 
 from absl import app, flags
@@ -33,17 +34,15 @@ def main(argv):
   from tfgan import data, metrics  # TensorFlow start-up is slow; flags are checked first.
   if _TRAIN_CLASSIFIER.value:
     path = metrics.classifier_path(_DATASET.value, _CACHE_DIR.value)
+    if os.path.exists(path):
+      sys.exit(f"tfgan.evaluate: error: {path} exists; delete it to train a new classifier.")
     try:
-      train = data.open_source(_DATASET.value, "train", _DATA_DIR.value or "")
-      test = data.open_source(_DATASET.value, "test", _DATA_DIR.value or "")
-      if not isinstance(train, data.ArraySource) or not train.spec.num_classes:
-        raise app.UsageError(f"--train_classifier needs a labelled dataset with local files "
-                             f"(mnist, fashion_mnist, cifar10), got {_DATASET.value!r}.")
-      metrics.train_classifier((train.images, train.labels), (test.images, test.labels),
-                               train.spec.image_shape, train.spec.num_classes, path,
-                               epochs=_EPOCHS.value)
-    except (data.DataError, data.DataUnavailableError, FileExistsError) as e:
+      metrics.prepare_classifier(_DATASET.value, _DATA_DIR.value or "", _CACHE_DIR.value,
+                                 epochs=_EPOCHS.value)
+    except (data.DataError, data.DataUnavailableError) as e:
       sys.exit(f"tfgan.evaluate: error: {e}")
+    except ValueError as e:
+      raise app.UsageError(f"--train_classifier: {e}") from e
     return 0
   if not _WORKDIR.value:
     raise app.UsageError("Give --workdir=DIR (or --train_classifier).")

@@ -5,6 +5,7 @@ import tensorflow as tf
 from keras import ops
 
 from tfgan import augment as augment_lib
+from tfgan import distribute
 from tfgan import losses as losses_lib
 from tfgan import regularizers
 
@@ -47,11 +48,19 @@ class GAN(keras.Model):
   """Adversarial training of `generator` against `discriminator` with a paired loss.
 
   Each `train_step` takes real images float32 [d_steps * B, H, W, C] in [-1, 1] (with int
-  labels [d_steps * B] when conditional), splits them into `d_steps` chunks of B for `d_steps`
-  discriminator updates, then makes one generator update on B fresh latents. B is read from the
+  labels [d_steps * B] when conditional), splits them into `d_steps` strided chunks of B
+  (rows i, i + d_steps, ...) for `d_steps` discriminator updates, then makes one generator update on B fresh latents. B is read from the
   batch, so it is the per-replica batch under tf.distribute. Per-example losses and penalties
   are averaged over the global batch (`tf.nn.compute_average_loss`), because gradients are
-  summed across replicas.
+  summed across replicas, and random draws are made for the global batch with each replica
+  keeping its rows (`tfgan.distribute.replica_draw`): a step on R replicas equals one
+  single-device step on the global batch (with `tfgan.distribute.synchronize_batch_norm`
+  when the networks have batch norm, which otherwise normalizes per replica).
+
+  Mixed precision: networks built under a mixed dtype policy compute in float16/bfloat16;
+  images and D's logits are cast to float32 before losses, and the losses are scaled by the
+  optimizers' `scale_loss` (a keras.optimizers.LossScaleOptimizer does dynamic float16 loss
+  scaling; other optimizers return the loss unchanged).
 
   Args:
     generator: keras.Model, z float32 [B, latent_dim] (or [z, labels]) -> images in [-1, 1].
@@ -117,6 +126,14 @@ class GAN(keras.Model):
     # by calling it on a batch of real images, which are not latents.
     self.built = True
 
+  def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+    # Keras 3.15's fit() pulls the first distributed batch and MEAN-reduces it across replicas
+    # to build the model from it; under MultiWorkerMirroredStrategy that reduce fails in eager
+    # mode. A GAN arrives built, with no compiled loss or metrics: nothing to build from data.
+    if all(layer.built for layer in self._flatten_layers()):
+      return
+    super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
   @property
   def metrics(self):
     trackers = [self.d_loss_tracker, self.g_loss_tracker, self.real_score_tracker,
@@ -145,6 +162,10 @@ class GAN(keras.Model):
     """Generator updates made so far (int64 variable, checkpointed with the optimizer)."""
     return self.g_optimizer.iterations
 
+  def step_count(self):
+    """`step` as a Python int, also under a strategy (where the variable is mirrored)."""
+    return int(tf.convert_to_tensor(self.step.value))
+
   def call(self, inputs, training=False):
     """Generates images [B, H, W, C] in [-1, 1] from z [B, latent_dim] (or [z, labels])."""
     return self.generator(inputs, training=training)
@@ -155,7 +176,9 @@ class GAN(keras.Model):
     The stream is reproducible for a given seed and jit_compile setting; XLA's stateless
     normal sampler differs from TensorFlow's, so runs with and without XLA draw other latents.
     """
-    return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+    return distribute.replica_draw(
+        lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator),
+        batch_size)
 
   def _with_labels(self, x, labels):
     return [x, labels] if self.num_classes else x
@@ -164,10 +187,16 @@ class GAN(keras.Model):
     if not self.augment_policy:
       return images
     seed = tf.cast(tf.math.floormod(self.seed_generator.next(), tf.int32.max - 1), tf.int32)
-    return augment_lib.diff_augment(images, self.augment_policy, seed)
+    return augment_lib.diff_augment(images, self.augment_policy, seed,
+                                    rows=distribute.replica_rows(tf.shape(images)[0]))
+
+  def _generate(self, z, labels):
+    return tf.cast(self.generator(self._with_labels(z, labels), training=True), tf.float32)
 
   def _d_scores(self, images, labels):
-    return self.discriminator(self._with_labels(images, labels), training=True)
+    # float32 logits whatever D computes in: the losses' exp/log overflow in float16.
+    return tf.cast(self.discriminator(self._with_labels(images, labels), training=True),
+                   tf.float32)
 
   def _penalty(self, real, fake, labels):
     def critic(x):
@@ -184,8 +213,7 @@ class GAN(keras.Model):
 
   def _discriminator_step(self, real, labels):
     batch_size = ops.shape(real)[0]
-    fake = self.generator(self._with_labels(self.sample_latents(batch_size), labels),
-                          training=True)
+    fake = self._generate(self.sample_latents(batch_size), labels)
     with tf.GradientTape() as tape:
       real_in, fake_in = self._augment(real), self._augment(fake)
       real_logits = self._d_scores(real_in, labels)
@@ -196,7 +224,7 @@ class GAN(keras.Model):
         penalty = self._penalty(real_in, fake_in, labels)
         self.penalty_tracker.update_state(penalty)
         per_example = per_example + penalty
-      loss = tf.nn.compute_average_loss(per_example)
+      loss = self.d_optimizer.scale_loss(tf.nn.compute_average_loss(per_example))
     grads = tape.gradient(loss, self.discriminator.trainable_variables)
     self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
     if self.weight_clip:
@@ -210,12 +238,14 @@ class GAN(keras.Model):
     z = self.sample_latents(batch_size)
     labels = None
     if self.num_classes:
-      labels = keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator)
+      labels = distribute.replica_draw(
+          lambda n: keras.random.randint((n,), 0, self.num_classes, seed=self.seed_generator),
+          batch_size)
     with tf.GradientTape() as tape:
-      fake = self.generator(self._with_labels(z, labels), training=True)
+      fake = self._generate(z, labels)
       fake_logits = self._d_scores(self._augment(fake), labels)
       per_example = self.loss_pair.generator(fake_logits)
-      loss = tf.nn.compute_average_loss(per_example)
+      loss = self.g_optimizer.scale_loss(tf.nn.compute_average_loss(per_example))
     grads = tape.gradient(loss, self.generator.trainable_variables)
     self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
     self.g_loss_tracker.update_state(per_example)
@@ -237,9 +267,12 @@ class GAN(keras.Model):
     labels = tf.cast(labels, tf.int32) if self.num_classes else None
     chunk = ops.shape(real)[0] // self.d_steps
     for i in range(self.d_steps):  # Unrolled in the graph; d_steps is small (1-5).
-      part = slice(i * chunk, (i + 1) * chunk)
+      # Strided, not contiguous, chunks: replica r holds rows [r * d * B, (r + 1) * d * B) of
+      # the global batch, and its strided chunk i is then exactly its share of the global
+      # strided chunk i, so distributed D updates see the examples a single device would.
+      part = slice(i, None, self.d_steps)
       self._discriminator_step(real[part], labels[part] if labels is not None else None)
     self._generator_step(chunk)
     if self.ema_generator is not None:
       self._update_ema(chunk)
-    return {m.name: m.result() for m in self.metrics}
+    return distribute.step_logs({m.name: m.result() for m in self.metrics})

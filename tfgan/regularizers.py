@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from tfgan import distribute
+
 # Added under the square root of squared gradient norms: the derivative of sqrt at 0 is
 # infinite, so a zero gradient (a dead critic, a saturated unit) would give NaN updates.
 NORM_EPSILON = 1e-12
@@ -11,15 +13,20 @@ NORM_EPSILON = 1e-12
 def interpolate(real, fake, seed):
   """x_hat = eps * real + (1 - eps) * fake with eps ~ Uniform[0, 1], one eps per example.
 
+  Under a distribution strategy eps is drawn for the global batch and each replica keeps its
+  rows (`tfgan.distribute.replica_draw`), as one device would draw it.
+
   Args:
     real, fake: float32 [B, H, W, C] (any rank >= 2; eps broadcasts over the non-batch axes).
     seed: a keras.random.SeedGenerator or seed tensor.
   Returns:
     float32 tensor shaped like `real`.
   """
-  shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], 0)
-  eps = keras.random.uniform(shape, 0.0, 1.0, seed=seed)
-  return eps * real + (1.0 - eps) * fake
+  ones = tf.ones([tf.rank(real) - 1], tf.int32)
+  eps = distribute.replica_draw(
+      lambda n: keras.random.uniform(tf.concat([[n], ones], 0), 0.0, 1.0, seed=seed),
+      tf.shape(real)[0])
+  return eps * real + (1.0 - eps) * tf.cast(fake, real.dtype)
 
 
 def _input_gradients(discriminator, images):

@@ -15,8 +15,9 @@ _DEFINE = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer, float: flags.DEFI
            str: flags.DEFINE_string}
 
 for _field in dataclasses.fields(config_lib.Config):
-  if _field.name == "jit_compile":
-    flags.DEFINE_enum(_field.name, _field.default, config_lib.JIT_CHOICES, _field.metadata["help"])
+  if _field.name in config_lib.CHOICES:
+    flags.DEFINE_enum(_field.name, _field.default, config_lib.CHOICES[_field.name],
+                      _field.metadata["help"])
   else:
     _DEFINE[_field.type](
         _field.name, _field.default, _field.metadata["help"])
@@ -49,12 +50,12 @@ def main(argv):
   if not _WORKDIR.value:
     raise app.UsageError("--workdir is required (the run directory).")
   # Imported after flag parsing: TensorFlow start-up is slow.
-  from tfgan import data, trainer
+  from tfgan import data, distribute, trainer
   from tfgan.metrics.features import MetricsUnavailableError
   try:
     result = trainer.train_and_evaluate(config, _WORKDIR.value)
   except (data.DataError, data.DataUnavailableError, trainer.WorkdirError,
-          MetricsUnavailableError, FileNotFoundError) as e:
+          distribute.StrategyError, MetricsUnavailableError, FileNotFoundError) as e:
     # The user's input is at fault, and the message says how: no traceback.
     sys.exit(f"tfgan.train: error: {e}")
   if result["status"] == "interrupted":

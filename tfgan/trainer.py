@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from tfgan import callbacks as cb
 from tfgan import config as config_lib
-from tfgan import data, export, gan, networks, sampling
+from tfgan import data, distribute, export, gan, networks, precision, sampling
 
 
 class WorkdirError(ValueError):
@@ -23,13 +23,31 @@ class WorkdirError(ValueError):
 _XLA_HELPS_ON_CPU = {"mlp": True, "dcgan": False, "sndcgan": False}
 
 
-def resolve_jit_compile(setting, network="dcgan"):
+def _local_cpu_replicas(strategy):
+  if strategy is None or strategy.num_replicas_in_sync == 1:
+    return False
+  devices = strategy.extended.worker_devices
+  return len(devices) > 1 and all("CPU" in d.upper() for d in devices)
+
+
+def resolve_jit_compile(setting, network="dcgan", strategy=None):
   """'true'/'false' as given; 'auto' -> on when a GPU or TPU is visible, and on CPU only for
-  the networks where it was measured to help (_XLA_HELPS_ON_CPU)."""
+  the networks where it was measured to help (_XLA_HELPS_ON_CPU).
+
+  XLA cannot run replicas on several logical CPU devices of one process (TF 2.21: each
+  replica's compiled step runs on CPU:0 and cannot reach the variables on CPU:1), so there
+  'auto' is off and 'true' is refused.
+  """
+  if setting not in ("auto", "true", "false"):
+    raise ValueError(f"jit_compile must be auto, true or false, got {setting!r}.")
+  if _local_cpu_replicas(strategy):
+    if setting == "true":
+      raise distribute.StrategyError(
+          "jit_compile=true cannot run with replicas on several CPU devices of one machine "
+          "(XLA places every replica's step on CPU:0); use --jit_compile=auto or false.")
+    return False
   if setting in ("true", "false"):
     return setting == "true"
-  if setting != "auto":
-    raise ValueError(f"jit_compile must be auto, true or false, got {setting!r}.")
   if tf.config.list_physical_devices("GPU") or tf.config.list_physical_devices("TPU"):
     return True
   return _XLA_HELPS_ON_CPU.get(network, False)
@@ -120,6 +138,7 @@ def record_classes(workdir, spec, conditional):
 def build_gan(config, image_shape, num_classes=0):
   """Builds G, D, the GAN and its optimizers (compiled, slots created) from `config`.
 
+  Call it inside the strategy's scope; the networks take config.mixed_precision's policy.
   num_classes: the dataset's class count, used when config.conditional.
   """
   num_classes = num_classes if config.conditional else 0
@@ -132,8 +151,12 @@ def build_gan(config, image_shape, num_classes=0):
   d_options = dict(conditioning=config.conditioning,
                    normalization=config_lib.resolved_d_norm(config),
                    minibatch_std=config.minibatch_std)
-  generator, discriminator = networks.build(config.network, config.latent_dim, image_shape,
-                                            config.width, d_options=d_options, **options)
+  with precision.policy_scope(config.mixed_precision):
+    generator, discriminator = networks.build(config.network, config.latent_dim, image_shape,
+                                              config.width, d_options=d_options, **options)
+  if config.sync_batch_norm:
+    distribute.synchronize_batch_norm(generator)
+    distribute.synchronize_batch_norm(discriminator)
   model = gan.GAN(generator, discriminator, config.latent_dim, loss=config.loss,
                   d_steps=config.d_steps, seed=config.seed,
                   ema_half_life=config.ema_kimg * 1000, num_classes=num_classes,
@@ -143,11 +166,13 @@ def build_gan(config, image_shape, num_classes=0):
   clip = config.clip_norm or None
 
   def adam(lr):
-    return keras.optimizers.Adam(lr, beta_1=config.beta_1, beta_2=config.beta_2,
-                                 global_clipnorm=clip)
+    return precision.wrap_optimizer(
+        keras.optimizers.Adam(lr, beta_1=config.beta_1, beta_2=config.beta_2,
+                              global_clipnorm=clip), config.mixed_precision)
 
   model.compile(adam(config.g_lr), adam(config.d_lr),
-                jit_compile=resolve_jit_compile(config.jit_compile, config.network),
+                jit_compile=resolve_jit_compile(config.jit_compile, config.network,
+                                                tf.distribute.get_strategy()),
                 steps_per_execution=config.steps_per_execution)
   model.build_optimizers()
   return model
@@ -162,53 +187,83 @@ def make_checkpoint(model):
                              rng=model.seed_generator.state, **extra)
 
 
+def _check_replicas(config, strategy):
+  replicas = strategy.num_replicas_in_sync
+  if config.batch_size % replicas:
+    raise distribute.StrategyError(
+        f"batch_size={config.batch_size} is the global batch and must divide evenly over the "
+        f"{replicas} replicas of --strategy={config.strategy}; use a multiple of {replicas}.")
+
+
 def train_and_evaluate(config, workdir, verbose=True):
   """Trains `config` in `workdir`, resuming from its latest checkpoint, and exports G.
 
+  Under a multi-worker strategy every worker calls this with the same arguments; only the
+  chief writes `workdir` (which all workers must see, to resume), the others write to a
+  temporary directory that is removed at the end.
+
   Returns:
     dict with `step` (generator steps done), `status` ('completed' or 'interrupted'),
-    `signal` (the signal number that interrupted, else None) and the export paths.
+    `signal` (the signal number that interrupted, else None), the export paths, and `model`
+    (the trained `tfgan.gan.GAN`).
   """
   config_lib.validate(config)
+  # First: MultiWorkerMirroredStrategy must exist before TensorFlow runs any operation.
+  strategy = distribute.make_strategy(config.strategy)
+  _check_replicas(config, strategy)
+  out = distribute.WorkerDirectory(strategy, workdir)
+  try:
+    return _train(config, workdir, out, strategy, verbose and out.chief)
+  finally:
+    out.cleanup()
+
+
+def _train(config, workdir, out, strategy, verbose):
   source = open_data(config, log=print if verbose else lambda line: None)
   spec = source.spec
-  prepare_workdir(config, workdir)
-  record_classes(workdir, spec, config.conditional)
+  if out.chief:
+    prepare_workdir(config, workdir)
+    record_classes(workdir, spec, config.conditional)
   keras.utils.set_random_seed(config.seed)
-  model = build_gan(config, spec.image_shape, spec.num_classes)
+  with strategy.scope():
+    model = build_gan(config, spec.image_shape, spec.num_classes)
   checkpoint = make_checkpoint(model)
-  manager = tf.train.CheckpointManager(checkpoint, os.path.join(workdir, "checkpoints"),
+  manager = tf.train.CheckpointManager(checkpoint, os.path.join(out.path, "checkpoints"),
                                        max_to_keep=config.keep_checkpoints)
-  if manager.latest_checkpoint:
-    checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-  start = int(model.step)
+  # Every worker resumes from the chief's checkpoints.
+  latest = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+  if latest:
+    checkpoint.restore(latest).assert_existing_objects_matched()
+  start = model.step_count()
   if verbose:
     resumed = f"resuming from step {start}" if start else "starting"
     count = f"{spec.num_examples} images" if spec.num_examples else "size unknown"
     classes = f", {spec.num_classes} classes" if spec.num_classes else ""
     print(f"tfgan: {config.network} on {config.dataset} ({spec.origin}: {count}, "
           f"{'x'.join(map(str, spec.image_shape))}{classes}), {resumed}; workdir {workdir}; "
-          f"XLA {'on' if model.jit_compile else 'off'}", flush=True)
+          f"{strategy.num_replicas_in_sync} replica(s) ({type(strategy).__name__}); "
+          f"XLA {'on' if model.jit_compile else 'off'}; precision {config.mixed_precision}",
+          flush=True)
 
-  writer = tf.summary.create_file_writer(os.path.join(workdir, "tensorboard"))
+  writer = tf.summary.create_file_writer(os.path.join(out.path, "tensorboard"))
   z = sampling.latents(config.num_samples, config.latent_dim, config.seed)
   if model.num_classes:
     z = [z, sampling.class_rows(config.num_samples, model.num_classes)]
   checkpointer = cb.Checkpointer(manager, config.checkpoint_every)
   stopper = cb.StopAt(config.train_steps)
-  sampler = cb.SampleGrid(os.path.join(workdir, "samples"), writer, config.sample_every, z)
+  sampler = cb.SampleGrid(os.path.join(out.path, "samples"), writer, config.sample_every, z)
   callbacks = [
-      cb.ProgressLogger(os.path.join(workdir, "metrics.jsonl"), writer, config.log_every,
+      cb.ProgressLogger(os.path.join(out.path, "metrics.jsonl"), writer, config.log_every,
                         config.batch_size * config.d_steps, config.train_steps, verbose),
       sampler, checkpointer,
   ]
   eval_names = [n for n in config.eval_metrics.split(",") if n]
   if eval_names:
     from tfgan.metrics.callback import EvaluateEvery  # Pulls in the metrics only when used.
-    best = tf.train.CheckpointManager(checkpoint, os.path.join(workdir, "best_checkpoint"),
+    best = tf.train.CheckpointManager(checkpoint, os.path.join(out.path, "best_checkpoint"),
                                       max_to_keep=1) if config.best_metric else None
     callbacks.append(EvaluateEvery(
-        config.eval_every, eval_names, source, os.path.join(workdir, "metrics.jsonl"), writer,
+        config.eval_every, eval_names, source, os.path.join(out.path, "metrics.jsonl"), writer,
         config.best_metric, best, config.inception_weights, config.metrics_cache_dir,
         config.seed, log=print if verbose else lambda line: None))
   callbacks.append(stopper)  # Last: the step's evaluation and checkpoint happen first.
@@ -217,23 +272,32 @@ def train_and_evaluate(config, workdir, verbose=True):
     dataset = data.make_dataset(source, config.batch_size * config.d_steps,
                                 shuffle_buffer=config.shuffle_buffer, seed=config.seed + start,
                                 cache=config.cache,
-                                cache_dir=os.path.join(workdir, "data_cache"))
+                                cache_dir=os.path.join(out.path, "data_cache"))
+    options = tf.data.Options()
+    # Every worker reads the whole pipeline and keeps its share of each global batch: the
+    # sources are file-name or array tensors, not files that FILE sharding could split.
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA)
     t0 = time.perf_counter()
-    model.fit(dataset, epochs=1, steps_per_epoch=config.train_steps - start, verbose=0,
-              shuffle=False, callbacks=callbacks)
+    model.fit(dataset.with_options(options), epochs=1,
+              steps_per_epoch=config.train_steps - start, verbose=0, shuffle=False,
+              callbacks=callbacks)
     if verbose:
-      print(f"tfgan: trained steps {start}..{int(model.step)} in "
+      print(f"tfgan: trained steps {start}..{model.step_count()} in "
             f"{time.perf_counter() - t0:.1f} s", flush=True)
-  step = int(model.step)
+  step = model.step_count()
   checkpointer.save(step)
   if not os.path.exists(os.path.join(sampler.sample_dir, f"step_{step:07d}.png")):
     sampler.set_model(model)
     sampler.write(step)
   writer.flush()
-  keras_path, saved_model_path = export.export_generator(model.sampling_generator, workdir)
+  # A float32 copy outside the strategy: the exports load anywhere, without tfgan's strategy.
+  generator = precision.float32_copy(model.sampling_generator,
+                                     force=strategy is not tf.distribute.get_strategy())
+  keras_path, saved_model_path = export.export_generator(generator, out.path)
   status = "interrupted" if stopper.signal_received is not None else "completed"
   if verbose:
     print(f"tfgan: {status} at step {step}; exported {keras_path} and {saved_model_path}",
           flush=True)
   return {"step": step, "status": status, "signal": stopper.signal_received,
-          "generator_keras": keras_path, "saved_model": saved_model_path}
+          "generator_keras": keras_path, "saved_model": saved_model_path, "model": model}

@@ -8,4 +8,4 @@ from tfgan.metrics.distances import (Moments, frechet_distance, inception_score,
 from tfgan.metrics.evaluation import METRICS, MetricSpec, class_report, compute
 from tfgan.metrics.features import (ClassifierExtractor, InceptionExtractor,
                                     MetricsUnavailableError)
-from tfgan.metrics.run import evaluate_generator, evaluate_run
+from tfgan.metrics.run import evaluate_generator, evaluate_run, prepare_classifier

@@ -24,6 +24,30 @@ def _extractors(names, dataset, inception_weights, cache_dir, registry=None):
   return out
 
 
+def prepare_classifier(dataset, data_dir="", cache_dir="", epochs=3, log=print):
+  """The path of `dataset`'s domain classifier (for the classifier* metrics), training and
+  caching it first when there is none (MNIST: ~6 min on a 2-core CPU for 3 epochs).
+
+  Args:
+    dataset: a labelled dataset with arrays: mnist, fashion_mnist or cifar10.
+    data_dir: its local files; empty: tensorflow-datasets.
+  Raises:
+    ValueError when the dataset has no labels or is not held in arrays.
+  """
+  path = classifier_lib.classifier_path(dataset, cache_dir)
+  if os.path.exists(path):
+    return path
+  train = data.open_source(dataset, "train", data_dir)
+  test = data.open_source(dataset, "test", data_dir)
+  if not isinstance(train, data.ArraySource) or not train.spec.num_classes:
+    raise ValueError(f"a domain classifier needs a labelled array dataset (mnist, "
+                     f"fashion_mnist, cifar10), got {dataset!r}.")
+  classifier_lib.train_classifier((train.images, train.labels), (test.images, test.labels),
+                                  train.spec.image_shape, train.spec.num_classes, path,
+                                  epochs=epochs, log=log)
+  return path
+
+
 def evaluate_generator(generator, source, names, inception_weights="imagenet", cache_dir="",
                        seed=0, extractors=None, registry=None):
   """Evaluates a generator against the training split of `source` (a tfgan.data.Source).
