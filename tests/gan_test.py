@@ -243,3 +243,30 @@ def test_conditional_gan_feeds_labels_to_both_networks():
   np.testing.assert_array_equal(seen[0][1].numpy(), np.arange(8) % 10)  # the real labels
   with pytest.raises(ValueError, match="labels"):
     model.train_step(tf.zeros((8, 28, 28, 1)))
+
+
+XLA_CASES = ([(network, "non_saturating") for network in sorted(networks.NETWORKS)] +
+             [("dcgan", loss) for loss in sorted(losses.LOSSES) if loss != "non_saturating"])
+
+
+@pytest.mark.parametrize("network, loss", XLA_CASES, ids=[f"{n}-{l}" for n, l in XLA_CASES])
+def test_every_network_and_loss_trains_with_xla(network, loss):
+  keras.utils.set_random_seed(3)
+  options = {"kernel_size": 3} if network != "mlp" else {}
+  d_norm = {"mlp": "none", "dcgan": "batch", "sndcgan": "spectral"}[network]
+  extra = {}
+  if loss == "wasserstein":
+    d_norm, extra = "none", {"gp_weight": 10.0}
+  g, d = networks.build(network, 8, (32, 32, 3) if network == "sndcgan" else (28, 28, 1),
+                        width=0.125, d_options=dict(normalization=d_norm), **options)
+  model = gan.GAN(g, d, 8, loss=loss, seed=5, **extra)
+  model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), jit_compile=True)
+  model.build_optimizers()
+  shape = (8,) + tuple(d.image_shape)
+  x = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
+  g0 = [v.numpy().copy() for v in g.trainable_variables]
+  history = model.fit(tf.data.Dataset.from_tensors(x).repeat(), epochs=1, steps_per_epoch=2,
+                      verbose=0)
+  assert model.jit_compile is True and model.step_count() == 2
+  assert all(np.isfinite(v[-1]) for v in history.history.values())
+  assert any(not np.allclose(a, v.numpy()) for a, v in zip(g0, g.trainable_variables))

@@ -1,4 +1,6 @@
+import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfgan import layers, networks
@@ -28,11 +30,53 @@ def test_spectral_norm_drives_the_largest_singular_value_to_one():
   x = tf.random.normal((4, 28, 28, 1))
   for _ in range(30):  # one power iteration per training call
     d(x, training=True)
-  wrapped = [layer for layer in d._flatten_layers() if isinstance(layer, tf.keras.layers.Layer)
-             and layer.__class__.__name__ == "SpectralNormalization"]
-  assert len(wrapped) == 3  # two convolutions and the logit layer
-  for layer in wrapped:
-    kernel = layer.layer.kernel.numpy()
+  normalised = [layer for layer in d._flatten_layers()
+                if isinstance(layer, (layers.SpectralDense, layers.SpectralConv2D))]
+  assert len(normalised) == 3  # two convolutions and the logit layer
+  for layer in normalised:
+    raw = layer._kernel.numpy()
+    kernel = layer.kernel.numpy()  # what the layer computes with: W / sigma(W)
     sigma = np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0]
     assert abs(sigma - 1.0) < 0.05, (layer.name, sigma)
+    # The variable keeps the unnormalised W: sigma(W) estimates its largest singular value.
+    raw_sigma = np.linalg.svd(raw.reshape(-1, raw.shape[-1]), compute_uv=False)[0]
+    assert float(layer.sigma()) == pytest.approx(raw_sigma, rel=0.05)
   assert not any("batch_normalization" in v.path or "/bn_" in v.path for v in d.weights)
+
+
+def test_spectral_norm_gradient_flows_through_sigma():
+  # Miyato et al.'s reparameterisation: d/dW of f(W / sigma(W)) with sigma = u^T W v (u, v
+  # constants) -- computed here by hand -- differs from treating sigma as a constant, which
+  # is what overwriting the kernel with W / sigma (keras.layers.SpectralNormalization) does.
+  layer = layers.spectral(keras.layers.Dense(3, use_bias=False), True)
+  x = tf.constant(np.random.default_rng(0).normal(size=(5, 4)), tf.float32)
+  for _ in range(5):
+    layer(x, training=True)
+  w = tf.Variable(layer._kernel.numpy())
+  u = layer.sn_u.numpy()
+  v = u @ w.numpy().T
+  v /= np.linalg.norm(v)
+  u2 = v @ w.numpy()
+  u2 /= np.linalg.norm(u2)
+
+  def reference(kernel, sigma_has_gradient):
+    sigma = tf.reduce_sum(tf.matmul(v, kernel) * u2)
+    if not sigma_has_gradient:
+      sigma = tf.stop_gradient(sigma)
+    return tf.reduce_sum(tf.sin(x @ (kernel / sigma)))
+
+  with tf.GradientTape() as tape:
+    out = tf.reduce_sum(tf.sin(layer(x)))
+  got = tape.gradient(out, layer._kernel).numpy()
+  grads = {}
+  for flag in (True, False):
+    with tf.GradientTape() as tape:
+      value = reference(w, flag)
+    grads[flag] = tape.gradient(value, w).numpy()
+  np.testing.assert_allclose(got, grads[True], rtol=1e-4, atol=1e-6)
+  assert not np.allclose(got, grads[False], atol=1e-4)
+
+
+def test_spectral_refuses_layers_it_cannot_normalise():
+  with pytest.raises(TypeError, match="supports"):
+    layers.spectral(keras.layers.Embedding(3, 4), True)

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from tfgan import networks
+from tfgan import layers, networks
 
 
 def _dense(n_in, n_out, bias=True):
@@ -126,8 +126,8 @@ def test_sndcgan_discriminator_is_deeper_and_spectral():
   _, d = networks.build("sndcgan", 8, (64, 64, 3), width=0.125, kernel_size=3)
   convs = [layer for layer in d.downs]
   assert len(convs) == 8  # a stride-2 and a stride-1 convolution per resolution (64 -> 4)
-  assert all(isinstance(c, keras.layers.SpectralNormalization) for c in convs)
-  strides = [c.layer.strides for c in convs]
+  assert all(isinstance(c, layers.SpectralConv2D) for c in convs)
+  strides = [c.strides for c in convs]
   assert strides == [(2, 2), (1, 1)] * 4
   assert d(np.zeros((2, 64, 64, 3), np.float32)).shape == (2, 1)
   clone = networks.SNDCGANDiscriminator.from_config(d.get_config())

@@ -83,10 +83,76 @@ class NetworkBase(keras.Model):
     return cls(**config)
 
 
+class _SpectralKernel:
+  """Spectral normalization as a reparameterisation (Miyato et al. 2018,
+  https://arxiv.org/abs/1802.05957, Algorithm 1): the layer computes with W / sigma(W), where
+  sigma(W) = u^T W v estimates W's largest singular value from power-iteration vectors u, v
+  (treated as constants). The kernel variable keeps the unnormalised W, and the gradient flows
+  through sigma(W) too.
+
+  keras.layers.SpectralNormalization instead overwrites the kernel with W / sigma before each
+  training call, so no gradient reaches sigma; with DiffAugment that D never learned faces in
+  this project's CelebA runs (flags/celeba_sngan_hinge.flags).
+
+  W is viewed as a matrix [fan_in, units] (convolutions: [kh * kw * c_in, c_out]); u is float32
+  [1, units], updated by one power iteration per training call.
+  """
+
+  def build(self, input_shape):
+    super().build(input_shape)
+    units = self._kernel.shape[-1]
+    self.sn_u = self.add_weight(name="sn_u", shape=(1, units), trainable=False,
+                                initializer=keras.initializers.RandomNormal(seed=0))
+
+  def _vectors(self, w):
+    """Power-iteration vectors (u, v) for matrix w [fan_in, units], without gradient."""
+    w = ops.stop_gradient(w)
+    v = _l2_normalize(ops.matmul(self.sn_u.value, ops.transpose(w)))  # [1, fan_in]
+    u = _l2_normalize(ops.matmul(v, w))  # [1, units]
+    return u, v
+
+  def sigma(self):
+    """The current estimate of the kernel's largest singular value (float32 scalar)."""
+    w = ops.reshape(self._kernel.value, (-1, self._kernel.shape[-1]))
+    u, v = self._vectors(w)
+    return ops.sum(ops.matmul(v, w) * u)
+
+  @property
+  def kernel(self):
+    return ops.cast(self._kernel.value / self.sigma(), self.compute_dtype)
+
+  def call(self, inputs, training=None):
+    if training:
+      w = ops.reshape(self._kernel.value, (-1, self._kernel.shape[-1]))
+      self.sn_u.assign(self._vectors(w)[0])
+    return super().call(inputs)
+
+
+def _l2_normalize(x):
+  return x / ops.sqrt(ops.sum(ops.square(x)) + 1e-12)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SpectralDense(_SpectralKernel, layers.Dense):
+  """keras.layers.Dense whose kernel is spectrally normalised (see `_SpectralKernel`)."""
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SpectralConv2D(_SpectralKernel, layers.Conv2D):
+  """keras.layers.Conv2D whose kernel is spectrally normalised (see `_SpectralKernel`)."""
+
+
+_SPECTRAL = {layers.Dense: SpectralDense, layers.Conv2D: SpectralConv2D}
+
+
 def spectral(layer, enabled):
-  """Wraps `layer` in keras.layers.SpectralNormalization (Miyato et al. 2018,
-  https://arxiv.org/abs/1802.05957: one power iteration per training call) when enabled."""
-  return layers.SpectralNormalization(layer, name=f"sn_{layer.name}") if enabled else layer
+  """`layer` (an unbuilt Dense or Conv2D) as its spectrally normalised twin when enabled."""
+  if not enabled:
+    return layer
+  if type(layer) not in _SPECTRAL:
+    raise TypeError(f"spectral normalization supports {[c.__name__ for c in _SPECTRAL]}, "
+                    f"got {type(layer).__name__}.")
+  return _SPECTRAL[type(layer)].from_config(layer.get_config())
 
 
 class GeneratorBase(NetworkBase):
@@ -121,7 +187,7 @@ class DiscriminatorBase(NetworkBase):
     self.logits = self._attr(spectral(layers.Dense(1, name="logits"), spectral_norm))
     self.embed = None
     if self.num_classes and self.conditioning == "projection":
-      # Not spectrally normalised: Keras' wrapper casts its output to the (int) input dtype.
+      # Not spectrally normalised: SNGAN's projection discriminator leaves the embedding free.
       self.embed = self._attr(layers.Embedding(self.num_classes, features, name="embed"))
 
   def concat_labels(self, images, labels):
