@@ -148,8 +148,8 @@ CHOICES = {"jit_compile": JIT_CHOICES, "strategy": STRATEGY_CHOICES,
            "mixed_precision": PRECISION_CHOICES}
 
 # Settings that change the checkpoint's variables or the meaning of its step counter.
-ARCHITECTURE_FIELDS = ("dataset", "image_size", "channels", "network", "latent_dim", "width", "kernel_size",
-                       "conditional", "conditioning", "d_norm", "minibatch_std", "loss",
+ARCHITECTURE_FIELDS = ("dataset", "image_size", "channels", "network", "latent_dim", "width",
+                       "kernel_size", "conditional", "conditioning", "d_norm", "minibatch_std", "loss",
                        "d_steps", "ema_kimg")
 
 

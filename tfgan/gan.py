@@ -49,8 +49,9 @@ class GAN(keras.Model):
 
   Each `train_step` takes real images float32 [d_steps * B, H, W, C] in [-1, 1] (with int
   labels [d_steps * B] when conditional), splits them into `d_steps` strided chunks of B
-  (rows i, i + d_steps, ...) for `d_steps` discriminator updates, then makes one generator update on B fresh latents. B is read from the
-  batch, so it is the per-replica batch under tf.distribute. Per-example losses and penalties
+  (rows i, i + d_steps, ...) for `d_steps` discriminator updates, then makes one generator
+  update on B fresh latents. B is read from the batch, so it is the per-replica batch under
+  tf.distribute. Per-example losses and penalties
   are averaged over the global batch (`tf.nn.compute_average_loss`), because gradients are
   summed across replicas, and random draws are made for the global batch with each replica
   keeping its rows (`tfgan.distribute.replica_draw`): a step on R replicas equals one
