@@ -149,8 +149,8 @@ CHOICES = {"jit_compile": JIT_CHOICES, "strategy": STRATEGY_CHOICES,
 
 # Settings that change the checkpoint's variables or the meaning of its step counter.
 ARCHITECTURE_FIELDS = ("dataset", "image_size", "channels", "network", "latent_dim", "width",
-                       "kernel_size", "conditional", "conditioning", "d_norm", "minibatch_std", "loss",
-                       "d_steps", "ema_kimg")
+                       "kernel_size", "conditional", "conditioning", "d_norm", "minibatch_std",
+                       "loss", "d_steps", "ema_kimg")
 
 
 def resolved_d_norm(config: "Config") -> str:
