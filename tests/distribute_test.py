@@ -50,6 +50,7 @@ def test_outside_a_strategy_draws_are_plain_and_the_only_worker_is_chief(tmp_pat
   assert drawn.numpy().tolist() == [0, 1, 2, 3]
   strategy = tf.distribute.get_strategy()
   assert distribute.is_chief(strategy)
+  assert not distribute.replicas_on_logical_cpus(strategy)
   out = distribute.WorkerDirectory(strategy, str(tmp_path))
   out.cleanup()
   assert out.path == str(tmp_path) and os.path.isdir(tmp_path)  # the chief's is never removed
@@ -81,6 +82,7 @@ def test_every_option_combination_trains_under_mirrored_strategy():
 def test_xla_is_refused_for_replicas_on_logical_cpus_and_auto_turns_it_off():
   # TF 2.21 places every replica's XLA step on CPU:0 (even a keras.Sequential fails there).
   (row,) = _worker("xla", ["mlp"])  # auto would choose XLA for mlp on one CPU
+  assert row["logical_cpus"] is True
   assert row["auto"] is False and row["false"] is False
   assert "jit_compile=true cannot run with replicas on several CPU devices" in row["true"]
 

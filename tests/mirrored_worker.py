@@ -86,7 +86,7 @@ def equal(names):
 def xla(names):
   from tfgan import trainer
   for name in names:
-    row = {"name": name}
+    row = {"name": name, "logical_cpus": distribute.replicas_on_logical_cpus(STRATEGY)}
     for setting in ("auto", "false", "true"):
       try:
         row[setting] = trainer.resolve_jit_compile(setting, name, STRATEGY)

@@ -85,6 +85,15 @@ def make_strategy(name):
   return tf.distribute.TPUStrategy(resolver)
 
 
+def replicas_on_logical_cpus(strategy):
+  """True when `strategy` runs several replicas on CPU devices of this process (logical CPUs
+  from tf.config.set_logical_device_configuration, or MirroredStrategy over CPU:0, CPU:1)."""
+  if strategy is None or strategy.num_replicas_in_sync == 1:
+    return False
+  devices = strategy.extended.worker_devices
+  return len(devices) > 1 and all("CPU" in d.upper() for d in devices)
+
+
 def _replicas():
   context = tf.distribute.get_replica_context()
   return (context.num_replicas_in_sync if context is not None else 1), context

@@ -23,13 +23,6 @@ class WorkdirError(ValueError):
 _XLA_HELPS_ON_CPU = {"mlp": True, "dcgan": False, "sndcgan": False}
 
 
-def _local_cpu_replicas(strategy):
-  if strategy is None or strategy.num_replicas_in_sync == 1:
-    return False
-  devices = strategy.extended.worker_devices
-  return len(devices) > 1 and all("CPU" in d.upper() for d in devices)
-
-
 def resolve_jit_compile(setting, network="dcgan", strategy=None):
   """'true'/'false' as given; 'auto' -> on when a GPU or TPU is visible, and on CPU only for
   the networks where it was measured to help (_XLA_HELPS_ON_CPU).
@@ -40,7 +33,7 @@ def resolve_jit_compile(setting, network="dcgan", strategy=None):
   """
   if setting not in ("auto", "true", "false"):
     raise ValueError(f"jit_compile must be auto, true or false, got {setting!r}.")
-  if _local_cpu_replicas(strategy):
+  if distribute.replicas_on_logical_cpus(strategy):
     if setting == "true":
       raise distribute.StrategyError(
           "jit_compile=true cannot run with replicas on several CPU devices of one machine "
