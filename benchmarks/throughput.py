@@ -31,6 +31,8 @@ from tfgan import callbacks as cb  # noqa: E402
 from tfgan import config as config_lib  # noqa: E402
 from tfgan import data, losses, trainer  # noqa: E402
 
+import timing  # noqa: E402  (benchmarks/timing.py, beside this script)
+
 
 def hand_written_rate(g, d, dataset, steps, latent_dim):
   g_opt, d_opt = keras.optimizers.Adam(2e-4, 0.5), keras.optimizers.Adam(2e-4, 0.5)
@@ -106,7 +108,7 @@ def main():
   # The train-step timers read 50 real batches cached in memory: every fit() call makes a new
   # iterator, and on the full pipeline each one first refills the 60,000-example shuffle
   # buffer, a start-up cost a real run pays once but this benchmark would pay every round.
-  step_data = dataset.take(50).cache().repeat()
+  step_data = timing.without_autotune(dataset.take(50).cache().repeat())
   for name in args.networks.split(","):
     config = config_lib.Config(network=name, kernel_size=3, batch_size=args.batch_size,
                                jit_compile="false",

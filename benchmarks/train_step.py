@@ -44,6 +44,7 @@ def _child(args):
   sys.path.insert(0, REPO)
   import numpy as np
 
+  import timing  # benchmarks/timing.py, beside this script
   from tfgan import config as config_lib
   from tfgan import trainer
   devices = ([d.name for d in tf.config.list_logical_devices("GPU")][:args.replicas] if gpus
@@ -59,7 +60,7 @@ def _child(args):
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (batch,) + shape).astype(np.float32)
     y = rng.integers(0, max(classes, 1), batch).astype(np.int32)
-    dataset = tf.data.Dataset.from_tensors((x, y)).repeat()
+    dataset = timing.without_autotune(tf.data.Dataset.from_tensors((x, y)).repeat())
     models, runs = {}, {}
     for variant in variants:
       precision = {"bf16": "mixed_bfloat16", "fp16": "mixed_float16"}.get(variant, "none")

@@ -17,9 +17,10 @@ class WorkdirError(ValueError):
   """The run directory cannot be used with this config; the message says why."""
 
 
-# XLA on this project's 2-core CPU (benchmarks/results/throughput_2core_cpu_xla.json, batch 64):
-# it fused the MLP's dense layers to 1.37x the hand-written loop's speed, but made the DCGAN
-# step 0.53x as fast as TensorFlow's oneDNN convolutions.
+# XLA on this project's 2-core CPU (benchmarks/results/, 2026-11-21): 1.3-1.5x for the MLP;
+# for the DCGAN family 0.87x at full width (throughput.py) and 1.06-1.42x at the flagfiles'
+# narrower settings (train_step.py). Off by default for convolutions on CPU: the gain is small
+# where there is one and it reverses with width; --jit_compile=true where it was measured to help.
 _XLA_HELPS_ON_CPU = {"mlp": True, "dcgan": False, "sndcgan": False}
 
 

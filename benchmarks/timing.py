@@ -1,0 +1,20 @@
+"""What the benchmarks share about timing fit() calls.
+
+tf.data's autotuner runs a background thread per iterator that wakes after 10 ms, then 20, 40,
+... ms (so at 0.01, 0.03, ..., 5.11, 10.23, 20.47 s after the iterator starts). When Keras's
+train function has consumed the iterator, deleting it at the end of fit() sometimes waits for
+that thread's next wake-up (TF 2.21, measured: fit() calls of 300 MLP steps took either ~15 s
+or exactly 20.47 s, the extra time all after the last batch; a bare iterator fed to a
+tf.function: 16.0 s of steps, then 4.46 s to delete it). A real run calls fit() once and pays
+this at most once; a benchmark that times many short fit() calls would count it as step time.
+"""
+
+import tensorflow as tf
+
+
+def without_autotune(dataset):
+  """`dataset` with tf.data autotuning off: for in-memory benchmark batches, which have no
+  parallelism to tune, so that timed fit() calls end when their last step does."""
+  options = tf.data.Options()
+  options.autotune.enabled = False
+  return dataset.with_options(options)
