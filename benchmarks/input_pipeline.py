@@ -100,15 +100,16 @@ def main():
 
   import keras
   import tensorflow as tf
+  from tfgan import build
   from tfgan import config as config_lib
-  from tfgan import data, trainer
+  from tfgan import data
 
   flags = _flagfile_values(args.flagfile)
-  config = config_lib.Config(dataset="celeb_a", network=flags.get("network", "dcgan"),
-                             kernel_size=int(flags.get("kernel_size", 4)),
-                             width=float(flags.get("width", 1)),
-                             batch_size=int(flags.get("batch_size", 64)), jit_compile="false")
-  batch = config.batch_size
+  config = config_lib.make(dataset="celeb_a", network=flags.get("network", "dcgan"),
+                           kernel_size=int(flags.get("kernel_size", 4)),
+                           width=float(flags.get("width", 1)),
+                           batch_size=int(flags.get("batch_size", 64)), jit_compile="false")
+  batch = config.optimization.batch_size
   source = data.open_source("celeb_a", data_dir=args.data_dir, image_size=64)
   source.check()
   cold = iter(data.make_dataset(source, batch, seed=0, cache="none"))
@@ -116,7 +117,7 @@ def main():
   next(cold)
   for _ in range(source.spec.num_examples // batch + 1):  # Fills the cache: one full pass.
     next(cached)
-  model = trainer.build_gan(config, source.spec.image_shape)
+  model = build.build_model(config, source.spec)
   x = tf.random.uniform((batch,) + source.spec.image_shape, -1, 1)
   constant = tf.data.Dataset.from_tensors((x, tf.zeros([batch], tf.int32))).repeat()
   model.fit(constant, epochs=1, steps_per_epoch=3, verbose=0)
@@ -148,8 +149,8 @@ def main():
              "cold_over_train": round(rate["cold"] / rate["train"], 1),
              "cached_over_train": round(rate["cached"] / rate["train"], 1)}
   print(f"folder pipeline: cold {rate['cold']:.0f} img/s, cached {rate['cached']:.0f} img/s; "
-        f"64x64 train step {rate['train']:.0f} img/s ({config.network}, k={config.kernel_size}, "
-        f"width {config.width}, batch {batch})")
+        f"64x64 train step {rate['train']:.0f} img/s ({config.model.network}, "
+        f"k={config.model.kernel_size}, width {config.model.width}, batch {batch})")
   print(f"cold/train {results['cold_over_train']:.1f}x (target >= 5), cached/train "
         f"{results['cached_over_train']:.1f}x", flush=True)
 

@@ -29,7 +29,7 @@ import tensorflow as tf  # noqa: E402
 
 from tfgan import callbacks as cb  # noqa: E402
 from tfgan import config as config_lib  # noqa: E402
-from tfgan import data, losses, trainer  # noqa: E402
+from tfgan import build, data, losses, rundir  # noqa: E402
 
 import timing  # noqa: E402  (benchmarks/timing.py, beside this script)
 
@@ -110,22 +110,22 @@ def main():
   # buffer, a start-up cost a real run pays once but this benchmark would pay every round.
   step_data = timing.without_autotune(dataset.take(50).cache().repeat())
   for name in args.networks.split(","):
-    config = config_lib.Config(network=name, kernel_size=3, batch_size=args.batch_size,
-                               jit_compile="false",
-                               steps_per_execution=args.steps_per_execution)
-    model = trainer.build_gan(config, (28, 28, 1))
-    hand_model = trainer.build_gan(config, (28, 28, 1))
-    xla_model = trainer.build_gan(config.replace(jit_compile="true"), (28, 28, 1))
+    config = config_lib.make(network=name, kernel_size=3, batch_size=args.batch_size,
+                             jit_compile="false", steps_per_execution=args.steps_per_execution)
+    spec = data.DataSpec("mnist", (28, 28, 1), 10)
+    model = build.build_model(config, spec)
+    hand_model = build.build_model(config, spec)
+    xla_model = build.build_model(config.replace(jit_compile="true"), spec)
     hand_g, hand_d = hand_model.generator, hand_model.discriminator
-    logdir = tempfile.mkdtemp()
-    writer = tf.summary.create_file_writer(logdir)
+    run = rundir.RunDir(tempfile.mkdtemp())
+    writer = tf.summary.create_file_writer(run.path(rundir.TENSORBOARD))
 
     def with_callbacks(last_step):
-      return [cb.ProgressLogger(os.path.join(logdir, "m.jsonl"), writer, 100, args.batch_size,
-                                last_step or 10**9, verbose=False), cb.StopAt(last_step or 10**9)]
+      return [cb.ProgressLogger(run, writer, 100, args.batch_size, last_step or 10**9,
+                                verbose=False), cb.StopAt(last_step or 10**9)]
 
     timers = {
-        "hand": hand_written_rate(hand_g, hand_d, step_data, args.steps, config.latent_dim),
+        "hand": hand_written_rate(hand_g, hand_d, step_data, args.steps, config.gan.latent_dim),
         "fit": fit_rate(model, step_data, args.steps, lambda last: []),
         "fit+cb": fit_rate(model, step_data, args.steps, with_callbacks),
         "fit_xla": fit_rate(xla_model, step_data, args.steps, lambda last: []),

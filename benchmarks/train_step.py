@@ -9,13 +9,13 @@ TensorFlow starts: on a machine without GPUs, R replicas are R logical devices s
 same CPU cores (this measures the strategy's overhead, not a speed-up); with GPUs, R replicas
 are the first R GPUs. Data is synthetic (uniform noise of the flagfile's image shape, in
 memory), so only the train step is timed: the GAN built from the flagfile by
-`trainer.build_gan`, driven by fit(). Each variant gets as many steps per round as fill
+`build.build_model`, driven by fit(). Each variant gets as many steps per round as fill
 `--round_seconds`; rounds of all variants of a flagfile are interleaved (the machine is shared
 and its load drifts), and the median of `--rounds` rounds is reported. The global batch is the
 flagfile's, split over the replicas.
 
 Variants: `base` (float32, XLA off), `xla` (jit_compile=True; not possible with replicas on
-logical CPU devices, see trainer.resolve_jit_compile), `bf16` (mixed_bfloat16) and, on GPUs,
+logical CPU devices, see build.resolve_jit_compile), `bf16` (mixed_bfloat16) and, on GPUs,
 `fp16` (mixed_float16 with loss scaling).
 """
 
@@ -45,8 +45,9 @@ def _child(args):
   import numpy as np
 
   import timing  # benchmarks/timing.py, beside this script
+  from tfgan import build
   from tfgan import config as config_lib
-  from tfgan import trainer
+  from tfgan import data
   devices = ([d.name for d in tf.config.list_logical_devices("GPU")][:args.replicas] if gpus
              else [d.name for d in tf.config.list_logical_devices("CPU")][:args.replicas])
   strategy = (tf.distribute.MirroredStrategy(devices) if args.replicas > 1
@@ -54,9 +55,9 @@ def _child(args):
   variants = ["base", "xla", "bf16"] + (["fp16"] if gpus else [])
   for name in args.flagfiles.split(","):
     config = config_lib.from_flagfile(os.path.join(REPO, "flags", f"{name}.flags"))
-    shape = SHAPES.get(config.dataset, (config.image_size or 64,) * 2 + (3,))
-    classes = 10 if config.conditional else 0
-    batch = config.batch_size * config.d_steps
+    shape = SHAPES.get(config.data.dataset, (config.data.image_size or 64,) * 2 + (3,))
+    classes = 10 if config.gan.conditional else 0
+    batch = config.optimization.batch_size * config.gan.d_steps
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (batch,) + shape).astype(np.float32)
     y = rng.integers(0, max(classes, 1), batch).astype(np.int32)
@@ -68,7 +69,8 @@ def _child(args):
       try:
         variant_config = config.replace(jit_compile=jit, mixed_precision=precision)
         with strategy.scope():
-          model = trainer.build_gan(variant_config, shape, classes)
+          model = build.build_model(variant_config,
+                                    data.DataSpec(config.data.dataset, shape, classes))
         model.fit(dataset, epochs=1, steps_per_epoch=3, verbose=0)  # trace and warm up
         t0 = time.perf_counter()
         model.fit(dataset, epochs=1, steps_per_epoch=3, verbose=0)
@@ -87,7 +89,7 @@ def _child(args):
         times.append((time.perf_counter() - t0) / steps)
     for variant in variants:
       row = {"flagfile": name, "variant": variant, "replicas": args.replicas,
-             "global_batch": config.batch_size, "image_shape": list(shape)}
+             "global_batch": config.optimization.batch_size, "image_shape": list(shape)}
       if isinstance(runs[variant], str):
         row["unsupported"] = runs[variant]
       else:

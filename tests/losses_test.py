@@ -93,3 +93,14 @@ def test_one_sided_label_smoothing():
   np.testing.assert_allclose(
       losses.non_saturating_discriminator_loss(zero, tf.constant(FAKE), label_smoothing=s),
       losses.non_saturating_discriminator_loss(zero, tf.constant(FAKE)), rtol=1e-6)
+
+
+def test_get_names_the_choices_and_pairs_say_what_the_model_must_know():
+  with pytest.raises(ValueError, match="Unknown loss 'hinge_typo'.*loss must be one of"):
+    losses.get("hinge_typo")
+  assert losses.get("hinge") is losses.LOSSES["hinge"]
+  assert {n for n, p in losses.LOSSES.items() if p.cross_entropy} == {"non_saturating",
+                                                                       "minimax"}
+  assert {n for n, p in losses.LOSSES.items() if p.critic} == {"wasserstein"}
+  assert all(p.name == n for n, p in losses.LOSSES.items())
+

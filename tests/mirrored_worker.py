@@ -5,7 +5,7 @@ Usage:
   python tests/mirrored_worker.py combos NAME...  # gan_test.COMBOS train under the strategy
   python tests/mirrored_worker.py equal NAME...   # distribute_test.EQUAL_CASES: one step on 2
                                                   # replicas vs one step on one device
-  python tests/mirrored_worker.py xla NETWORK...   # trainer.resolve_jit_compile's answers
+  python tests/mirrored_worker.py xla NETWORK...   # build.resolve_jit_compile's answers
 Prints one JSON line per name.
 """
 
@@ -25,7 +25,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from distribute_test import EQUAL_CASES  # noqa: E402
-from gan_test import COMBOS, _labelled_batch, _make_combo  # noqa: E402
+from models_gan_test import COMBOS, _labelled_batch, _make_combo  # noqa: E402
 from tfgan import distribute  # noqa: E402
 
 STRATEGY = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
@@ -84,12 +84,13 @@ def equal(names):
 
 
 def xla(names):
-  from tfgan import trainer
+  from tfgan import build, networks
   for name in names:
     row = {"name": name, "logical_cpus": distribute.replicas_on_logical_cpus(STRATEGY)}
     for setting in ("auto", "false", "true"):
       try:
-        row[setting] = trainer.resolve_jit_compile(setting, name, STRATEGY)
+        row[setting] = build.resolve_jit_compile(setting, networks.NETWORKS[name].xla_on_cpu,
+                                                 STRATEGY)
       except distribute.StrategyError as e:
         row[setting] = str(e)
     print(json.dumps(row), flush=True)

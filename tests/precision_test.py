@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan import gan, networks, precision
+from tfgan import losses, networks, precision
+from tfgan.models import gan
 
 
 def _gan(policy, loss="non_saturating", **kwargs):
@@ -11,7 +12,7 @@ def _gan(policy, loss="non_saturating", **kwargs):
   with precision.policy_scope(policy):
     g, d = networks.build("dcgan", 8, (28, 28, 1), width=0.125, kernel_size=3,
                           d_options=dict(normalization="none"))
-  model = gan.GAN(g, d, 8, loss=loss, seed=5, **kwargs)
+  model = gan.GAN(g, d, 8, loss=losses.get(loss), seed=5, **kwargs)
   model.compile(precision.wrap_optimizer(keras.optimizers.Adam(1e-3), policy),
                 precision.wrap_optimizer(keras.optimizers.Adam(1e-3), policy))
   model.build_optimizers()

@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import run_module
-from tfgan import networks, sampling
+from tfgan import generation, networks
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +26,9 @@ def test_grid_and_npz_are_reproducible(tmp_path, model_path):
   saved = np.load(npz)
   assert saved["images"].shape == (6, 28, 28, 1) and saved["z"].shape == (6, 16)
   assert saved["images"].min() >= -1 and saved["images"].max() <= 1
-  generator = sampling.load_generator(model_path)
-  np.testing.assert_allclose(saved["images"], sampling.generate(generator,
-                                                                sampling.latents(6, 16, 3)),
+  generator = generation.load_generator(model_path)
+  np.testing.assert_allclose(saved["images"], generation.generate(generator,
+                                                                generation.latents(6, 16, 3)),
                              atol=1e-5)
   # The same command again refuses to overwrite what it wrote.
   again = run_module("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}")
@@ -44,18 +44,18 @@ def test_interpolation_strip(tmp_path, model_path):
 
 
 def test_slerp_keeps_endpoints_and_norm():
-  z = sampling.latents(2, 64, seed=0)
-  path = sampling.slerp(z[0], z[1], np.linspace(0, 1, 5))
+  z = generation.latents(2, 64, seed=0)
+  path = generation.slerp(z[0], z[1], np.linspace(0, 1, 5))
   np.testing.assert_allclose(path[0], z[0], atol=1e-5)
   np.testing.assert_allclose(path[-1], z[1], atol=1e-5)
   norms = np.linalg.norm(path, axis=-1)
   assert norms.min() > 0.9 * min(np.linalg.norm(z, axis=-1))  # a line would dip to ~0.7x
-  rows = sampling.interpolation_latents(3, 4, 64, seed=1)
+  rows = generation.interpolation_latents(3, 4, 64, seed=1)
   assert rows.shape == (12, 64)
 
 
 def test_missing_generator_is_explained(tmp_path):
   with pytest.raises(FileNotFoundError, match="no saved generator"):
-    sampling.load_generator(str(tmp_path))
+    generation.load_generator(str(tmp_path))
   result = run_module("tfgan.sample", f"--workdir={tmp_path}", "--out=x.png")
   assert result.returncode != 0 and "no saved generator" in result.stderr

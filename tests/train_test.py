@@ -1,6 +1,5 @@
 """End-to-end runs of the CLI on a tiny config (flags/smoke.flags) and a tiny IDX dataset."""
 
-import dataclasses
 import glob
 import json
 import os
@@ -15,8 +14,9 @@ import pytest
 import tensorflow as tf
 
 from conftest import REPO, run_module
+from tfgan import build
 from tfgan import config as config_lib
-from tfgan import trainer
+from tfgan import data, trainer
 
 SMOKE = os.path.join(REPO, "flags", "smoke.flags")
 
@@ -54,10 +54,10 @@ def test_train_resume_and_reuse_the_generator(tmp_path, idx_dir):
   assert os.path.exists(os.path.join(workdir, "config.1.json"))  # the first run's config kept
 
   # generator.keras is a plain Keras model: same images for the same latents as the checkpoint.
-  import tfgan  # noqa: F401  registers the classes
+  import tfgan.networks  # noqa: F401  registers the classes
   generator = keras.models.load_model(os.path.join(workdir, "generator.keras"), compile=False)
-  model = trainer.build_gan(config_lib.from_dict(json.load(open(
-      os.path.join(workdir, "config.json")))), (28, 28, 1))
+  model = build.build_model(config_lib.from_dict(json.load(open(
+      os.path.join(workdir, "config.json")))), data.DataSpec("mnist", (28, 28, 1), 10))
   tf.train.Checkpoint(generator=model.generator).restore(
       tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))).expect_partial()
   z = np.random.default_rng(0).standard_normal((5, 16)).astype(np.float32)
@@ -149,7 +149,7 @@ def test_every_flagfile_parses_and_documents_itself(path):
   result = run_module("tfgan.train", f"--flagfile={path}", "--dry_run")
   assert result.returncode == 0, result.stderr[-2000:]
   resolved = config_lib.from_dict(json.loads(result.stdout))
-  config_lib.validate(resolved)
+  build.validate(resolved)
   # Notebooks read flagfiles with config.from_flagfile: the same config as the CLI's.
   assert config_lib.from_flagfile(path) == resolved
 
@@ -157,21 +157,13 @@ def test_every_flagfile_parses_and_documents_itself(path):
 def test_import_tfgan_defines_no_flags():
   # Importing the library defines none of the CLI's flags, so importing the CLI module after
   # it (as `python -m tfgan.train` does) cannot define a flag twice.
-  names = sorted(f.name for f in dataclasses.fields(config_lib.Config)) + ["workdir", "dry_run"]
-  code = ("import sys; from absl import flags; import tfgan, tfgan.trainer, tfgan.sampling; "
+  names = sorted(config_lib.FIELDS) + ["workdir", "dry_run"]
+  code = ("import sys; from absl import flags; import tfgan, tfgan.trainer, tfgan.generation; "
           f"clash = [n for n in {names!r} if n in flags.FLAGS]; assert not clash, clash; "
           "import tfgan.train; assert 'workdir' in flags.FLAGS")
   result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                           text=True, timeout=120)
   assert result.returncode == 0, result.stderr[-2000:]
-
-
-def test_jit_compile_auto_follows_the_devices():
-  assert trainer.resolve_jit_compile("true") is True
-  assert trainer.resolve_jit_compile("false") is False
-  has_accelerator = bool(tf.config.list_physical_devices("GPU"))
-  assert trainer.resolve_jit_compile("auto", "dcgan") is has_accelerator
-  assert trainer.resolve_jit_compile("auto", "mlp") is True  # measured faster on CPU too
 
 
 def test_conditional_run_samples_the_asked_class(tmp_path, idx_dir):
@@ -210,10 +202,10 @@ def _class_folders(root, classes=("circles", "squares", "stripes"), per_class=6,
 def test_conditional_run_on_class_folders_records_the_mapping(tmp_path):
   root = _class_folders(str(tmp_path / "shapes"))
   workdir = str(tmp_path / "run")
-  config = config_lib.Config(dataset="folder", data_dir=root, image_size=32, conditional=True,
-                             network="dcgan", kernel_size=3, width=0.125, latent_dim=8,
-                             batch_size=6, train_steps=2, log_every=1, sample_every=2,
-                             checkpoint_every=2, num_samples=6)
+  config = config_lib.make(dataset="folder", data_dir=root, image_size=32, conditional=True,
+                           network="dcgan", kernel_size=3, width=0.125, latent_dim=8,
+                           batch_size=6, train_steps=2, log_every=1, sample_every=2,
+                           checkpoint_every=2, num_samples=6)
   result = trainer.train_and_evaluate(config, workdir, verbose=False)
   assert result["status"] == "completed" and result["step"] == 2
   assert json.load(open(os.path.join(workdir, "classes.json"))) == {
@@ -295,10 +287,10 @@ def test_conditional_cifar10_from_local_batches(tmp_path):
   from conftest import write_cifar_release
   root = str(tmp_path / "cifar")
   write_cifar_release(root, n=8, as_archive=True)
-  config = config_lib.Config(dataset="cifar10", data_dir=root, conditional=True,
-                             network="dcgan", kernel_size=3, width=0.125, latent_dim=8,
-                             batch_size=8, train_steps=2, log_every=1, sample_every=2,
-                             checkpoint_every=2, num_samples=10, shuffle_buffer=40)
+  config = config_lib.make(dataset="cifar10", data_dir=root, conditional=True,
+                           network="dcgan", kernel_size=3, width=0.125, latent_dim=8,
+                           batch_size=8, train_steps=2, log_every=1, sample_every=2,
+                           checkpoint_every=2, num_samples=10, shuffle_buffer=40)
   result = trainer.train_and_evaluate(config, str(tmp_path / "run"), verbose=False)
   assert result["step"] == 2
   generator = keras.models.load_model(result["generator_keras"], compile=False)

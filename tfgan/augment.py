@@ -9,6 +9,8 @@ parameters are drawn for the global batch and sliced, so replicas of a distribut
 together apply exactly the transforms one device would apply to the whole batch.
 """
 
+import dataclasses
+
 import tensorflow as tf
 
 POLICIES = ("color", "translation", "cutout")
@@ -106,3 +108,25 @@ def diff_augment(x, policy, seed, rows=None):
   for i, name in enumerate(names):
     x = _OPS[name](x, seeds[i], rows=rows)
   return x
+
+
+@dataclasses.dataclass(frozen=True)
+class DiffAugment:
+  """A DiffAugment policy, the object a model is handed: `ops` applied in order.
+
+  `policy(x, seed, rows=None)` is `diff_augment(x, policy.ops, seed, rows)`; an empty policy
+  is falsy and the model then skips augmentation.
+  """
+  ops: tuple = ()
+
+  @classmethod
+  def parse(cls, text: str) -> "DiffAugment":
+    """From the --diffaugment setting, e.g. 'color,translation,cutout' ('' for none)."""
+    return cls(parse_policy(text))
+
+  def __bool__(self):
+    return bool(self.ops)
+
+  def __call__(self, x, seed, rows=None):
+    return diff_augment(x, self.ops, seed, rows=rows)
+

@@ -1,27 +1,26 @@
-"""Keras callbacks that turn a GAN's fit() into a run directory: progress lines,
-metrics.jsonl, TensorBoard scalars and images, sample grids, checkpoints, and a clean stop on
-SIGINT/SIGTERM. Each reads the global step from `model.step` (generator updates so far), so
-they agree across resumed runs and with steps_per_execution > 1.
+"""Keras callbacks that turn any family's fit() into a run directory (tfgan.rundir.RunDir):
+progress lines, metrics.jsonl rows, TensorBoard scalars and images, sample grids, checkpoints,
+evaluations with the best checkpoint, and a clean stop on SIGINT/SIGTERM. Each reads the
+global step from the model (`FamilyModel.step_count()`), so they agree across resumed runs and
+with steps_per_execution > 1.
 """
 
-import json
-import os
 import signal
 import threading
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfgan import images as images_lib
 
 
-def _due(step, every):
+def due(step, every):
+  """Whether a cadence of `every` steps (0: never) falls on `step`."""
   return every > 0 and step % every == 0
 
 
-class _StepCallback(keras.callbacks.Callback):
+class StepCallback(keras.callbacks.Callback):
   """Calls `at_step(step, logs)` after each train batch with the global step."""
 
   def on_train_batch_end(self, batch, logs=None):
@@ -31,19 +30,20 @@ class _StepCallback(keras.callbacks.Callback):
     raise NotImplementedError
 
 
-class ProgressLogger(_StepCallback):
-  """Every `every` steps: prints a progress line, appends a row to `metrics_path` (JSON lines)
-  and writes TensorBoard scalars; then resets the loss trackers, so each row holds the means
-  over its own window of steps.
+class ProgressLogger(StepCallback):
+  """Every `every` steps: prints a progress line, appends a row to the run's metrics.jsonl
+  and writes TensorBoard scalars; then resets the model's trackers, so each row holds the
+  means over its own window of steps.
 
   Args:
-    images_per_step: real images consumed per generator step (global batch * d_steps).
+    run: the tfgan.rundir.RunDir.
+    images_per_step: real images consumed per train step (global batch * d_steps for GANs).
     total_steps: the run's last step, for the ETA.
   """
 
-  def __init__(self, metrics_path, writer, every, images_per_step, total_steps, verbose=True):
+  def __init__(self, run, writer, every, images_per_step, total_steps, verbose=True):
     super().__init__()
-    self.metrics_path, self.writer, self.every = metrics_path, writer, every
+    self.run, self.writer, self.every = run, writer, every
     self.images_per_step, self.total_steps, self.verbose = images_per_step, total_steps, verbose
 
   def on_train_begin(self, logs=None):
@@ -51,16 +51,15 @@ class ProgressLogger(_StepCallback):
     self._last_step = self.model.step_count()
 
   def at_step(self, step, logs):
-    if not _due(step, self.every) and step != self.total_steps:
+    if not due(step, self.every) and step != self.total_steps:
       return
-    # In the model's metric order (d_loss first), not the alphabetical order of `logs`.
+    # In the model's metric order (d_loss first for GANs), not the alphabetical order of `logs`.
     logs = {m.name: logs[m.name] for m in self.model.metrics if m.name in logs}
     now = time.perf_counter()
     rate = (step - self._last_step) * self.images_per_step / max(now - self._last_t, 1e-9)
     row = {"step": step, **{k: float(v) for k, v in logs.items()},
            "images_per_sec": round(rate, 1), "wall_sec": round(now - self._t0, 2)}
-    with open(self.metrics_path, "a") as f:
-      f.write(json.dumps(row) + "\n")
+    self.run.append_metrics(row)
     with self.writer.as_default(step=step):
       for k, v in logs.items():
         tf.summary.scalar(k, float(v))
@@ -74,51 +73,72 @@ class ProgressLogger(_StepCallback):
     self._last_t, self._last_step = now, step
 
 
-class SampleGrid(_StepCallback):
-  """Every `every` steps: generates from the fixed inputs z [N, latent_dim] (or [z, labels]) in
-  inference mode (with the EMA generator when there is one) and writes
-  `samples/step_XXXXXXX.png` and a TensorBoard image; conditional grids have a row per class.
-  Existing files are kept: a name already taken gets a numbered suffix."""
+class SampleGrid(StepCallback):
+  """Every `every` steps: writes `render(model)` (the family's preview, a uint8 [h, w, C]
+  grid) to samples/step_XXXXXXX.png and TensorBoard. A name already taken gets a numbered
+  suffix: existing files are kept."""
 
-  def __init__(self, sample_dir, writer, every, z):
+  def __init__(self, run, writer, every, render):
     super().__init__()
-    self.sample_dir, self.writer, self.every, self.z = sample_dir, writer, every, z
+    self.run, self.writer, self.every, self.render = run, writer, every, render
 
   def write(self, step):
-    fake = np.asarray(self.model.sampling_generator(self.z, training=False))
-    rows = self.model.num_classes or None
-    grid = images_lib.make_grid(fake, rows=rows)
-    path = images_lib.unique_path(os.path.join(self.sample_dir, f"step_{step:07d}.png"))
+    grid = self.render(self.model)
+    path = images_lib.unique_path(self.run.sample_path(step))
     images_lib.save_png(path, grid)
     with self.writer.as_default(step=step):
       tf.summary.image("samples", grid[None], max_outputs=1)
     return path
 
   def at_step(self, step, logs):
-    if _due(step, self.every):
+    if due(step, self.every):
       self.write(step)
 
 
-class Checkpointer(_StepCallback):
-  """Saves the `tf.train.CheckpointManager`'s checkpoint every `every` steps."""
+class Checkpointer(StepCallback):
+  """Saves the run's checkpoint every `every` steps (RunDir.save)."""
 
-  def __init__(self, manager, every):
+  def __init__(self, run, every):
     super().__init__()
-    self.manager, self.every = manager, every
-
-  def save(self, step):
-    """Saves at `step` unless the latest checkpoint is already that step's; returns its path."""
-    latest = self.manager.latest_checkpoint
-    if latest and latest.endswith(f"-{step}"):
-      return latest
-    return self.manager.save(checkpoint_number=step)
+    self.run, self.every = run, every
 
   def at_step(self, step, logs):
-    if _due(step, self.every):
-      self.save(step)
+    if due(step, self.every):
+      self.run.save(step)
 
 
-class StopAt(_StepCallback):
+class EvaluateEvery(StepCallback):
+  """Every `every` steps: runs `evaluator(model)` (a tfgan.models.base.Evaluator), appends a
+  row of `eval/<key>` values to metrics.jsonl, writes TensorBoard scalars and, when
+  `best_metric` improves (in the direction the evaluator gives for it), saves the best
+  checkpoint and best.json (RunDir.save_best)."""
+
+  def __init__(self, run, writer, every, evaluator, best_metric="", log=print):
+    super().__init__()
+    self.run, self.writer, self.every, self.evaluator = run, writer, every, evaluator
+    self.best_metric, self.log = best_metric, log
+
+  def evaluate(self, step):
+    """Evaluates now and records the results as of `step`; returns {key: value}."""
+    results = self.evaluator(self.model)
+    self.run.append_metrics({"step": step, **{f"eval/{k}": v for k, v in results.items()}})
+    with self.writer.as_default(step=step):
+      for k, v in results.items():
+        tf.summary.scalar(f"eval/{k}", v)
+    self.log(f"step {step:>7} | " + " ".join(f"{k} {v:.4g}" for k, v in results.items()))
+    if self.best_metric:
+      value, best = results[self.best_metric], self.run.best_value()
+      higher = self.evaluator.higher_is_better(self.best_metric)
+      if best is None or (value > best if higher else value < best):
+        self.run.save_best(step, self.best_metric, value)
+    return results
+
+  def at_step(self, step, logs):
+    if due(step, self.every):
+      self.evaluate(step)
+
+
+class StopAt(StepCallback):
   """Stops fit() at `last_step`, or after a SIGINT/SIGTERM (recorded in `signal_received`).
 
   The handlers are installed for the duration of fit() from the main thread only; a second

@@ -12,8 +12,6 @@ latents and the global batch would hold each fake image `replicas` times.
 
 import json
 import os
-import shutil
-import tempfile
 
 import tensorflow as tf
 
@@ -83,6 +81,16 @@ def make_strategy(name):
   except (ValueError, RuntimeError, tf.errors.OpError) as e:
     raise StrategyError(f"strategy tpu found no TPU ({e}). Use --strategy=auto.") from e
   return tf.distribute.TPUStrategy(resolver)
+
+
+def check_batch(batch_size, strategy):
+  """Raises StrategyError unless the global `batch_size` divides over the replicas."""
+  replicas = strategy.num_replicas_in_sync
+  if batch_size % replicas:
+    raise StrategyError(
+        f"batch_size={batch_size} is the global batch and must divide evenly over the "
+        f"{replicas} replicas of the strategy ({type(strategy).__name__}); use a multiple of "
+        f"{replicas}.")
 
 
 def replicas_on_logical_cpus(strategy):
@@ -168,17 +176,3 @@ def is_chief(strategy):
   if resolver.task_type == "chief":
     return True
   return resolver.task_type == "worker" and resolver.task_id == 0 and "chief" not in jobs
-
-
-class WorkerDirectory:
-  """The directory a worker writes to: `workdir` on the chief; on other workers a temporary
-  directory, removed by `cleanup()`, because checkpoint and export code must run on every
-  worker (they may need collective reads) but only the chief's files are kept."""
-
-  def __init__(self, strategy, workdir):
-    self.chief = is_chief(strategy)
-    self.path = workdir if self.chief else tempfile.mkdtemp(prefix="tfgan_worker_")
-
-  def cleanup(self):
-    if not self.chief:
-      shutil.rmtree(self.path, ignore_errors=True)

@@ -1,58 +1,82 @@
-"""Exports of a trained generator: a `.keras` file and a TensorFlow SavedModel.
+"""Exports of a trained family: one `<name>.keras` file per exported network and one
+TensorFlow SavedModel holding every export's endpoints.
 
-The SavedModel serves `serve(z)` with z float32 [B, latent_dim] (conditional generators:
-`serve(z, labels)` with int32 labels [B]) and returns images float32 [B, H, W, C] in [-1, 1];
-`tf.saved_model.load` runs it without tfgan installed.
+A family lists its exports (`Family.exports`); for the noise-to-image GAN that is the
+generator, served as `serve(z)` with z float32 [B, latent_dim] (conditional generators:
+`serve(z, labels)` with int32 labels [B]), returning images float32 [B, H, W, C] in [-1, 1].
+`tf.saved_model.load` runs the SavedModel without tfgan installed. Every file is written
+through tfgan.files, so a crash never leaves a broken file in place of a good one.
 """
 
-import os
-import shutil
+import dataclasses
+from typing import Dict, List, Sequence, Tuple
 
 import keras
 import tensorflow as tf
 
-
-def _replace(tmp, final):
-  """Moves `tmp` to `final`, keeping the previous `final` until the new one is in place."""
-  if os.path.isdir(final):
-    old = final + ".old"
-    shutil.rmtree(old, ignore_errors=True)
-    os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old)
-  else:
-    os.replace(tmp, final)
+from tfgan import files
 
 
-def save_keras(generator, path):
-  """Writes the generator to `path` (.keras) via a temporary file, so a crash mid-write never
-  leaves a broken file in place of a good one."""
-  tmp = path[:-len(".keras")] + ".tmp.keras"
-  generator.save(tmp)
-  _replace(tmp, path)
+@dataclasses.dataclass(frozen=True)
+class Export:
+  """One network to export.
+
+  name: the file stem (`<name>.keras`). model: a built, serializable keras.Model computing in
+  float32. endpoints: {endpoint name: input TensorSpecs}; the endpoint calls
+  model(x, training=False) with one input, model([x1, x2, ...], training=False) with several.
+  Endpoint names must be unique across a family's exports.
+  """
+  name: str
+  model: keras.Model
+  endpoints: Dict[str, Tuple[tf.TensorSpec, ...]]
+
+
+def save_keras(model, path):
+  """Writes `model` to `path` (.keras) atomically; returns `path`."""
+  with files.atomic_path(path) as tmp:
+    model.save(tmp)
   return path
 
 
-def save_saved_model(generator, path):
-  """Writes a SavedModel with endpoint `serve(z[, labels])` (also serving_default)."""
+def _endpoint(model, arity):
+  if arity == 1:
+    return lambda x: model(x, training=False)
+  return lambda *inputs: model(list(inputs), training=False)
+
+
+def save_saved_model(exports: Sequence[Export], path):
+  """Writes one SavedModel with every endpoint of `exports` (the first is also
+  serving_default) atomically; returns `path`."""
   archive = keras.export.ExportArchive()
-  archive.track(generator)
-  z_spec = tf.TensorSpec([None, generator.latent_dim], tf.float32, name="z")
-  if generator.num_classes:
-    archive.add_endpoint(
-        "serve", lambda z, labels: generator([z, labels], training=False),
-        input_signature=[z_spec, tf.TensorSpec([None], tf.int32, name="labels")])
-  else:
-    archive.add_endpoint("serve", lambda z: generator(z, training=False),
-                         input_signature=[z_spec])
-  tmp = path.rstrip("/") + ".tmp"
-  shutil.rmtree(tmp, ignore_errors=True)
-  archive.write_out(tmp, verbose=False)
-  _replace(tmp, path)
+  seen = set()
+  for item in exports:
+    archive.track(item.model)
+    for endpoint, specs in item.endpoints.items():
+      if endpoint in seen:
+        raise ValueError(f"endpoint {endpoint!r} is exported twice; names must be unique.")
+      seen.add(endpoint)
+      archive.add_endpoint(endpoint, _endpoint(item.model, len(specs)),
+                           input_signature=list(specs))
+  with files.atomic_path(path) as tmp:
+    archive.write_out(tmp, verbose=False)
   return path
 
 
-def export_generator(generator, workdir):
-  """Writes `generator.keras` and `saved_model/` into `workdir`; returns their paths."""
-  return (save_keras(generator, os.path.join(workdir, "generator.keras")),
-          save_saved_model(generator, os.path.join(workdir, "saved_model")))
+def export_all(exports: Sequence[Export], keras_path, saved_model_path) -> Dict[str, str]:
+  """Writes each export to keras_path(name) and all of them to saved_model_path.
+
+  Returns {'<name>_keras': path, ..., 'saved_model': path}.
+  """
+  out = {f"{item.name}_keras": save_keras(item.model, keras_path(item.name))
+         for item in exports}
+  out["saved_model"] = save_saved_model(exports, saved_model_path)
+  return out
+
+
+def generator_export(generator) -> Export:
+  """The Export of a tfgan generator: `generator.keras` and `serve(z[, labels])`."""
+  z_spec = tf.TensorSpec([None, generator.latent_dim], tf.float32, name="z")
+  specs: List[tf.TensorSpec] = [z_spec]
+  if generator.num_classes:
+    specs.append(tf.TensorSpec([None], tf.int32, name="labels"))
+  return Export("generator", generator, {"serve": tuple(specs)})

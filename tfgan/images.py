@@ -6,6 +6,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from tfgan import files
+
 
 def to_uint8(images):
   """float [..., H, W, C] in [-1, 1] -> uint8 in [0, 255] (values outside are clipped)."""
@@ -60,9 +62,4 @@ def save_png(path, image, overwrite=False):
   image = np.asarray(image)
   if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] not in (1, 3, 4):
     raise ValueError(f"save_png needs uint8 [H, W, 1|3|4], got {image.dtype} {image.shape}.")
-  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  tmp = path + ".tmp"
-  with open(tmp, "wb") as f:
-    f.write(tf.io.encode_png(image).numpy())
-  os.replace(tmp, path)
-  return path
+  return files.write(path, tf.io.encode_png(image).numpy())

@@ -11,7 +11,13 @@ import collections
 
 import tensorflow as tf
 
-LossPair = collections.namedtuple("LossPair", ["generator", "discriminator"])
+# A loss pair and what the GAN model must know about it: `name` (for messages),
+# `cross_entropy` (D's output is a probability logit, so one-sided label smoothing has a
+# meaning and `discriminator` takes label_smoothing) and `critic` (D is an unbounded critic
+# that must be kept 1-Lipschitz: weight clipping, a gradient penalty or spectral norm).
+LossPair = collections.namedtuple(
+    "LossPair", ["generator", "discriminator", "name", "cross_entropy", "critic"],
+    defaults=("custom", False, False))
 
 
 def _flat(logits):
@@ -140,12 +146,20 @@ def least_squares_discriminator_loss(real_logits, fake_logits):
 
 
 LOSSES = {
-    "non_saturating": LossPair(non_saturating_generator_loss, non_saturating_discriminator_loss),
-    "minimax": LossPair(minimax_generator_loss, minimax_discriminator_loss),
-    "wasserstein": LossPair(wasserstein_generator_loss, wasserstein_discriminator_loss),
-    "hinge": LossPair(hinge_generator_loss, hinge_discriminator_loss),
-    "least_squares": LossPair(least_squares_generator_loss, least_squares_discriminator_loss),
+    "non_saturating": LossPair(non_saturating_generator_loss, non_saturating_discriminator_loss,
+                               "non_saturating", cross_entropy=True),
+    "minimax": LossPair(minimax_generator_loss, minimax_discriminator_loss, "minimax",
+                        cross_entropy=True),
+    "wasserstein": LossPair(wasserstein_generator_loss, wasserstein_discriminator_loss,
+                            "wasserstein", critic=True),
+    "hinge": LossPair(hinge_generator_loss, hinge_discriminator_loss, "hinge"),
+    "least_squares": LossPair(least_squares_generator_loss, least_squares_discriminator_loss,
+                              "least_squares"),
 }
 
-# Losses whose D output is a probability logit, so that label smoothing has a meaning.
-CROSS_ENTROPY_LOSSES = ("non_saturating", "minimax")
+
+def get(name):
+  """The LossPair registered as `name`; ValueError naming the choices otherwise."""
+  if name not in LOSSES:
+    raise ValueError(f"Unknown loss {name!r}: loss must be one of {sorted(LOSSES)}.")
+  return LOSSES[name]

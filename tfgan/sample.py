@@ -60,37 +60,36 @@ def main(argv):
       raise app.UsageError(f"{path} exists; choose another path or pass --overwrite.")
 
   import numpy as np  # Imported after flag checks: TensorFlow start-up is slow.
-  from tfgan import images, sampling
+  from tfgan import files, generation, images
   label = _resolve_label(_LABEL.value, _MODEL.value or _WORKDIR.value)
-  generator = sampling.load_generator(_MODEL.value or _WORKDIR.value)
-  latent_dim = sampling.latent_dim_of(generator)
+  generator = generation.load_generator(_MODEL.value or _WORKDIR.value)
+  latent_dim = generation.latent_dim_of(generator)
   num_classes = getattr(generator, "num_classes", 0)
   if label is not None and not 0 <= label < max(num_classes, 1):
     raise app.UsageError(f"--label={label}: the generator is " + (
         f"conditional on classes 0..{num_classes - 1}." if num_classes else "unconditional."))
   if _INTERPOLATE.value:
-    z = sampling.interpolation_latents(_NUM.value, _STEPS.value, latent_dim, _SEED.value)
+    z = generation.interpolation_latents(_NUM.value, _STEPS.value, latent_dim, _SEED.value)
     rows = _NUM.value
     row_labels = np.arange(_NUM.value) % max(num_classes, 1)
     labels = np.repeat(row_labels if label is None else
                        np.full(_NUM.value, label), _STEPS.value)
   else:
-    z = sampling.latents(_NUM.value, latent_dim, _SEED.value)
+    z = generation.latents(_NUM.value, latent_dim, _SEED.value)
     rows, labels = None, None
     if num_classes and label is None:
-      rows, labels = num_classes, sampling.class_rows(_NUM.value, num_classes)
+      rows, labels = num_classes, generation.class_rows(_NUM.value, num_classes)
     elif num_classes:
       labels = np.full(_NUM.value, label)
   labels = labels.astype(np.int32) if num_classes else None
-  fake = sampling.generate(generator, z, labels)
+  fake = generation.generate(generator, z, labels)
   if _OUT.value:
     images.save_png(_OUT.value, images.make_grid(fake, rows=rows), overwrite=_OVERWRITE.value)
     print(f"wrote {_OUT.value}")
   if _NPZ.value:
-    tmp = _NPZ.value + ".tmp.npz"
     extra = {"labels": labels} if labels is not None else {}
-    np.savez_compressed(tmp, images=fake, z=z, **extra)
-    os.replace(tmp, _NPZ.value)
+    with files.atomic_path(_NPZ.value) as tmp:
+      np.savez_compressed(tmp, images=fake, z=z, **extra)
     print(f"wrote {_NPZ.value}: images {fake.shape} in [-1, 1]")
   return 0
 

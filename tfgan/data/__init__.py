@@ -12,7 +12,7 @@ from tfgan.data.folder import IMAGE_EXTENSIONS, FolderIndex, find_unreadable, in
 from tfgan.data.idx import load_idx_split, read_idx
 from tfgan.data.pipeline import CACHE_CHOICES, make_dataset, resolve_cache, to_float
 from tfgan.data.sources import (DATASETS, ArraySource, DatasetInfo, DataSpec, FolderSource,
-                                Source, TFDSSource, open_source)
+                                Source, TFDSSource, check_settings, open_source)
 
 
 def source(name, split="train", data_dir="", tfds_dir="", **options):

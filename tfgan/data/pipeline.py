@@ -8,10 +8,10 @@ from typing import Optional, Union
 import numpy as np
 import tensorflow as tf
 
+from tfgan.config import CACHE_CHOICES
 from tfgan.data.errors import DataError
 from tfgan.data.sources import Source, open_source
 
-CACHE_CHOICES = ("auto", "memory", "file", "none")
 # 'auto' caches decoded examples in memory up to this size (bytes); larger sets stream.
 AUTO_CACHE_LIMIT = 2 * 2**30
 
@@ -38,7 +38,7 @@ def _cache_file(cache_dir: str, source: Source) -> str:
   """A cache file name that changes with every setting that changes the cached tensors."""
   spec = source.spec
   key = repr((spec.name, os.path.abspath(spec.origin), spec.image_shape, spec.num_examples,
-              getattr(source, "_crop", None), spec.class_names)).encode()
+              source.crop_fraction, spec.class_names)).encode()
   prefix = os.path.join(cache_dir, f"{spec.name}_{hashlib.sha1(key).hexdigest()[:12]}")
   data_dir = os.path.abspath(spec.origin) + os.sep
   if os.path.abspath(prefix).startswith(data_dir):

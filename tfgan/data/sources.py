@@ -11,6 +11,7 @@ from typing import Callable, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
+from tfgan.config import CACHE_CHOICES
 from tfgan.data import cifar, decode, folder, idx
 from tfgan.data.errors import DataError, DataUnavailableError
 
@@ -68,6 +69,7 @@ class Source:
   spec: DataSpec
   in_memory = False  # True: examples are already decoded arrays, caching would copy them.
   file_shuffle = False  # True: examples(shuffle_seed) shuffles files fully before decoding.
+  crop_fraction = None  # The centre crop applied while decoding (None: none), for cache keys.
 
   def examples(self, shuffle_seed=None) -> tf.data.Dataset:
     """Unbatched (uint8 [H, W, C] in [0, 255], int32 label) of the split, each example once.
@@ -95,7 +97,7 @@ class TFDSSource(Source):
 
   def __init__(self, spec, info, split, tfds_dir, size, crop_fraction):
     self.spec, self._info, self._split, self._tfds_dir = spec, info, split, tfds_dir
-    self._size, self._crop = size, crop_fraction
+    self._size, self.crop_fraction = size, crop_fraction
 
   def examples(self, shuffle_seed=None):
     import tensorflow_datasets as tfds  # Slow to import; only this path needs it.
@@ -109,7 +111,7 @@ class TFDSSource(Source):
           f"{e}). Without network, download the original files elsewhere and pass "
           f"--data_dir=FOLDER holding {info.local_files}.") from e
     if info.tfds_image_key:
-      size, crop, key = self._size, self._crop, info.tfds_image_key
+      size, crop, key = self._size, self.crop_fraction, info.tfds_image_key
 
       def prepare(example):
         return decode.crop_resize_uint8(example[key], size, crop), tf.constant(0)
@@ -128,8 +130,8 @@ class FolderSource(Source):
 
   def __init__(self, spec, index, size, crop_fraction, channels, skip_bad, log=print):
     self.spec, self.index = spec, index
-    self._size, self._crop, self._channels, self._skip_bad = size, crop_fraction, channels, \
-        skip_bad
+    self._size, self.crop_fraction = size, crop_fraction
+    self._channels, self._skip_bad = channels, skip_bad
     self._log = log
     self._checked = None
 
@@ -161,9 +163,42 @@ class FolderSource(Source):
     if shuffle_seed is not None:
       # A full shuffle of file names costs ~100 bytes a file, so the images can stream.
       ds = ds.shuffle(int(paths.shape[0]), seed=shuffle_seed, reshuffle_each_iteration=True)
-    size, crop, channels = self._size, self._crop, self._channels
+    size, crop, channels = self._size, self.crop_fraction, self._channels
     return ds.map(lambda p, y: (decode.load_and_preprocess(p, size, crop, channels), y),
                   num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def check_settings(name: str, image_size: int = 0, crop_fraction: float = 0.0,
+                   channels: int = 0, cache: str = "auto") -> Tuple[int, float, int]:
+  """Checks dataset settings without opening any file; returns the resolved (image size,
+  crop fraction, channels). Raises DataError naming the setting at fault."""
+  if name not in DATASETS:
+    raise DataError(f"Unknown dataset {name!r}: dataset must be one of {sorted(DATASETS)}.")
+  if cache not in CACHE_CHOICES:
+    raise DataError(f"cache must be one of {CACHE_CHOICES}, got {cache!r}.")
+  if image_size < 0:
+    raise DataError(f"image_size must be >= 0 (0: the dataset's default), got {image_size!r}.")
+  if not 0.0 <= crop_fraction <= 1.0:
+    raise DataError(f"crop_fraction must be in [0, 1] (0: the dataset's default), got "
+                    f"{crop_fraction!r}.")
+  info = DATASETS[name]
+  if info.native_shape is not None:
+    if image_size and image_size != info.native_shape[0]:
+      raise DataError(f"{name} images are {info.native_shape[0]} pixels; image_size must be 0 "
+                      f"or {info.native_shape[0]}, got {image_size}.")
+    if crop_fraction not in (0, 1) or channels not in (0, info.native_shape[2]):
+      raise DataError(f"crop_fraction and channels apply to celeb_a and folder datasets, not "
+                      f"{name}.")
+  size = image_size or info.default_size
+  crop = crop_fraction or info.crop_fraction
+  if not 0 < crop <= 1:
+    raise DataError(f"crop_fraction must be in (0, 1], got {crop_fraction!r}.")
+  channels = channels or 3
+  if channels not in (1, 3):
+    raise DataError(f"channels must be 1 or 3, got {channels!r}.")
+  if name == "celeb_a" and channels != 3:
+    raise DataError("celeb_a images are RGB; channels must be 0 or 3.")
+  return size, crop, channels
 
 
 def open_source(name: str, split: str = "train", data_dir: str = "", tfds_dir: str = "",
@@ -183,25 +218,8 @@ def open_source(name: str, split: str = "train", data_dir: str = "", tfds_dir: s
   Raises:
     DataError naming the dataset, folder or setting at fault.
   """
-  if name not in DATASETS:
-    raise DataError(f"Unknown dataset {name!r}; choose one of {sorted(DATASETS)}.")
+  size, crop, channels = check_settings(name, image_size, crop_fraction, channels)
   info = DATASETS[name]
-  if info.native_shape is not None:
-    if image_size and image_size != info.native_shape[0]:
-      raise DataError(f"{name} images are {info.native_shape[0]} pixels; image_size must be 0 "
-                      f"or {info.native_shape[0]}, got {image_size}.")
-    if crop_fraction not in (0, 1) or channels not in (0, info.native_shape[2]):
-      raise DataError(f"crop_fraction and channels apply to celeb_a and folder datasets, not "
-                      f"{name}.")
-  size = image_size or info.default_size
-  crop = crop_fraction or info.crop_fraction
-  if not 0 < crop <= 1:
-    raise DataError(f"crop_fraction must be in (0, 1], got {crop_fraction!r}.")
-  channels = channels or 3
-  if channels not in (1, 3):
-    raise DataError(f"channels must be 1 or 3, got {channels!r}.")
-  if name == "celeb_a" and channels != 3:
-    raise DataError("celeb_a images are RGB; channels must be 0 or 3.")
   shape = info.native_shape or (size, size, channels)
   if not data_dir:
     if not info.tfds_name:

@@ -5,7 +5,9 @@ from tfgan.metrics.classifier import (build_classifier, classifier_path, default
                                       load_classifier, train_classifier)
 from tfgan.metrics.distances import (Moments, frechet_distance, inception_score,
                                      kernel_inception_distance, precision_recall)
-from tfgan.metrics.evaluation import METRICS, MetricSpec, class_report, compute
+from tfgan.metrics.evaluation import (METRICS, MetricSpec, class_report, compute,
+                                      higher_is_better)
 from tfgan.metrics.features import (ClassifierExtractor, InceptionExtractor,
                                     MetricsUnavailableError)
-from tfgan.metrics.run import evaluate_generator, evaluate_run, prepare_classifier
+from tfgan.metrics.run import (GeneratorEvaluator, build_extractors, evaluate_generator,
+                               evaluate_run, prepare_classifier)

@@ -12,6 +12,8 @@ import keras
 import numpy as np
 from keras import layers
 
+from tfgan import files
+
 
 def default_cache_dir() -> str:
   """$TFGAN_CACHE_DIR, else ~/.cache/tfgan: classifiers and real-data statistics live here."""
@@ -64,14 +66,11 @@ def train_classifier(train, test, image_shape, num_classes, path, epochs=3, batc
             shuffle=True)
   seconds = time.perf_counter() - t0
   _, accuracy = model.evaluate(scale(test[0]), test[1], batch_size=1000, verbose=0)
-  os.makedirs(os.path.dirname(path), exist_ok=True)
-  tmp = path + ".tmp.keras"
-  model.save(tmp)
-  os.replace(tmp, path)
+  with files.atomic_path(path) as tmp:
+    model.save(tmp)
   record = {"path": path, "test_accuracy": float(accuracy), "train_seconds": round(seconds, 1),
             "epochs": epochs, "train_examples": int(len(train[1]))}
-  with open(path[:-len(".keras")] + ".json", "w") as f:
-    json.dump(record, f, indent=2)
+  files.write(path[:-len(".keras")] + ".json", json.dumps(record, indent=2) + "\n")
   log(f"tfgan: classifier saved to {path}: test accuracy {accuracy:.4f} after {epochs} epochs "
       f"({seconds:.0f} s)")
   return record

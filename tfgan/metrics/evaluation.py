@@ -14,6 +14,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from tfgan import files
 from tfgan.metrics import distances
 
 
@@ -32,6 +33,49 @@ METRICS = {
     **{f"classifier{n}k": MetricSpec("classifier", n * 1000, "classifier") for n in (1, 10)},
 }
 METRICS["classifier"] = METRICS["classifier10k"]
+
+# The results each kind of metric reports, as {suffix of the metric name: higher is better}
+# (None: a spread, not a quality to optimise). `classifier10k_fd` is the Frechet distance in
+# the classifier's feature space; the other classifier fields are class_report's.
+RESULTS = {
+    "fid": {"": False},
+    "kid": {"": False, "_std": None},
+    "is": {"": True, "_std": None},
+    "pr": {"_precision": True, "_recall": True},
+    "classifier": {"_fd": False, "_classes_hit": True, "_kl_uniform": False,
+                   "_confidence": True, "_label_accuracy": True},
+}
+
+
+def result_keys(names, registry=None) -> Dict[str, Optional[bool]]:
+  """{result key: higher is better (None: not a quality)} for the metrics `names`."""
+  registry = registry or METRICS
+  return {f"{name}{suffix}": higher for name in names
+          for suffix, higher in RESULTS[registry[name].kind].items()}
+
+
+def higher_is_better(key: str, registry=None) -> Optional[bool]:
+  """Whether a larger value of result `key` (e.g. 'fid10k', 'pr10k_recall') is better; None
+  for spreads (e.g. 'kid10k_std'). ValueError for a key no metric reports."""
+  registry = registry or METRICS
+  for name, spec in registry.items():
+    if key.startswith(name) and key[len(name):] in RESULTS[spec.kind]:
+      return RESULTS[spec.kind][key[len(name):]]
+  raise ValueError(f"no metric of {sorted(registry)} reports a result {key!r}.")
+
+
+def check(names, best_metric="", registry=None) -> None:
+  """Raises ValueError naming the setting for unknown eval_metrics, or a best_metric that
+  none of them reports as a quality."""
+  registry = registry or METRICS
+  unknown = [n for n in names if n not in registry]
+  if unknown:
+    raise ValueError(f"eval_metrics {unknown} unknown; choose from {sorted(registry)}.")
+  if best_metric:
+    keys = {k: v for k, v in result_keys(names, registry).items() if v is not None}
+    if best_metric not in keys:
+      raise ValueError(f"best_metric {best_metric!r} is not a result of eval_metrics {names}; "
+                       f"choose one of {sorted(keys)}.")
 
 
 def class_report(probs, asked=None) -> Dict[str, float]:
@@ -122,10 +166,8 @@ def real_statistics(extractor, real_batches, cache_key, keep, cache_dir="") -> d
   features, logits = stats.arrays()
   result = {"mu": mu, "sigma": sigma, "n": stats.moments.n, "features": features,
             "logits": logits}
-  os.makedirs(os.path.dirname(path), exist_ok=True)
-  tmp = path + ".tmp.npz"
-  np.savez(tmp, key=f"{cache_key}|{extractor.id}", **result)
-  os.replace(tmp, path)
+  with files.atomic_path(path) as tmp:
+    np.savez(tmp, key=f"{cache_key}|{extractor.id}", **result)
   return result
 
 

@@ -5,13 +5,16 @@ import os
 import time
 
 from tfgan import config as config_lib
-from tfgan import data
+from tfgan import data, rundir
 from tfgan.metrics import classifier as classifier_lib
 from tfgan.metrics import evaluation
 from tfgan.metrics.features import ClassifierExtractor, InceptionExtractor
 
 
-def _extractors(names, dataset, inception_weights, cache_dir, registry=None):
+def build_extractors(names, dataset, inception_weights="imagenet", cache_dir="",
+                     registry=None):
+  """{'inception': ..., 'classifier': ...}: the feature extractors the metrics `names` need
+  (InceptionV3 with `inception_weights`; `dataset`'s cached domain classifier)."""
   registry = registry or evaluation.METRICS
   kinds = {registry[n].extractor for n in names if n in registry}
   out = {}
@@ -67,10 +70,10 @@ def evaluate_generator(generator, source, names, inception_weights="imagenet", c
   if unknown:
     raise ValueError(f"unknown metrics {unknown}; choose from {sorted(registry)}.")
   spec = source.spec
-  extractors = extractors or _extractors(names, spec.name, inception_weights, cache_dir,
-                                         registry)
-  from tfgan import sampling
-  latent_dim = sampling.latent_dim_of(generator)
+  extractors = extractors or build_extractors(names, spec.name, inception_weights, cache_dir,
+                                              registry)
+  from tfgan import generation
+  latent_dim = generation.latent_dim_of(generator)
   num_classes = int(getattr(generator, "num_classes", 0))
   origin = os.path.abspath(spec.origin) if os.path.isdir(spec.origin) else spec.origin
   cache_key = f"{spec.name}|{origin}|train|{spec.image_shape}|{spec.num_examples}"
@@ -83,6 +86,29 @@ def evaluate_generator(generator, source, names, inception_weights="imagenet", c
                             real_batches, cache_key, cache_dir, seed, registry=registry)
 
 
+class GeneratorEvaluator:
+  """A GAN's evaluation during training (a tfgan.models.base.Evaluator): the metrics `names`
+  of its sampling generator (the EMA one when there is one) against `source`.
+
+  The feature extractors are built here, once, so a missing classifier or unavailable
+  Inception weights stop the run before training, and repeated evaluations do not grow memory.
+  """
+
+  def __init__(self, names, source, inception_weights="imagenet", cache_dir="", seed=0):
+    self.names, self.source = list(names), source
+    self.cache_dir, self.seed = cache_dir, seed
+    self.extractors = build_extractors(self.names, source.spec.name, inception_weights,
+                                       cache_dir)
+
+  def __call__(self, model):
+    return evaluate_generator(model.sampling_generator, self.source, self.names,
+                              cache_dir=self.cache_dir, seed=self.seed,
+                              extractors=self.extractors)
+
+  def higher_is_better(self, key):
+    return evaluation.higher_is_better(key)
+
+
 def evaluate_run(workdir, names, inception_weights="imagenet", cache_dir="", seed=0,
                  data_dir=None, log=print):
   """Evaluates the generator a run exported (the EMA one when the run had an EMA), prints a
@@ -93,40 +119,27 @@ def evaluate_run(workdir, names, inception_weights="imagenet", cache_dir="", see
   Returns:
     {metric: value, 'step': the run's step}.
   """
-  from tfgan import sampling
-  path = os.path.join(workdir, "config.json")
+  from tfgan import generation
+  run = rundir.RunDir(workdir)
+  path = run.path(rundir.CONFIG)
   if not os.path.isfile(path):
     raise FileNotFoundError(f"{workdir}: no config.json; not a tfgan run directory.")
   with open(path) as f:
-    config = config_lib.from_dict({k: v for k, v in json.load(f).items()})
+    config = config_lib.from_dict(json.load(f))
   if data_dir is not None:
     config = config.replace(data_dir=data_dir)
-  source = data.open_source(config.dataset, "train", config.data_dir, config.tfds_dir,
-                            config.image_size, config.crop_fraction, config.channels,
-                            skip_bad_images=True, log=lambda line: None)
-  generator = sampling.load_generator(workdir)
+  c = config.data
+  source = data.open_source(c.dataset, "train", c.data_dir, c.tfds_dir, c.image_size,
+                            c.crop_fraction, c.channels, skip_bad_images=True,
+                            log=lambda line: None)
+  generator = generation.load_generator(workdir)
   t0 = time.perf_counter()
   results = evaluate_generator(generator, source, names, inception_weights, cache_dir, seed)
-  step = _last_step(workdir)
-  row = {"step": step, "eval_seconds": round(time.perf_counter() - t0, 1),
-         **{f"eval/{k}": v for k, v in results.items()}}
-  with open(os.path.join(workdir, "metrics.jsonl"), "a") as f:
-    f.write(json.dumps(row) + "\n")
+  step = run.last_step()
+  run.append_metrics({"step": step, "eval_seconds": round(time.perf_counter() - t0, 1),
+                      **{f"eval/{k}": v for k, v in results.items()}})
   width = max(len(k) for k in results)
   log(f"{workdir} (step {step}):")
   for key, value in results.items():
     log(f"  {key:<{width}}  {value:.6g}")
   return {**results, "step": step}
-
-
-def _last_step(workdir):
-  path = os.path.join(workdir, "metrics.jsonl")
-  step = 0
-  if os.path.isfile(path):
-    with open(path) as f:
-      for line in f:
-        try:
-          step = max(step, int(json.loads(line).get("step", 0)))
-        except ValueError:
-          continue
-  return step

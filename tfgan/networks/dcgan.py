@@ -1,25 +1,13 @@
-"""Generator and discriminator networks as serializable Keras models.
-
-Every generator maps z, float32 [B, latent_dim] ~ N(0, I) (with int labels [B] as
-`[z, labels]` when `num_classes` > 0), to images float32 [B, H, W, C] in [-1, 1] (tanh). Every
-discriminator maps images [B, H, W, C] in [-1, 1] (with labels as `[images, labels]` when
-conditional) to logits float32 [B, 1]. The classes are registered with Keras, so
-`keras.models.load_model` restores a saved generator once `tfgan` has been imported.
-
-`NETWORKS` maps a name to a (generator class, discriminator class) pair.
-"""
+"""The DCGAN pair (Radford et al. 2015, https://arxiv.org/abs/1511.06434) and its SNGAN-depth
+discriminator, for square images of 28, 32, 64, 128, ... pixels."""
 
 import math
 
 import keras
 from keras import layers, ops
 
-from tfgan.layers import (_PACKAGE, DiscriminatorBase, GeneratorBase, MinibatchStdDev,
-                          check_d_options, spectral)
-
-
-def _scaled(units, width):
-  return max(1, int(round(units * width)))
+from tfgan.layers import PACKAGE, MinibatchStdDev, spectral
+from tfgan.networks.base import DiscriminatorBase, GeneratorBase, check_d_options, scaled
 
 
 def _dcgan_geometry(image_shape):
@@ -34,78 +22,7 @@ def _dcgan_geometry(image_shape):
   return start, n
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class MLPGenerator(GeneratorBase):
-  """Vanilla GAN generator (Goodfellow et al. 2014): z -> 256 -> 512 -> 1024 -> H*W*C, tanh.
-
-  Hidden units are multiplied by `width`; batch norm then ReLU after each hidden layer.
-  Without batch norm this generator collapsed to one blotchy digit within 1000 steps on MNIST
-  (measured, Adam 2e-4 / 0.5, batch 64); with it, samples stay diverse. Conditional on
-  `num_classes` labels (one-hot joined to z) when > 0.
-  """
-
-  def __init__(self, latent_dim=100, image_shape=(28, 28, 1), width=1.0, num_classes=0,
-               **kwargs):
-    super().__init__(**kwargs)
-    image_shape = tuple(int(s) for s in image_shape)
-    self._args = dict(latent_dim=int(latent_dim), image_shape=image_shape, width=float(width),
-                      num_classes=int(num_classes))
-    self.latent_dim, self.image_shape, self.num_classes = int(latent_dim), image_shape, \
-        int(num_classes)
-    self.hidden = [self._attr(layers.Dense(_scaled(u, width), use_bias=False,
-                                           name=f"dense_{i}"))
-                   for i, u in enumerate((256, 512, 1024))]
-    self.norms = [self._attr(layers.BatchNormalization(name=f"bn_{i}")) for i in range(3)]
-    self.out = layers.Dense(math.prod(image_shape), activation="tanh", name="dense_out")
-    self.reshape = layers.Reshape(image_shape)
-
-  def call(self, inputs, training=False):
-    x = self.join_labels(inputs)
-    for layer, norm in zip(self.hidden, self.norms):
-      x = ops.relu(norm(layer(x), training=training))
-    return self.reshape(self.out(x))
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
-class MLPDiscriminator(DiscriminatorBase):
-  """Vanilla GAN discriminator: H*W*C -> 1024 -> 512 -> 256 -> 1 logit.
-
-  LeakyReLU(0.2) and dropout 0.3 after each hidden layer; hidden units scale with `width`.
-  normalization: 'none' or 'spectral' (every dense layer). minibatch_std appends the batch
-  standard deviation feature before the logit.
-  """
-
-  def __init__(self, image_shape=(28, 28, 1), width=1.0, num_classes=0,
-               conditioning="projection", normalization="none", minibatch_std=False, **kwargs):
-    super().__init__(**kwargs)
-    check_d_options(normalization, conditioning, allowed=("spectral", "none"))
-    image_shape = tuple(int(s) for s in image_shape)
-    self._args = dict(image_shape=image_shape, width=float(width), num_classes=int(num_classes),
-                      conditioning=conditioning, normalization=normalization,
-                      minibatch_std=bool(minibatch_std))
-    self.image_shape, self.num_classes, self.conditioning = image_shape, int(num_classes), \
-        conditioning
-    self.normalization = normalization
-    sn = normalization == "spectral"
-    self.flatten = layers.Flatten()
-    self.hidden = [self._attr(spectral(layers.Dense(_scaled(u, width), name=f"dense_{i}"), sn))
-                   for i, u in enumerate((1024, 512, 256))]
-    self.act = layers.LeakyReLU(0.2)
-    self.dropout = layers.Dropout(0.3)
-    self.mbstd = MinibatchStdDev(name="mbstd") if minibatch_std else None
-    self.make_head(_scaled(256, width) + (1 if minibatch_std else 0), sn)
-
-  def call(self, inputs, training=False):
-    images, labels = self.split_inputs(inputs)
-    x = self.flatten(self.concat_labels(images, labels))
-    for layer in self.hidden:
-      x = self.dropout(self.act(layer(x, training=training)), training=training)
-    if self.mbstd is not None:
-      x = self.mbstd(x)
-    return self.head(x, labels, training)
-
-
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class DCGANGenerator(GeneratorBase):
   """DCGAN generator (Radford et al. 2015, https://arxiv.org/abs/1511.06434).
 
@@ -128,13 +45,13 @@ class DCGANGenerator(GeneratorBase):
     self.latent_dim, self.image_shape, self.num_classes = int(latent_dim), image_shape, \
         int(num_classes)
     start, n = _dcgan_geometry(image_shape)
-    channels = _scaled(64 * 2**(n - 1), width)
+    channels = scaled(64 * 2**(n - 1), width)
     self.project = layers.Dense(start * start * channels, use_bias=False, name="project")
     self.reshape = layers.Reshape((start, start, channels))
     self.norms = [self._attr(layers.BatchNormalization(name="bn_project"))]
     self.ups = []
     for i in range(n - 1):
-      channels = _scaled(64 * 2**(n - 2 - i), width)
+      channels = scaled(64 * 2**(n - 2 - i), width)
       self.ups.append(self._attr(layers.Conv2DTranspose(
           channels, kernel_size, strides=2, padding="same", use_bias=False, name=f"up_{i}")))
       self.norms.append(self._attr(layers.BatchNormalization(name=f"bn_{i}")))
@@ -149,7 +66,7 @@ class DCGANGenerator(GeneratorBase):
     return self.to_image(x)
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class DCGANDiscriminator(DiscriminatorBase):
   """DCGAN discriminator (Radford et al. 2015).
 
@@ -181,7 +98,7 @@ class DCGANDiscriminator(DiscriminatorBase):
     for i in range(n):
       for stride in (2, 1) if extra_convs else (2,):
         suffix = "" if stride == 2 else "_s1"
-        conv = layers.Conv2D(_scaled(64 * 2**i, width), kernel_size if stride == 2 else 3,
+        conv = layers.Conv2D(scaled(64 * 2**i, width), kernel_size if stride == 2 else 3,
                              strides=stride, padding="same",
                              use_bias=(i == 0 or normalization != "batch"),
                              name=f"down_{i}{suffix}")
@@ -191,7 +108,7 @@ class DCGANDiscriminator(DiscriminatorBase):
                           if use_bn else None)
     self.mbstd = MinibatchStdDev(name="mbstd") if minibatch_std else None
     self.flatten = layers.Flatten()
-    channels = _scaled(64 * 2**(n - 1), width) + (1 if minibatch_std else 0)
+    channels = scaled(64 * 2**(n - 1), width) + (1 if minibatch_std else 0)
     self.make_head(start * start * channels, sn)
 
   def call(self, inputs, training=False):
@@ -207,7 +124,7 @@ class DCGANDiscriminator(DiscriminatorBase):
     return self.head(self.flatten(x), labels, training)
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE)
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class SNDCGANDiscriminator(DCGANDiscriminator):
   """The DCGAN discriminator with a 3x3 stride-1 convolution after each stride-2 one and
   spectral normalization by default: the depth of the "standard CNN" of SNGAN (Miyato et al.
@@ -222,30 +139,3 @@ class SNDCGANDiscriminator(DCGANDiscriminator):
 
   def __init__(self, *args, normalization="spectral", extra_convs=True, **kwargs):
     super().__init__(*args, normalization=normalization, extra_convs=extra_convs, **kwargs)
-
-
-NETWORKS = {
-    "mlp": (MLPGenerator, MLPDiscriminator),
-    "dcgan": (DCGANGenerator, DCGANDiscriminator),
-    "sndcgan": (DCGANGenerator, SNDCGANDiscriminator),
-}
-
-
-def build(name, latent_dim, image_shape, width=1.0, g_options=None, d_options=None,
-          **options):
-  """Returns a built (generator, discriminator) pair from `NETWORKS[name]`.
-
-  `options` (e.g. kernel_size, num_classes) go to both constructors; `g_options` and
-  `d_options` to one each (e.g. d_options=dict(normalization='spectral')).
-  """
-  if name not in NETWORKS:
-    raise ValueError(f"Unknown network {name!r}; choose one of {sorted(NETWORKS)}.")
-  g_cls, d_cls = NETWORKS[name]
-  generator = g_cls(latent_dim=latent_dim, image_shape=image_shape, width=width,
-                    name="generator", **options, **(g_options or {}))
-  discriminator = d_cls(image_shape=image_shape, width=width, name="discriminator", **options,
-                        **(d_options or {}))
-  # Real shapes, not None: Keras records them for the SavedModel's default signature.
-  generator.build(generator.input_shapes())
-  discriminator.build(discriminator.input_shapes())
-  return generator, discriminator

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan import gan, losses, networks
+from tfgan import augment, losses, networks
+from tfgan.models import gan
 
 
 def _make(network="dcgan", loss="non_saturating", d_steps=1, jit_compile=False,
@@ -11,7 +12,8 @@ def _make(network="dcgan", loss="non_saturating", d_steps=1, jit_compile=False,
   keras.utils.set_random_seed(3)
   g, d = networks.build(network, 8, (28, 28, 1), width=0.125, **(
       {"kernel_size": 3} if network == "dcgan" else {}))
-  model = gan.GAN(g, d, 8, loss=loss, d_steps=d_steps, seed=5, ema_half_life=ema_half_life)
+  model = gan.GAN(g, d, 8, loss=losses.get(loss), d_steps=d_steps, seed=5,
+                  ema_half_life=ema_half_life)
   model.compile(keras.optimizers.Adam(1e-3, global_clipnorm=clip),
                 keras.optimizers.Adam(1e-3, global_clipnorm=clip),
                 jit_compile=jit_compile, run_eagerly=run_eagerly)
@@ -142,8 +144,8 @@ def test_without_ema_the_generator_is_sampled():
 
 def test_bad_arguments_are_refused():
   g, d = networks.build("mlp", 8, (28, 28, 1), width=0.125)
-  with pytest.raises(ValueError, match="Unknown loss"):
-    gan.GAN(g, d, 8, loss="hinge_typo")
+  with pytest.raises(TypeError, match="LossPair"):
+    gan.GAN(g, d, 8, loss="hinge")  # the model takes the loss pair, not its name
   with pytest.raises(ValueError, match="d_steps"):
     gan.GAN(g, d, 8, d_steps=0)
   with pytest.raises(ValueError, match="ema_half_life"):
@@ -153,7 +155,8 @@ def test_bad_arguments_are_refused():
 COMBOS = {
     "wgan_clip": dict(loss="wasserstein", weight_clip=0.01, d_norm="none"),
     "wgan_gp": dict(loss="wasserstein", gp_weight=10.0, d_norm="none", d_steps=2),
-    "sngan_hinge_aug": dict(loss="hinge", d_norm="spectral", augment="color,translation,cutout",
+    "sngan_hinge_aug": dict(loss="hinge", d_norm="spectral",
+                            augment_ops="color,translation,cutout",
                             ema_half_life=100.0),
     "lsgan_mbstd": dict(loss="least_squares", minibatch_std=True),
     "r1_lazy_smooth": dict(loss="non_saturating", r1_gamma=1.0, r1_every=2, d_norm="none",
@@ -165,13 +168,15 @@ COMBOS = {
 
 
 def _make_combo(loss="non_saturating", d_norm="batch", minibatch_std=False, num_classes=0,
-                conditioning="projection", jit_compile=False, run_eagerly=False, **gan_kwargs):
+                conditioning="projection", jit_compile=False, run_eagerly=False, augment_ops="",
+                **gan_kwargs):
   keras.utils.set_random_seed(3)
   g, d = networks.build("dcgan", 8, (28, 28, 1), width=0.125, kernel_size=3,
                         num_classes=num_classes,
                         d_options=dict(normalization=d_norm, minibatch_std=minibatch_std,
                                        conditioning=conditioning))
-  model = gan.GAN(g, d, 8, loss=loss, seed=5, num_classes=num_classes, **gan_kwargs)
+  model = gan.GAN(g, d, 8, loss=losses.get(loss), seed=5, num_classes=num_classes,
+                  augment=augment.DiffAugment.parse(augment_ops) or None, **gan_kwargs)
   model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3),
                 jit_compile=jit_compile, run_eagerly=run_eagerly)
   model.build_optimizers()
@@ -259,7 +264,7 @@ def test_every_network_and_loss_trains_with_xla(network, loss):
     d_norm, extra = "none", {"gp_weight": 10.0}
   g, d = networks.build(network, 8, (32, 32, 3) if network == "sndcgan" else (28, 28, 1),
                         width=0.125, d_options=dict(normalization=d_norm), **options)
-  model = gan.GAN(g, d, 8, loss=loss, seed=5, **extra)
+  model = gan.GAN(g, d, 8, loss=losses.get(loss), seed=5, **extra)
   model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), jit_compile=True)
   model.build_optimizers()
   shape = (8,) + tuple(d.image_shape)

@@ -1,4 +1,5 @@
-"""Generating from a trained generator: fixed-seed batches and latent interpolations."""
+"""Generating from a trained generator: loading it, fixed-seed latents and batches, and latent
+interpolations (the library behind `python -m tfgan.sample`)."""
 
 import os
 

@@ -1,29 +1,40 @@
-"""The GAN model: a keras.Model that owns G and D and trains both in `train_step` under fit()."""
+"""The noise-to-image GAN family: `GAN`, a keras.Model that owns G and D and trains both in
+`train_step` under fit(), and `GANFamily`, which builds it from a Config for the shared
+trainer (networks from tfgan.networks, sample grids of generated images, the generator as
+export, FID/KID/IS/PR and the classifier report as evaluation)."""
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from tfgan import augment as augment_lib
-from tfgan import distribute
+from tfgan import data, distribute, export, generation, images, networks, precision
 from tfgan import losses as losses_lib
 from tfgan import regularizers
+from tfgan.models import base
 
 
 def check_options(loss, d_normalization, label_smoothing=0.0, gp_weight=0.0, r1_gamma=0.0,
                   r1_every=1, weight_clip=0.0):
-  """Raises ValueError, saying why, for option combinations that make no sense."""
-  if loss not in losses_lib.LOSSES:
-    raise ValueError(f"Unknown loss {loss!r}; choose one of {sorted(losses_lib.LOSSES)}.")
+  """Raises ValueError, saying why, for option combinations that make no sense.
+
+  Args:
+    loss: a tfgan.losses.LossPair (its `cross_entropy` and `critic` properties decide).
+    d_normalization: 'batch', 'spectral' or 'none'.
+  """
+  if not isinstance(loss, losses_lib.LossPair):
+    raise TypeError(f"loss must be a tfgan.losses.LossPair (e.g. tfgan.losses.get('hinge')), "
+                    f"got {loss!r}.")
   for name, value in (("label_smoothing", label_smoothing), ("gp_weight", gp_weight),
                       ("r1_gamma", r1_gamma), ("weight_clip", weight_clip)):
     if value < 0:
       raise ValueError(f"{name} must be >= 0, got {value!r}.")
   if not 0 <= label_smoothing < 1:
     raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}.")
-  if label_smoothing and loss not in losses_lib.CROSS_ENTROPY_LOSSES:
+  if label_smoothing and not loss.cross_entropy:
     raise ValueError(f"label_smoothing softens the real target of a cross-entropy loss "
-                     f"{losses_lib.CROSS_ENTROPY_LOSSES}; loss {loss!r} has no such target.")
+                     f"(non_saturating, minimax); loss {loss.name!r} has no such target.")
   if int(r1_every) < 1:
     raise ValueError(f"r1_every must be >= 1 (steps between R1 penalties), got {r1_every!r}.")
   if gp_weight and weight_clip:
@@ -32,19 +43,19 @@ def check_options(loss, d_normalization, label_smoothing=0.0, gp_weight=0.0, r1_
                      "Use one.")
   if gp_weight and r1_gamma:
     raise ValueError("gp_weight and r1_gamma are two gradient penalties on D; use one.")
-  if weight_clip and loss != "wasserstein":
+  if weight_clip and not loss.critic:
     raise ValueError(f"weight_clip keeps a Wasserstein critic 1-Lipschitz; it has no role "
-                     f"with loss {loss!r}.")
+                     f"with loss {loss.name!r}.")
   if (gp_weight or r1_gamma) and d_normalization == "batch":
     raise ValueError("gradient penalties are per example, but batch norm in D mixes the "
                      "examples of a batch (Gulrajani et al. 2017, sec. 4); use D "
                      "normalization 'none' or 'spectral'.")
-  if loss == "wasserstein" and not (gp_weight or weight_clip or d_normalization == "spectral"):
-    raise ValueError("loss 'wasserstein' needs a 1-Lipschitz critic: set gp_weight (WGAN-GP), "
+  if loss.critic and not (gp_weight or weight_clip or d_normalization == "spectral"):
+    raise ValueError(f"loss {loss.name!r} needs a 1-Lipschitz critic: set gp_weight (WGAN-GP), "
                      "weight_clip (WGAN) or spectral normalization in D.")
 
 
-class GAN(keras.Model):
+class GAN(base.FamilyModel):
   """Adversarial training of `generator` against `discriminator` with a paired loss.
 
   Each `train_step` takes real images float32 [d_steps * B, H, W, C] in [-1, 1] (with int
@@ -67,7 +78,7 @@ class GAN(keras.Model):
     generator: keras.Model, z float32 [B, latent_dim] (or [z, labels]) -> images in [-1, 1].
     discriminator: keras.Model, images (or [images, labels]) -> logits float32 [B, 1].
     latent_dim: length of z ~ N(0, I).
-    loss: a key of `tfgan.losses.LOSSES`.
+    loss: a tfgan.losses.LossPair (e.g. tfgan.losses.get('hinge')).
     d_steps: discriminator updates per generator update.
     seed: seed of the model's SeedGenerator (latents, labels, augmentation, interpolation).
     ema_half_life: half-life, in real images seen, of an exponential moving average of G's
@@ -82,12 +93,13 @@ class GAN(keras.Model):
     r1_every: lazy regularization (Karras et al. 2020, https://arxiv.org/abs/1912.04958): R1
       on every k-th D update, scaled by k.
     weight_clip: c of WGAN weight clipping, D's weights clipped to [-c, c]; 0 disables.
-    augment: DiffAugment ops (e.g. 'color,translation,cutout') applied to every image D sees.
+    augment: a tfgan.augment.DiffAugment applied to every image D sees, or None.
   """
 
-  def __init__(self, generator, discriminator, latent_dim, loss="non_saturating", d_steps=1,
-               seed=None, ema_half_life=0.0, num_classes=0, label_smoothing=0.0, gp_weight=0.0,
-               r1_gamma=0.0, r1_every=1, weight_clip=0.0, augment="", **kwargs):
+  def __init__(self, generator, discriminator, latent_dim,
+               loss=losses_lib.LOSSES["non_saturating"], d_steps=1, seed=None,
+               ema_half_life=0.0, num_classes=0, label_smoothing=0.0, gp_weight=0.0,
+               r1_gamma=0.0, r1_every=1, weight_clip=0.0, augment=None, **kwargs):
     super().__init__(**kwargs)
     # A discriminator from outside tfgan is taken to have no batch norm.
     check_options(loss, getattr(discriminator, "normalization", "none"), label_smoothing,
@@ -99,14 +111,13 @@ class GAN(keras.Model):
     self.generator = generator
     self.discriminator = discriminator
     self.latent_dim = int(latent_dim)
-    self.loss_name = loss
-    self.loss_pair = losses_lib.LOSSES[loss]
+    self.loss_pair = loss
     self.d_steps = int(d_steps)
     self.num_classes = int(num_classes)
     self.label_smoothing = float(label_smoothing)
     self.gp_weight, self.weight_clip = float(gp_weight), float(weight_clip)
     self.r1_gamma, self.r1_every = float(r1_gamma), int(r1_every)
-    self.augment_policy = augment_lib.parse_policy(augment)
+    self.augment_policy = augment
     self.seed_generator = keras.random.SeedGenerator(seed)
     self.ema_half_life = float(ema_half_life)
     self.ema_generator = None
@@ -163,9 +174,12 @@ class GAN(keras.Model):
     """Generator updates made so far (int64 variable, checkpointed with the optimizer)."""
     return self.g_optimizer.iterations
 
-  def step_count(self):
-    """`step` as a Python int, also under a strategy (where the variable is mirrored)."""
-    return int(tf.convert_to_tensor(self.step.value))
+  def checkpoint_objects(self):
+    """G (and its EMA), D, both optimizers (with the step counter) and the RNG state."""
+    extra = {"ema_generator": self.ema_generator} if self.ema_generator is not None else {}
+    return dict(generator=self.generator, discriminator=self.discriminator,
+                g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
+                rng=self.seed_generator.state, **extra)
 
   def call(self, inputs, training=False):
     """Generates images [B, H, W, C] in [-1, 1] from z [B, latent_dim] (or [z, labels])."""
@@ -188,8 +202,7 @@ class GAN(keras.Model):
     if not self.augment_policy:
       return images
     seed = tf.cast(tf.math.floormod(self.seed_generator.next(), tf.int32.max - 1), tf.int32)
-    return augment_lib.diff_augment(images, self.augment_policy, seed,
-                                    rows=distribute.replica_rows(tf.shape(images)[0]))
+    return self.augment_policy(images, seed, rows=distribute.replica_rows(tf.shape(images)[0]))
 
   def _generate(self, z, labels):
     return tf.cast(self.generator(self._with_labels(z, labels), training=True), tf.float32)
@@ -277,3 +290,82 @@ class GAN(keras.Model):
     if self.ema_generator is not None:
       self._update_ema(chunk)
     return distribute.step_logs({m.name: m.result() for m in self.metrics})
+
+
+class GANFamily(base.Family):
+  """The noise-to-image GAN (`--family=gan`): settings in config.gan and config.objective."""
+  name = "gan"
+  section = "gan"
+  architecture_fields = ("latent_dim", "conditional", "conditioning", "d_norm", "minibatch_std",
+                         "loss", "d_steps", "ema_kimg")
+
+  def check(self, config):
+    g, o = config.gan, config.objective
+    networks.check(config.model.network, g.d_norm, g.conditioning)
+    augment_lib.DiffAugment.parse(o.diffaugment)
+    check_options(losses_lib.get(o.loss), networks.resolve_d_norm(config.model.network, g.d_norm),
+                  o.label_smoothing, o.gp_weight, o.r1_gamma, o.r1_every, o.weight_clip)
+    from tfgan.metrics import evaluation  # numpy only; the extractors load when evaluating
+    evaluation.check(config.evaluation.metric_names, config.evaluation.best_metric)
+
+  def uses_labels(self, config):
+    return config.gan.conditional
+
+  def examples_per_step(self, config):
+    return config.optimization.batch_size * config.gan.d_steps
+
+  def optimizers(self, config):
+    return {"g": config.optimization.g_lr, "d": config.optimization.d_lr}
+
+  def xla_helps_on_cpu(self, config):
+    return networks.NETWORKS[config.model.network].xla_on_cpu
+
+  def build(self, config, spec, optimizers, **compile_options):
+    g, o, m = config.gan, config.objective, config.model
+    num_classes = spec.num_classes if g.conditional else 0
+    if g.conditional and num_classes < 2:
+      raise data.DataError(f"conditional needs a labelled dataset; {spec.name!r} has "
+                           f"{num_classes} classes.")
+    d_norm = networks.resolve_d_norm(m.network, g.d_norm)
+    options = {"num_classes": num_classes}
+    if networks.NETWORKS[m.network].kernel_size:
+      options["kernel_size"] = m.kernel_size
+    with precision.policy_scope(config.runtime.mixed_precision):
+      generator, discriminator = networks.build(
+          m.network, g.latent_dim, spec.image_shape, m.width, **options,
+          d_options=dict(conditioning=g.conditioning, normalization=d_norm,
+                         minibatch_std=g.minibatch_std))
+    model = GAN(generator, discriminator, g.latent_dim, loss=losses_lib.get(o.loss),
+                d_steps=g.d_steps, seed=config.runtime.seed,
+                ema_half_life=config.optimization.ema_kimg * 1000, num_classes=num_classes,
+                label_smoothing=o.label_smoothing, gp_weight=o.gp_weight, r1_gamma=o.r1_gamma,
+                r1_every=o.r1_every, weight_clip=o.weight_clip,
+                augment=augment_lib.DiffAugment.parse(o.diffaugment) or None)
+    model.compile(optimizers["g"], optimizers["d"], **compile_options)
+    model.build_optimizers()
+    return model
+
+  def preview(self, config, source):
+    num_classes = source.spec.num_classes if config.gan.conditional else 0
+    z = generation.latents(config.outputs.num_samples, config.gan.latent_dim,
+                           config.runtime.seed)
+    inputs = [z, generation.class_rows(len(z), num_classes)] if num_classes else z
+
+    def render(model):
+      # Inference mode, with the EMA generator when there is one; a row per class.
+      fake = np.asarray(model.sampling_generator(inputs, training=False))
+      return images.make_grid(fake, rows=num_classes or None)
+
+    return render
+
+  def exports(self, model):
+    return [export.generator_export(model.sampling_generator)]
+
+  def evaluator(self, config, source, log=print):
+    e = config.evaluation
+    if not e.metric_names:
+      return None
+    from tfgan.metrics import run  # Pulls in the metrics only when used.
+    return run.GeneratorEvaluator(e.metric_names, source, e.inception_weights,
+                                  e.metrics_cache_dir, config.runtime.seed)
+

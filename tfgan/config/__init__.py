@@ -1,0 +1,25 @@
+"""Run settings: `Config`, one frozen dataclass per section (tfgan.config.sections).
+
+    config = tfgan.config.make(dataset="folder", data_dir="faces", train_steps=2000)
+    config.data.dataset, config.optimization.train_steps      # read by section
+    config.replace(width=0.5)                                  # change by flat (flag) name
+    tfgan.config.from_flagfile("flags/mnist_dcgan.flags")      # exactly as --flagfile does
+
+`to_dict()` is flat ({flag name: value}); that is what `config.json` holds and `from_dict`
+reads. This package imports nothing from the rest of tfgan; checks that need a registry (a
+dataset, network or loss name) live with the registry and run from `tfgan.build.validate`.
+"""
+
+from tfgan.config.checks import check
+from tfgan.config.flags import config_from_flags, define_flags, from_flagfile
+from tfgan.config.sections import (ARCHITECTURE_FIELDS, CACHE_CHOICES, CHOICES, FIELDS,
+                                   JIT_CHOICES, PRECISION_CHOICES, SECTIONS, STRATEGY_CHOICES,
+                                   Config, DataConfig, EvaluationConfig, GANConfig, ModelConfig,
+                                   ObjectiveConfig, OptimizationConfig, OutputsConfig,
+                                   RuntimeConfig, from_dict, make)
+
+__all__ = ["ARCHITECTURE_FIELDS", "CACHE_CHOICES", "CHOICES", "Config", "DataConfig",
+           "EvaluationConfig", "FIELDS", "GANConfig", "JIT_CHOICES", "ModelConfig",
+           "ObjectiveConfig", "OptimizationConfig", "OutputsConfig", "PRECISION_CHOICES",
+           "RuntimeConfig", "SECTIONS", "STRATEGY_CHOICES", "check", "config_from_flags",
+           "define_flags", "from_dict", "from_flagfile", "make"]

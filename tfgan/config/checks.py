@@ -1,0 +1,55 @@
+"""Checks of a Config that need no registry: counts, cadences, ranges and closed choices.
+
+Checks that need a registry (dataset, network, loss, metric names) and option combinations
+live in the module that owns the concept; `tfgan.build.validate` runs them all, in one place.
+"""
+
+from tfgan.config.sections import CHOICES, Config
+
+# (section, field) pairs that count something and must be positive.
+_POSITIVE = (("model", "kernel_size"), ("gan", "latent_dim"), ("gan", "d_steps"),
+             ("objective", "r1_every"), ("optimization", "batch_size"),
+             ("optimization", "train_steps"), ("runtime", "steps_per_execution"),
+             ("outputs", "log_every"), ("outputs", "sample_every"),
+             ("outputs", "checkpoint_every"), ("outputs", "keep_checkpoints"),
+             ("outputs", "num_samples"), ("data", "shuffle_buffer"))
+
+
+def check(config: Config) -> None:
+  """Raises ValueError naming the setting (its flag name) when a value is out of range."""
+  for section, name in _POSITIVE:
+    value = getattr(getattr(config, section), name)
+    if value <= 0:
+      raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+  opt, outputs, evaluation = config.optimization, config.outputs, config.evaluation
+  for name in ("g_lr", "d_lr"):
+    if not getattr(opt, name) > 0:
+      raise ValueError(f"{name} must be > 0, got {getattr(opt, name)!r}.")
+  if not config.model.width > 0:
+    raise ValueError(f"width must be > 0, got {config.model.width!r}.")
+  for name in ("beta_1", "beta_2"):
+    if not 0.0 <= getattr(opt, name) < 1.0:
+      raise ValueError(f"{name} must be in [0, 1), got {getattr(opt, name)!r}.")
+  if opt.ema_kimg < 0:
+    raise ValueError(f"ema_kimg must be >= 0 (0 disables the EMA), got {opt.ema_kimg!r}.")
+  if opt.clip_norm < 0:
+    raise ValueError(f"clip_norm must be >= 0 (0 disables clipping), got {opt.clip_norm!r}.")
+  if evaluation.eval_every < 0:
+    raise ValueError(f"eval_every must be >= 0, got {evaluation.eval_every!r}.")
+  if evaluation.metric_names and not evaluation.eval_every:
+    raise ValueError("eval_metrics needs eval_every > 0 (steps between evaluations).")
+  if evaluation.best_metric and not evaluation.metric_names:
+    raise ValueError(f"best_metric {evaluation.best_metric!r} needs eval_metrics to compute "
+                     f"it.")
+  per_call = config.runtime.steps_per_execution
+  cadences = {"log_every": outputs.log_every, "sample_every": outputs.sample_every,
+              "checkpoint_every": outputs.checkpoint_every, "train_steps": opt.train_steps,
+              "eval_every": evaluation.eval_every}
+  for name, value in cadences.items():
+    if value % per_call:
+      raise ValueError(f"{name}={value} must be a multiple of steps_per_execution={per_call}: "
+                       f"callbacks run only between executions.")
+  values = config.to_dict()
+  for name, choices in CHOICES.items():
+    if values[name] not in choices:
+      raise ValueError(f"{name} must be one of {choices}, got {values[name]!r}.")

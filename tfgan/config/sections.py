@@ -1,0 +1,243 @@
+"""The one home of tfgan's defaults: frozen dataclasses, one per section of a run's settings,
+and `Config`, which holds one of each.
+
+Every field is a flag of `tfgan.train` with the same name, default and help text (flag names
+are unique across sections, so flagfiles stay flat). Units are given in each help text; steps
+count train steps (generator updates for GANs). This module imports nothing from tfgan.
+"""
+
+import dataclasses
+import json
+from typing import Any, Dict, Mapping
+
+JIT_CHOICES = ("auto", "true", "false")
+STRATEGY_CHOICES = ("auto", "default", "mirrored", "multi_worker", "tpu")
+PRECISION_CHOICES = ("none", "mixed_float16", "mixed_bfloat16")
+CACHE_CHOICES = ("auto", "memory", "file", "none")
+
+
+def _field(default, help_text):
+  return dataclasses.field(default=default, metadata={"help": help_text})
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+  """Where the training images come from and how they are framed (tfgan.data)."""
+  dataset: str = _field(
+      "mnist", "Dataset name: mnist, fashion_mnist, cifar10, celeb_a (tensorflow-datasets or "
+      "local files) or folder (any folder of images; class sub-folders become labels).")
+  data_dir: str = _field(
+      "", "Folder with the dataset's original files: the four IDX files (mnist, fashion_mnist), "
+      "cifar-10-python.tar.gz or its batches (cifar10), the aligned JPEGs img_align_celeba/ "
+      "(celeb_a), any images (folder). Searched, never written. Empty: tensorflow-datasets.")
+  tfds_dir: str = _field("", "tensorflow-datasets data_dir (empty: TFDS default, "
+                         "~/tensorflow_datasets).")
+  image_size: int = _field(0, "Side in pixels that celeb_a and folder images are resized to "
+                           "(32, 64 or 128 for dcgan); 0: 64. Fixed-size datasets take 0.")
+  crop_fraction: float = _field(
+      0.0, "Side of the centred square crop, as a fraction of the shorter image side, for "
+      "celeb_a and folder; 0: the dataset's convention (108/178 for celeb_a as in DCGAN, 1 for "
+      "folder).")
+  channels: int = _field(0, "folder images: 3 (RGB; grey repeated, alpha dropped) or 1 (grey "
+                         "by luminance); 0: 3.")
+  skip_bad_images: bool = _field(
+      False, "Train without folder files that do not decode (reported by path). Default: such "
+      "files stop the run before training starts.")
+  cache: str = _field(
+      "auto", "Cache of decoded, resized examples: memory, file (WORKDIR/data_cache), none "
+      "(stream from disk), or auto (memory when they fit in 2 GiB, else none).")
+  shuffle_buffer: int = _field(60000, "Shuffle buffer, in examples.")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+  """Which family trains which networks (tfgan.models, tfgan.networks)."""
+  family: str = _field("gan", "Model family from tfgan.models.FAMILIES: gan (noise-to-image).")
+  network: str = _field("dcgan", "Network pair from tfgan.networks.NETWORKS: mlp, dcgan, or "
+                        "sndcgan (dcgan with a deeper, spectrally normalised D).")
+  width: float = _field(1.0, "Width multiplier for the channel/unit counts of the networks.")
+  kernel_size: int = _field(
+      4, "dcgan convolution kernel size (4 in Radford et al.; 3 ran ~3x faster on a 2-core CPU). "
+      "Ignored by mlp.")
+
+
+@dataclasses.dataclass(frozen=True)
+class GANConfig:
+  """The noise-to-image GAN family (tfgan.models.gan)."""
+  latent_dim: int = _field(100, "Length of the generator's latent vector z ~ N(0, I).")
+  conditional: bool = _field(False, "Condition G and D on the dataset's class labels (cGAN).")
+  conditioning: str = _field("projection", "How a conditional D sees labels: projection "
+                             "(Miyato & Koyama 2018) or concat (one-hot input planes).")
+  d_norm: str = _field("auto", "D normalization: batch, spectral, none, or auto (batch for "
+                       "dcgan, spectral for sndcgan, none for mlp).")
+  minibatch_std: bool = _field(False, "Minibatch standard-deviation feature in D (Karras et "
+                               "al. 2018), against mode collapse.")
+  d_steps: int = _field(1, "Discriminator updates per generator update.")
+
+
+@dataclasses.dataclass(frozen=True)
+class ObjectiveConfig:
+  """The adversarial objective: loss pair, penalties, augmentation (tfgan.losses, ...)."""
+  loss: str = _field("non_saturating", "Loss pair from tfgan.losses.LOSSES.")
+  label_smoothing: float = _field(0.0, "One-sided label smoothing of D's real target, e.g. "
+                                  "0.1 (cross-entropy losses only).")
+  gp_weight: float = _field(0.0, "WGAN-GP gradient penalty weight lambda (10 in the paper); "
+                            "0 disables.")
+  weight_clip: float = _field(0.0, "WGAN weight clipping bound c (0.01 in the paper); 0 "
+                              "disables.")
+  r1_gamma: float = _field(0.0, "R1 penalty weight gamma on real images; 0 disables.")
+  r1_every: int = _field(1, "Apply R1 every k-th D step, scaled by k (lazy regularization).")
+  diffaugment: str = _field("", "DiffAugment ops applied to all images D sees, e.g. "
+                            "color,translation,cutout; empty disables.")
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizationConfig:
+  """Batch, optimizers, averaging and run length."""
+  batch_size: int = _field(64, "Global batch size, in images per generator step.")
+  g_lr: float = _field(2e-4, "Generator Adam learning rate.")
+  d_lr: float = _field(2e-4, "Discriminator Adam learning rate.")
+  beta_1: float = _field(0.5, "Adam beta_1 for both optimizers.")
+  beta_2: float = _field(0.999, "Adam beta_2 for both optimizers.")
+  clip_norm: float = _field(0.0, "Clip each network's gradients to this global norm; 0 disables.")
+  ema_kimg: float = _field(
+      0.0, "Half-life of the exponential moving average of G's weights, in thousands of real "
+      "images; 0 disables. Samples and exports then use the averaged generator.")
+  train_steps: int = _field(5000, "Total generator steps; a resumed run continues up to this "
+                            "count.")
+
+
+@dataclasses.dataclass(frozen=True)
+class RuntimeConfig:
+  """Seed, compilation and devices."""
+  seed: int = _field(0, "Seed for weights, data order, latents and the fixed sample batch.")
+  steps_per_execution: int = _field(
+      1, "Train steps per tf.function call; > 1 cuts per-step Python overhead. log_every, "
+      "sample_every, checkpoint_every and train_steps must be multiples of it.")
+  jit_compile: str = _field(
+      "auto", "XLA for the train step: true, false, or auto (on with a GPU or TPU; on CPU only "
+      "for mlp: measured 1.37x faster there, while it made the DCGAN step ~2x slower).")
+  strategy: str = _field(
+      "auto", "tf.distribute strategy: auto (multi_worker when TF_CONFIG lists several "
+      "workers, mirrored with more than one GPU, else default), default (one device), mirrored "
+      "(all GPUs of this machine), multi_worker (TF_CONFIG), tpu.")
+  sync_batch_norm: bool = _field(
+      False, "Batch norm statistics over the global batch (an all-reduce per layer and step) "
+      "instead of per replica. Without it each replica normalizes its own slice.")
+  mixed_precision: str = _field(
+      "none", "none (float32), mixed_float16 (loss-scaled; GPUs with tensor cores) or "
+      "mixed_bfloat16 (TPUs, recent GPUs); variables, images and D's logits stay float32.")
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputsConfig:
+  """What the run directory receives, and how often."""
+  log_every: int = _field(100, "Steps between progress lines, metrics.jsonl rows and "
+                          "TensorBoard scalars.")
+  sample_every: int = _field(500, "Steps between sample grids (PNG and TensorBoard image).")
+  checkpoint_every: int = _field(1000, "Steps between checkpoints.")
+  keep_checkpoints: int = _field(3, "Checkpoints kept by the CheckpointManager.")
+  num_samples: int = _field(64, "Images in each sample grid (a square number makes a square grid).")
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluationConfig:
+  """Evaluation during training (tfgan.metrics)."""
+  eval_metrics: str = _field(
+      "", "Comma-separated names from tfgan.metrics.METRICS evaluated every eval_every steps "
+      "(e.g. classifier1k,fid1k); empty: none.")
+  eval_every: int = _field(0, "Steps between evaluations; needed with eval_metrics.")
+  best_metric: str = _field(
+      "", "A result of eval_metrics (e.g. fid1k, pr1k_recall, classifier1k_kl_uniform) whose "
+      "best value keeps a checkpoint in WORKDIR/best_checkpoint/ (recorded in best.json).")
+  inception_weights: str = _field("imagenet", "InceptionV3 weights for fid/kid/is/pr: "
+                                  "'imagenet' (Keras downloads them) or a weights file.")
+  metrics_cache_dir: str = _field("", "Cache of domain classifiers and real-data statistics; "
+                                  "empty: $TFGAN_CACHE_DIR or ~/.cache/tfgan.")
+
+  @property
+  def metric_names(self):
+    """eval_metrics as a list of names (empty when none)."""
+    return [n for n in self.eval_metrics.split(",") if n]
+
+
+# Section name (the attribute of Config) -> its dataclass, in flag-listing order. A new family
+# adds its section here; its flags then exist everywhere at once.
+SECTIONS = {
+    "data": DataConfig, "model": ModelConfig, "gan": GANConfig, "objective": ObjectiveConfig,
+    "optimization": OptimizationConfig, "runtime": RuntimeConfig, "outputs": OutputsConfig,
+    "evaluation": EvaluationConfig,
+}
+
+# String settings with a closed set of values (enum flags in tfgan.train).
+CHOICES = {"jit_compile": JIT_CHOICES, "strategy": STRATEGY_CHOICES,
+           "mixed_precision": PRECISION_CHOICES, "cache": CACHE_CHOICES}
+
+# Shared settings that change a checkpoint's variables; each family adds its own
+# (tfgan.models.Family.architecture_fields). A run directory refuses to resume under others.
+ARCHITECTURE_FIELDS = ("family", "dataset", "image_size", "channels", "network", "width",
+                       "kernel_size")
+
+
+def _section_field(section_cls):
+  return dataclasses.field(default_factory=section_cls)
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+  """All settings of one training run, by section; see tfgan.config.sections for each field."""
+  data: DataConfig = _section_field(DataConfig)
+  model: ModelConfig = _section_field(ModelConfig)
+  gan: GANConfig = _section_field(GANConfig)
+  objective: ObjectiveConfig = _section_field(ObjectiveConfig)
+  optimization: OptimizationConfig = _section_field(OptimizationConfig)
+  runtime: RuntimeConfig = _section_field(RuntimeConfig)
+  outputs: OutputsConfig = _section_field(OutputsConfig)
+  evaluation: EvaluationConfig = _section_field(EvaluationConfig)
+
+  def to_dict(self) -> Dict[str, Any]:
+    """{flag name: value} over every section."""
+    return {k: v for name in SECTIONS for k, v in dataclasses.asdict(getattr(self, name)).items()}
+
+  def to_json(self) -> str:
+    return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+  def replace(self, **changes) -> "Config":
+    """A copy with settings changed by flag name (e.g. width=0.5) or whole sections."""
+    sections = {name: changes.pop(name) for name in list(changes) if name in SECTIONS}
+    unknown = sorted(set(changes) - set(FIELDS))
+    if unknown:
+      raise ValueError(f"Unknown config keys {unknown}; known keys: {sorted(FIELDS)}.")
+    for key, value in changes.items():
+      sections.setdefault(FIELDS[key], {})
+      if isinstance(sections[FIELDS[key]], dict):
+        sections[FIELDS[key]][key] = value
+    out = {}
+    for name, change in sections.items():
+      current = getattr(self, name)
+      out[name] = dataclasses.replace(current, **change) if isinstance(change, dict) else change
+    return dataclasses.replace(self, **out)
+
+
+# Flag name -> the section holding it; flag names must be unique across sections.
+FIELDS: Dict[str, str] = {}
+for _name, _cls in SECTIONS.items():
+  for _f in dataclasses.fields(_cls):
+    if _f.name in FIELDS:
+      raise TypeError(f"setting {_f.name!r} is defined in sections {FIELDS[_f.name]!r} and "
+                      f"{_name!r}; flag names must be unique.")
+    FIELDS[_f.name] = _name
+if set(SECTIONS) != {f.name for f in dataclasses.fields(Config)}:
+  raise TypeError("Config must have exactly one attribute per entry of SECTIONS.")
+del _name, _cls, _f
+
+
+def make(**settings) -> Config:
+  """The default Config with `settings` (flag names) changed."""
+  return Config().replace(**settings)
+
+
+def from_dict(values: Mapping[str, Any]) -> Config:
+  """Builds a Config from a flat mapping (e.g. a run's config.json), refusing unknown keys by
+  name; missing keys keep their defaults."""
+  return make(**dict(values))

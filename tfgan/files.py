@@ -1,0 +1,82 @@
+"""The one way tfgan writes a file: to a temporary name beside it, then an atomic rename.
+
+A crash, a full disk or a Ctrl-C mid-write therefore leaves either the previous file or the
+new one, never half of one. Writers that need a path of their own (Keras `save`, numpy
+`savez`, a SavedModel directory) write inside `atomic_path`. JSON-lines rows are appended with
+one `write` on an O_APPEND descriptor, which POSIX keeps whole on a local filesystem.
+"""
+
+import contextlib
+import os
+import shutil
+from typing import Iterator, Union
+
+
+def _temp_name(final: str) -> str:
+  # Same directory (a rename across filesystems is not atomic), hidden, extension kept
+  # (Keras insists on .keras, numpy appends .npz to other names), unique per process.
+  folder, base = os.path.split(os.path.abspath(final))
+  stem, ext = os.path.splitext(base)
+  return os.path.join(folder, f".{stem}.tmp{os.getpid()}{ext}")
+
+
+def _remove(path: str) -> None:
+  if os.path.isdir(path) and not os.path.islink(path):
+    shutil.rmtree(path, ignore_errors=True)
+  elif os.path.lexists(path):
+    os.remove(path)
+
+
+def replace(tmp: str, final: str) -> None:
+  """Moves file or directory `tmp` to `final`; a directory already at `final` is kept until
+  the new one is in place (two renames), then deleted."""
+  if os.path.isdir(final) and not os.path.islink(final):
+    old = _temp_name(final) + ".old"
+    _remove(old)
+    os.replace(final, old)
+    os.replace(tmp, final)
+    _remove(old)
+  else:
+    os.replace(tmp, final)
+
+
+@contextlib.contextmanager
+def atomic_path(final: str) -> Iterator[str]:
+  """Yields a temporary path to write `final` to; on success it replaces `final`, on an
+  exception it is removed and `final` is left as it was. The parent folder is created."""
+  os.makedirs(os.path.dirname(os.path.abspath(final)), exist_ok=True)
+  tmp = _temp_name(final)
+  _remove(tmp)
+  try:
+    yield tmp
+  except BaseException:
+    _remove(tmp)
+    raise
+  replace(tmp, final)
+
+
+def write(path: str, data: Union[str, bytes]) -> str:
+  """Writes `data` (text as UTF-8) to `path` atomically, flushed to disk; returns `path`."""
+  with atomic_path(path) as tmp:
+    with open(tmp, "wb") as f:
+      f.write(data.encode() if isinstance(data, str) else data)
+      f.flush()
+      os.fsync(f.fileno())
+  return path
+
+
+def append_line(path: str, line: str) -> None:
+  """Appends one line (a newline is added) to `path` in a single write, creating it.
+
+  A last line left without its newline (a crash mid-append) is ended first, so only that
+  torn line is lost, never the row written after it.
+  """
+  data = (line.rstrip("\n") + "\n").encode()
+  fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+  try:
+    size = os.fstat(fd).st_size
+    if size and os.pread(fd, 1, size - 1) != b"\n":
+      data = b"\n" + data
+    os.write(fd, data)
+  finally:
+    os.close(fd)

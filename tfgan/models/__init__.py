@@ -1,0 +1,13 @@
+"""Model families: the training logic of each kind of model, one module per family.
+
+`FAMILIES` maps a --family name to its `Family` (tfgan.models.base): the build step, trainer,
+run directory, callbacks, evaluation and export know families only through that interface.
+A new family is a module with a Family subclass, added here.
+"""
+
+from tfgan.models.base import Evaluator, Family, FamilyModel
+from tfgan.models.gan import GAN, GANFamily
+
+FAMILIES = {"gan": GANFamily()}
+
+__all__ = ["Evaluator", "FAMILIES", "Family", "FamilyModel", "GAN", "GANFamily"]

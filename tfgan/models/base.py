@@ -1,0 +1,130 @@
+"""The family interface: what the shared build step, trainer, run directory, callbacks,
+evaluation and export need from a model family, and nothing more.
+
+A family module (tfgan/models/<name>.py) holds its training logic: a `FamilyModel` (a
+keras.Model whose `train_step` fit() runs) and a `Family` that builds it from a validated
+Config. Networks come from tfgan.networks; neither knows the run directory.
+"""
+
+from typing import Callable, Dict, List, Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan import data
+
+
+class FamilyModel(keras.Model):
+  """Base of a family's model, trained by `fit()` through its `train_step`.
+
+  A subclass provides `step` (an int64 variable counting train steps, saved by the checkpoint,
+  e.g. an optimizer's `iterations`) and `checkpoint_objects()`. Callbacks read the global step
+  from it, so they agree across resumed runs and with steps_per_execution > 1.
+  """
+
+  @property
+  def step(self):
+    raise NotImplementedError
+
+  def step_count(self) -> int:
+    """`step` as a Python int, also under a strategy (where the variable is mirrored)."""
+    return int(tf.convert_to_tensor(self.step.value))
+
+  def checkpoint_objects(self) -> Dict[str, object]:
+    """{name: trackable} saved in every checkpoint: networks, optimizers (with `step`), the
+    RNG state and any other state the train step keeps. The names are the checkpoint's keys:
+    changing one makes older checkpoints unreadable."""
+    raise NotImplementedError
+
+
+class Evaluator:
+  """What a family's evaluation gives the EvaluateEvery callback."""
+  names: List[str] = []
+
+  def __call__(self, model: FamilyModel) -> Dict[str, float]:
+    """Evaluates `model` now; returns {result key: value}."""
+    raise NotImplementedError
+
+  def higher_is_better(self, key: str) -> Optional[bool]:
+    """Whether a larger value of result `key` is better (None: not a quality, e.g. a std)."""
+    raise NotImplementedError
+
+
+class Family:
+  """One kind of model. Subclasses set the class attributes and override `build`, `preview`
+  and `exports`; the other methods have defaults that suit an image dataset.
+
+  Attributes:
+    name: the --family value.
+    section: the Config attribute that holds this family's own settings, or None.
+    architecture_fields: settings (flag names), beyond config.ARCHITECTURE_FIELDS, that change
+      the checkpoint's variables or the meaning of its step; a run resumes only with equal ones.
+  """
+  name = ""
+  section: Optional[str] = None
+  architecture_fields = ()
+
+  def check(self, config) -> None:
+    """Raises ValueError naming the setting for values or combinations this family cannot
+    train. Runs before any data is opened or TensorFlow op runs."""
+
+  def open_data(self, config, log=print) -> data.Source:
+    """The training split; image folders are decoded once here, so bad files stop the run
+    before anything is written (DataError naming them, unless skip_bad_images)."""
+    c = config.data
+    source = data.open_source(c.dataset, "train", c.data_dir, c.tfds_dir, c.image_size,
+                              c.crop_fraction, c.channels, c.skip_bad_images, log=log)
+    if isinstance(source, data.FolderSource):
+      source.check()
+    return source
+
+  def uses_labels(self, config) -> bool:
+    """True when the labels mean classes to the model (a resumed run then refuses folders
+    whose class names changed)."""
+    return False
+
+  def examples_per_step(self, config) -> int:
+    """Real examples one train step consumes (the batch fit() feeds, for images/s too)."""
+    return config.optimization.batch_size
+
+  def train_dataset(self, config, source, seed, cache_dir) -> tf.data.Dataset:
+    """Endless batches for fit(); `seed` changes with the resume step."""
+    c = config.data
+    return data.make_dataset(source, self.examples_per_step(config),
+                             shuffle_buffer=c.shuffle_buffer, seed=seed, cache=c.cache,
+                             cache_dir=cache_dir)
+
+  def optimizers(self, config) -> Dict[str, float]:
+    """{optimizer name: learning rate}; the build step makes one Adam for each."""
+    return {"g": config.optimization.g_lr}
+
+  def xla_helps_on_cpu(self, config) -> bool:
+    """Whether jit_compile=auto turns XLA on on CPU (measured per network)."""
+    return False
+
+  def describe(self, config, spec) -> str:
+    """What the start line says is trained, e.g. 'dcgan on mnist'."""
+    return f"{config.model.network} on {spec.name}"
+
+  def build(self, config, spec: data.DataSpec, optimizers: Dict[str, keras.Optimizer],
+            **compile_options) -> FamilyModel:
+    """The family's model for data `spec`, compiled with `optimizers` (as named by
+    `optimizers()`) and `compile_options` (jit_compile, steps_per_execution), optimizer slots
+    created so a checkpoint can restore into them. Called inside the strategy's scope."""
+    raise NotImplementedError
+
+  def preview(self, config, source: data.Source) -> Callable[[FamilyModel], np.ndarray]:
+    """A function model -> uint8 [h, w, C] grid, from inputs fixed now (the sample grids):
+    latents for a GAN, held examples of `source` for a family that maps images."""
+    raise NotImplementedError
+
+  def exports(self, model: FamilyModel) -> List["object"]:
+    """The tfgan.export.Export entries to write at the end of a run."""
+    raise NotImplementedError
+
+  def evaluator(self, config, source, log=print) -> Optional[Evaluator]:
+    """The evaluation of config.evaluation's metrics during training, or None."""
+    if config.evaluation.metric_names:
+      raise ValueError(f"family {self.name!r} has no eval_metrics; leave eval_metrics empty.")
+    return None

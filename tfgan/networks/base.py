@@ -1,0 +1,123 @@
+"""Base classes of tfgan's networks: serializable Keras models that build their variables at
+construction, generators and discriminators, and conditioning on class labels.
+
+Every generator maps z, float32 [B, latent_dim] ~ N(0, I) (with int labels [B] as
+`[z, labels]` when `num_classes` > 0), to images float32 [B, H, W, C] in [-1, 1]. Every
+discriminator maps images [B, H, W, C] in [-1, 1] (with labels as `[images, labels]` when
+conditional) to logits float32 [B, 1].
+"""
+
+import keras
+from keras import layers, ops
+
+from tfgan.layers import spectral
+
+NORMALIZATIONS = ("batch", "spectral", "none")
+CONDITIONINGS = ("projection", "concat")
+
+
+def scaled(units, width):
+  """`units` times the width multiplier, at least 1."""
+  return max(1, int(round(units * width)))
+
+
+class NetworkBase(keras.Model):
+  """Keeps constructor arguments for get_config, registers layers for tf.train.Checkpoint,
+  and builds every variable by running one zero example (with label 0 when conditional)."""
+
+  num_classes = 0
+
+  def _attr(self, layer):
+    """Also keeps `layer` under an attribute of its name. tf.train.Checkpoint follows
+    attributes but not Keras' tracked lists, so a layer only in a list (a batch norm's moving
+    statistics, say) would silently be left out of checkpoints."""
+    setattr(self, layer.name, layer)
+    return layer
+
+  def example_inputs(self, batch_size=1):
+    """Zero inputs of the network's input structure: x, or [x, labels] when conditional."""
+    x = ops.zeros((batch_size,) + tuple(self.input_spec_shape))
+    return [x, ops.zeros((batch_size,), "int32")] if self.num_classes else x
+
+  def input_shapes(self):
+    """The input shape(s) with a free batch axis: one shape, or [x shape, labels shape]."""
+    x = (None,) + tuple(self.input_spec_shape)
+    return [x, (None,)] if self.num_classes else x
+
+  def build(self, input_shape=None):
+    self.call(self.example_inputs(), training=False)
+
+  def split_inputs(self, inputs):
+    """(x, labels) from x or [x, labels]; labels None when unconditional."""
+    if self.num_classes:
+      if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+        raise ValueError(f"{self.name} is conditional on {self.num_classes} classes: call it "
+                         f"with [inputs, labels].")
+      return inputs[0], ops.cast(inputs[1], "int32")
+    return inputs, None
+
+  def get_config(self):
+    return {**super().get_config(), **self._args}
+
+  @classmethod
+  def from_config(cls, config):
+    return cls(**config)
+
+
+
+class GeneratorBase(NetworkBase):
+  """A generator: z [B, latent_dim] (and labels [B] when conditional) -> images."""
+
+  @property
+  def input_spec_shape(self):
+    return (self.latent_dim,)
+
+  def join_labels(self, inputs):
+    """z, or [z, one_hot(y)] joined along features (Mirza & Osindero 2014,
+    https://arxiv.org/abs/1411.1784)."""
+    z, labels = self.split_inputs(inputs)
+    if labels is None:
+      return z
+    return ops.concatenate([z, ops.one_hot(labels, self.num_classes, dtype=z.dtype)], axis=-1)
+
+
+class DiscriminatorBase(NetworkBase):
+  """A discriminator: images [B, H, W, C] (and labels [B] when conditional) -> logits [B, 1].
+
+  Conditioning is by projection (Miyato & Koyama 2018, https://arxiv.org/abs/1802.05637):
+  logit = w.h + b + <embed(y), h> on the last features h, or by concatenating one-hot label
+  planes to the input image ("concat").
+  """
+
+  @property
+  def input_spec_shape(self):
+    return self.image_shape
+
+  def make_head(self, features, spectral_norm):
+    self.logits = self._attr(spectral(layers.Dense(1, name="logits"), spectral_norm))
+    self.embed = None
+    if self.num_classes and self.conditioning == "projection":
+      # Not spectrally normalised: SNGAN's projection discriminator leaves the embedding free.
+      self.embed = self._attr(layers.Embedding(self.num_classes, features, name="embed"))
+
+  def concat_labels(self, images, labels):
+    """Images with num_classes one-hot planes appended when conditioning by concatenation."""
+    if labels is None or self.conditioning != "concat":
+      return images
+    planes = ops.one_hot(labels, self.num_classes, dtype=images.dtype)[:, None, None, :]
+    planes = ops.broadcast_to(planes, tuple(ops.shape(images)[:3]) + (self.num_classes,))
+    return ops.concatenate([images, planes], axis=-1)
+
+  def head(self, h, labels, training):
+    logits = self.logits(h, training=training)
+    if self.embed is not None:
+      logits = logits + ops.sum(self.embed(labels) * h, axis=-1, keepdims=True)
+    return logits
+
+
+def check_d_options(normalization, conditioning, allowed=NORMALIZATIONS):
+  """Raises ValueError naming the option when a discriminator option is not available."""
+  if normalization not in allowed:
+    raise ValueError(f"normalization must be one of {allowed}, got {normalization!r}.")
+  if conditioning not in CONDITIONINGS:
+    raise ValueError(f"conditioning must be one of {CONDITIONINGS}, got {conditioning!r}.")
