@@ -77,3 +77,36 @@ def test_slices_of_a_global_batch_get_their_rows_of_the_global_transform(policy)
   # Without `rows` each half would draw as if it were the whole batch: other transforms.
   alone = augment.diff_augment(x[3:], policy, seed)
   assert not np.allclose(alone.numpy(), whole[3:].numpy())
+
+
+def _zeroed_per_example(policy, side, n=400):
+  ones = tf.ones((n, side, side, 1))
+  out = augment.diff_augment(ones, policy, SEED).numpy()[..., 0]
+  return out == 0
+
+
+def test_cutout_zeroes_the_references_square_and_reaches_both_borders():
+  # Zhao et al.'s reference: a 16x16 square at 32 px (int(32 * 0.5 + 0.5)), its centre
+  # anywhere in 0..32 for even sizes, clipped at the borders.
+  zeroed = _zeroed_per_example("cutout", 32)
+  counts = zeroed.sum(axis=(1, 2))
+  assert counts.max() == 16 * 16 and counts.min() >= 8 * 8
+  rows = zeroed.any(axis=2)  # [n, 32]: which rows each square covers
+  heights = rows.sum(1)
+  assert set(heights) <= set(range(8, 17)) and 16 in heights
+  # Both borders get covered, each also by a square cut to its 8 rows inside: an even size's
+  # centre ranges over 0..32, so the last row is reached as often as the first.
+  assert (heights[rows[:, 0]] == 8).any() and (heights[rows[:, -1]] == 8).any()
+  # Odd sizes: a 9x9 square at 17 px (int(8.5 + 0.5)).
+  assert _zeroed_per_example("cutout", 17).sum(axis=(1, 2)).max() == 9 * 9
+
+
+def test_translation_shifts_by_up_to_the_rounded_fraction():
+  # int(20 * 0.125 + 0.5) = 3 pixels at 20 px (round half to even would give 2).
+  zeroed = _zeroed_per_example("translation", 20)
+  empty_rows = zeroed.all(axis=2).sum(1)  # rows shifted in from outside: |dy|
+  empty_cols = zeroed.all(axis=1).sum(1)
+  assert empty_rows.max() == 3 and empty_cols.max() == 3
+  assert set(empty_rows) == {0, 1, 2, 3}
+  # The content moves whole: no pixel of a shifted image is lost except at the border.
+  assert (zeroed.sum(axis=(1, 2)) == 20 * 20 - (20 - empty_rows) * (20 - empty_cols)).all()

@@ -40,8 +40,10 @@ def test_validate_returns_the_family_and_build_hands_objects_to_the_model():
   assert model.loss_pair == losses.LOSSES["hinge"]
   assert model.augment_policy.ops == ("color",) and model.d_steps == 2
   assert model.ema_generator is not None and model.jit_compile is True  # mlp: XLA on CPU
-  assert set(model.checkpoint_objects()) == {"generator", "discriminator", "g_optimizer",
-                                             "d_optimizer", "rng", "ema_generator"}
+  assert set(model.checkpoint_objects()) == {
+      "generator", "discriminator", "g_optimizer", "d_optimizer", "rng", "ema_generator",
+      "g_skipped", "d_skipped", "network_seeds"}  # network_seeds: the MLP D's dropout
+  assert list(model.checkpoint_objects()["network_seeds"]) == ["discriminator.0"]
   assert model.g_optimizer.beta_1 == 0.5 and model.step_count() == 0
 
 

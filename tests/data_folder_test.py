@@ -176,3 +176,37 @@ def test_streamed_folder_shuffles_every_file_each_epoch(tmp_path):
   same = data.make_dataset(source, 12, seed=3, cache="none")
   assert tuple(np.round((next(iter(same))[0].numpy()[:, 0, 0, 0] + 1) * 127.5)
                .astype(int)) == epochs[0]  # seeded
+
+
+def test_fingerprints_change_with_the_crop_the_channels_and_the_files(tmp_path):
+  root = str(tmp_path / "faces")
+  for i in range(3):
+    write_image(os.path.join(root, f"{i}.png"), _rgb(40 * i))
+
+  def fingerprint(**options):
+    return data.open_source("folder", data_dir=root, image_size=8, **options).fingerprint()
+
+  base = fingerprint()
+  assert fingerprint() == base  # the same data, the same fingerprint
+  assert fingerprint(crop_fraction=0.5) != base and fingerprint(channels=1) != base
+  write_image(os.path.join(root, "1.png"), _rgb(99, size=(12, 11)))  # a file changed
+  assert fingerprint() != base
+
+
+def test_real_statistics_are_not_shared_by_runs_that_frame_the_images_differently(
+    tmp_path, monkeypatch):
+  from tfgan.metrics import evaluation, run
+  root = str(tmp_path / "faces")
+  for i in range(3):
+    write_image(os.path.join(root, f"{i}.png"), _rgb(40 * i))
+  keys = []
+  monkeypatch.setattr(evaluation, "compute", lambda *args, **kw: keys.append(args[6]) or {})
+
+
+  class Generator:  # evaluate_generator only reads these before handing over to compute
+    latent_dim, num_classes = 4, 0
+
+  for crop in (1.0, 0.5, 1.0):
+    source = data.open_source("folder", data_dir=root, image_size=8, crop_fraction=crop)
+    run.evaluate_generator(Generator(), source, ["fid1k"], extractors={"inception": None})
+  assert keys[0] != keys[1] and keys[0] == keys[2]

@@ -79,4 +79,4 @@ def test_spectral_norm_gradient_flows_through_sigma():
 
 def test_spectral_refuses_layers_it_cannot_normalise():
   with pytest.raises(TypeError, match="supports"):
-    layers.spectral(keras.layers.Embedding(3, 4), True)
+    layers.spectral(keras.layers.DepthwiseConv2D(3), True)

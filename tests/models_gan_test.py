@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan import augment, losses, networks
+from tfgan import augment, losses, models, networks
 from tfgan.models import gan
 
 
@@ -137,6 +137,18 @@ def test_ema_follows_the_half_life(jit_compile):
   assert any(not np.allclose(a, w.numpy()) for a, w in zip(init, g.trainable_weights))
 
 
+def test_ema_half_life_counts_the_real_images_of_every_d_step():
+  # d_steps=2 on a batch of 8: G updates on chunks of 4, but each G step consumed 8 real
+  # images, which is what the half-life (ema_kimg, in real images) counts.
+  model = _make(ema_half_life=24.0, d_steps=2)
+  init = [w.numpy().copy() for w in model.generator.trainable_weights]
+  model.fit(_batch(n=8), epochs=1, steps_per_epoch=1, verbose=0)
+  beta = 0.5 ** (8 / 24.0)
+  for old, w, e in zip(init, model.generator.trainable_weights,
+                       model.ema_generator.trainable_weights):
+    np.testing.assert_allclose(e.numpy(), beta * old + (1 - beta) * w.numpy(), atol=1e-6)
+
+
 def test_without_ema_the_generator_is_sampled():
   model = _make()
   assert model.ema_generator is None and model.sampling_generator is model.generator
@@ -233,6 +245,31 @@ def test_lazy_r1_runs_on_every_kth_step_scaled_by_k():
   assert [p > 0 for p in penalties] == [True, False, False, True, False, False]
 
 
+def test_r1_is_taken_with_respect_to_the_real_images_through_the_augmentation():
+  # Learning rate 0: D keeps the weights R1 was computed with, so a hand-built tape can redo it.
+  model = _make_combo(r1_gamma=2.0, d_norm="none", augment_ops="translation", run_eagerly=True)
+  model.d_optimizer.learning_rate.assign(0.0)
+  model.g_optimizer.learning_rate.assign(0.0)
+  seed = tf.constant([7, 9], tf.int32)
+  model._augment_seed = lambda: seed  # one known transform for reals (and fakes)
+  x, labels = next(iter(_labelled_batch()))
+  model.train_step((x, labels))
+
+  def squared_gradient_norm(wrt, make_input):
+    with tf.GradientTape() as tape:
+      tape.watch(wrt)
+      total = tf.reduce_sum(model.discriminator(make_input(wrt), training=True))
+    return tf.reduce_sum(tf.square(tape.gradient(total, wrt)), axis=[1, 2, 3])
+
+  through = squared_gradient_norm(x, lambda v: augment.diff_augment(v, ("translation",), seed))
+  expected = float(tf.reduce_mean(0.5 * 2.0 * through))  # gamma / 2 * ||grad_x D(T(x))||^2
+  assert float(model.penalty_tracker.result()) == pytest.approx(expected, rel=1e-4)
+  # The previous convention, the gradient at T(x), is another number here.
+  at_augmented = squared_gradient_norm(augment.diff_augment(x, ("translation",), seed),
+                                       lambda v: v)
+  assert abs(float(tf.reduce_mean(at_augmented)) - expected) > 1e-3 * expected
+
+
 def test_conditional_gan_feeds_labels_to_both_networks():
   model = _make_combo(num_classes=10, run_eagerly=True)
   seen = []
@@ -275,3 +312,18 @@ def test_every_network_and_loss_trains_with_xla(network, loss):
   assert model.jit_compile is True and model.step_count() == 2
   assert all(np.isfinite(v[-1]) for v in history.history.values())
   assert any(not np.allclose(a, v.numpy()) for a, v in zip(g0, g.trainable_variables))
+
+
+def test_the_sample_grid_refuses_a_generator_that_outputs_nan():
+  from tfgan import build, data, rundir
+  from tfgan import config as config_lib
+  config = config_lib.make(network="mlp", width=0.05, latent_dim=4, num_samples=4)
+  spec = data.DataSpec("mnist", (28, 28, 1), 10)
+  model = build.build_model(config, spec)
+  render = models.FAMILIES["gan"].preview(config, data.ArraySource(spec, None, None))
+  assert render(model).dtype == np.uint8
+  kernel = model.generator.out.kernel
+  kernel.assign(np.full(kernel.shape, np.inf, np.float32))
+  with pytest.raises(rundir.NonFiniteError, match="samples hold NaN or infinite"):
+    render(model)
+

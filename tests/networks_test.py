@@ -133,3 +133,28 @@ def test_sndcgan_discriminator_is_deeper_and_spectral():
   clone = networks.SNDCGANDiscriminator.from_config(d.get_config())
   clone.build(clone.input_shapes())
   assert clone.count_params() == d.count_params()
+
+
+def test_a_spectral_projection_discriminator_normalises_its_class_embedding():
+  import tensorflow as tf
+  _, d = networks.build("dcgan", 8, (28, 28, 1), width=0.125, kernel_size=3, num_classes=10,
+                        d_options=dict(normalization="spectral"))
+  assert isinstance(d.embed, layers.SpectralEmbedding)
+  x = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
+  labels = np.array([0, 3, 5, 9], np.int32)
+  for _ in range(20):  # let the power iteration converge
+    d([x, labels], training=True)
+  before = np.asarray(d([x, labels], training=False))
+  # Scaling the raw embedding table 100x leaves a normalised critic's logits where they were;
+  # an unnormalised <embed(y), h> term would grow 100x with it.
+  d.embed._embeddings.assign(d.embed._embeddings * 100.0)
+  after = np.asarray(d([x, labels], training=False))
+  np.testing.assert_allclose(after, before, rtol=1e-4, atol=1e-6)
+  # The power-iteration estimate approaches the table's top singular value from below.
+  sigma = np.linalg.svd(d.embed._embeddings.numpy(), compute_uv=False)[0]
+  assert 0.95 * sigma <= float(d.embed.sigma()) <= sigma * (1 + 1e-5)
+  _, batch_norm_d = networks.build("dcgan", 8, (28, 28, 1), width=0.125, kernel_size=3,
+                                   num_classes=10)
+  assert type(batch_norm_d.embed) is keras.layers.Embedding
+  assert tf.is_tensor(d.embed.embeddings)
+

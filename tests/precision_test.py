@@ -71,3 +71,25 @@ def test_float32_copy_is_a_float32_model_with_the_same_function():
   np.testing.assert_allclose(out32.numpy(), tf.cast(out16, tf.float32).numpy(), atol=0.05)
   plain = _gan("none").generator
   assert precision.float32_copy(plain) is plain
+
+
+def test_a_dropped_float16_step_still_counts_as_a_step_trained():
+  # Both optimizers overflow on the first step and drop it; the step counter counts batches
+  # trained, so fit() stops after exactly the asked batches and no step number repeats.
+  from tfgan import callbacks as cb
+  model = _gan("mixed_float16", r1_gamma=1.0, r1_every=2)
+  model.g_optimizer.dynamic_scale.assign(2.0 ** 40)
+  model.d_optimizer.dynamic_scale.assign(2.0 ** 40)
+  seen = []
+
+  class Steps(cb.StepCallback):
+    def at_step(self, step, logs):
+      seen.append(step)
+
+  x = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)
+  model.fit(tf.data.Dataset.from_tensors(x).repeat(), epochs=1, steps_per_epoch=10, verbose=0,
+            callbacks=[Steps(), cb.StopAt(4)])
+  assert seen == [1, 2, 3, 4] and model.step_count() == 4
+  assert int(model.g_skipped.numpy()) >= 1 and int(model.d_skipped.numpy()) >= 1
+  assert int(model.g_optimizer.iterations.numpy()) == 4 - int(model.g_skipped.numpy())
+  assert set(model.checkpoint_objects()) >= {"g_skipped", "d_skipped"}

@@ -101,8 +101,13 @@ def test_checkpoints_save_restore_and_keep_the_best(tmp_path):
   # Objects that do not match the checkpoint are an error, not a silent partial restore.
   mismatched = rundir.RunDir(str(tmp_path))
   mismatched.attach({"other": keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])})
-  with pytest.raises(AssertionError):
+  with pytest.raises(rundir.WorkdirError, match=r"holds \['net', 'optimizer'\]"):
     mismatched.restore()
+  wider = rundir.RunDir(str(tmp_path))
+  wider.attach({"net": keras.Sequential([keras.Input((3,)), keras.layers.Dense(5)]),
+                "optimizer": _objects()["optimizer"]})
+  with pytest.raises(rundir.WorkdirError, match="does not hold this model's variables"):
+    wider.restore()
 
 
 def test_metric_rows_append_and_survive_a_torn_line(tmp_path):
@@ -137,3 +142,62 @@ def test_a_worker_writes_a_temporary_directory_and_never_the_chiefs(tmp_path):
   assert not os.path.exists(worker.out)
   chief.cleanup()
   assert os.path.isdir(workdir)  # the chief's directory is never removed
+
+
+def test_a_truncated_newest_checkpoint_falls_back_to_the_older_one(tmp_path):
+  run = rundir.RunDir(str(tmp_path))
+  objects = _objects()
+  run.attach(objects)
+  for step in (4, 6):
+    objects["net"].layers[0].kernel.assign(np.full((3, 2), float(step), np.float32))
+    run.save(step)
+  data_file = run.path(rundir.CHECKPOINTS) + "/ckpt-6.data-00000-of-00001"
+  with open(data_file, "r+b") as f:
+    f.truncate(10)  # the machine died while writing it
+  resumed, lines = rundir.RunDir(str(tmp_path)), []
+  restored = _objects()
+  resumed.attach(restored)
+  assert resumed.restore(log=lines.append).endswith("ckpt-4")
+  np.testing.assert_array_equal(restored["net"].layers[0].kernel.numpy(), 4.0)
+  assert "ckpt-6 cannot be restored" in lines[0]
+  # The bad files are kept for inspection under another name, and never read again.
+  names = sorted(os.listdir(run.path(rundir.CHECKPOINTS)))
+  assert "ckpt-6.unreadable.index" in names and "ckpt-6.index" not in names
+  assert resumed.save(6).endswith("ckpt-6")  # the step can be saved afresh
+  # When no checkpoint restores (here: every index truncated), the run stops and says so.
+  for name in ("ckpt-4.index", "ckpt-6.index"):
+    with open(os.path.join(run.path(rundir.CHECKPOINTS), name), "r+b") as f:
+      f.truncate(20)
+  stranded = rundir.RunDir(str(tmp_path))
+  stranded.attach(_objects())
+  with pytest.raises(rundir.WorkdirError, match="no checkpoint in .* can be restored"):
+    stranded.restore(log=lambda line: None)
+  with pytest.raises(rundir.WorkdirError, match="no checkpoint"):  # nor silently next time
+    stranded.restore(log=lambda line: None)
+
+
+def test_state_added_since_a_checkpoint_starts_fresh_and_is_named(tmp_path):
+  run = rundir.RunDir(str(tmp_path))
+  objects = _objects()
+  run.attach(objects)
+  run.save(1)
+  newer = rundir.RunDir(str(tmp_path))
+  counter = tf.Variable(0, dtype=tf.int64)
+  newer.attach({**_objects(), "counter": counter})
+  lines = []
+  assert newer.restore(log=lines.append).endswith("ckpt-1")
+  assert "holds no ['counter']" in lines[0] and int(counter.numpy()) == 0
+
+
+def test_non_finite_weights_are_never_saved(tmp_path):
+  run = rundir.RunDir(str(tmp_path))
+  objects = _objects()
+  run.attach(objects, keep=1)
+  run.save(1)
+  objects["net"].layers[0].kernel.assign(np.full((3, 2), np.nan, np.float32))
+  with pytest.raises(rundir.NonFiniteError, match="step 2: net variable .*kernel"):
+    run.save(2)
+  with pytest.raises(rundir.NonFiniteError):
+    run.save_best(2, "fid1k", 1.0)
+  # keep=1 would have deleted ckpt-1 for a ckpt-2: the last good checkpoint is still there.
+  assert run.latest_checkpoint().endswith("ckpt-1") and run.best_value() is None

@@ -296,3 +296,13 @@ def test_conditional_cifar10_from_local_batches(tmp_path):
   generator = keras.models.load_model(result["generator_keras"], compile=False)
   out = generator([np.zeros((3, 8), np.float32), np.array([0, 5, 9], np.int32)])
   assert out.shape == (3, 32, 32, 3)
+
+
+def test_a_diverging_run_exits_non_zero_with_the_step_and_quantity(tmp_path, idx_dir):
+  workdir = str(tmp_path / "run")
+  result = _train(workdir, idx_dir, "--g_lr=1e8", "--d_lr=1e8", "--train_steps=12",
+                  "--checkpoint_every=3", "--log_every=1")
+  assert result.returncode == 1, result.stdout[-2000:]
+  assert "tfgan.train: error: step" in result.stderr and "Traceback" not in result.stderr
+  assert "completed" not in result.stdout
+  assert not os.path.exists(os.path.join(workdir, "generator.keras"))

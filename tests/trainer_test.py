@@ -143,3 +143,63 @@ def test_a_gan_run_resumes_in_process_and_keeps_its_old_config(tmp_path, idx_dir
   run = rundir.RunDir(workdir)
   assert [r["step"] for r in run.metric_rows()] == [1, 2, 3]  # one step more, not three
   assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(run.metric_rows()[-1])
+
+
+def test_a_diverging_run_stops_keeps_its_good_checkpoints_and_exports_nothing(tmp_path,
+                                                                             idx_dir):
+  # Learning rates of 1e8: the weights overflow within a few steps while the losses stay
+  # finite for a while (d_loss ~1e18).
+  smoke = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flags",
+                       "smoke.flags")
+  config = config_lib.from_flagfile(smoke, data_dir=idx_dir, g_lr=1e8, d_lr=1e8,
+                                    train_steps=12, checkpoint_every=6, log_every=1,
+                                    sample_every=1)
+  workdir = str(tmp_path / "run")
+  with pytest.raises(rundir.NonFiniteError, match=r"^step (\d+): ") as raised:
+    trainer.train_and_evaluate(config, workdir, verbose=False)
+  step = int(raised.value.args[0].split(":")[0].split()[1])
+  run = rundir.RunDir(workdir)
+  # Stopped at once: no row, grid or checkpoint from the diverged step or after it.
+  assert step < 6 and max(r["step"] for r in run.metric_rows()) <= step
+  samples = run.path(rundir.SAMPLES)
+  assert sorted(os.listdir(samples) if os.path.isdir(samples) else []) == [
+      f"step_{s:07d}.png" for s in range(1, step)]
+  assert run.checkpoints() == []
+  assert not os.path.exists(os.path.join(workdir, "generator.keras"))
+  assert not os.path.exists(os.path.join(workdir, "saved_model"))
+
+
+_DETERMINISTIC = """
+import os, sys
+import numpy as np
+import tensorflow as tf
+from tfgan import config as config_lib, trainer
+smoke, idx, root, network = sys.argv[1:5]
+config = config_lib.from_flagfile(smoke, data_dir=idx, network=network, deterministic=True,
+                                  checkpoint_every=2, log_every=2, sample_every=4)
+straight = trainer.train_and_evaluate(config.replace(train_steps=4), os.path.join(root, "a"),
+                                      verbose=False)["model"]
+trainer.train_and_evaluate(config.replace(train_steps=2), os.path.join(root, "b"), verbose=False)
+resumed = trainer.train_and_evaluate(config.replace(train_steps=4), os.path.join(root, "b"),
+                                     verbose=False)["model"]
+pairs = list(zip(straight.generator.weights + straight.discriminator.weights,
+                 resumed.generator.weights + resumed.discriminator.weights))
+moved = max(float(np.abs(a.numpy()).max()) for a, _ in pairs)
+print("DIFF", max(float(np.abs(a.numpy() - b.numpy()).max()) for a, b in pairs), moved)
+"""
+
+
+@pytest.mark.parametrize("network", ["dcgan", "mlp"])
+def test_deterministic_resume_is_bit_identical_to_a_straight_run(tmp_path, idx_dir, network):
+  # In a child process: op determinism is process-wide and cannot be switched off again.
+  import subprocess
+  import sys
+  repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  result = subprocess.run(
+      [sys.executable, "-c", _DETERMINISTIC, os.path.join(repo, "flags", "smoke.flags"),
+       idx_dir, str(tmp_path), network], cwd=repo, capture_output=True, text=True,
+      timeout=300, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+  lines = [l for l in result.stdout.splitlines() if l.startswith("DIFF")]
+  assert lines, result.stderr[-3000:]
+  diff, size = map(float, lines[0].split()[1:])
+  assert diff == 0.0 and size > 0

@@ -52,12 +52,19 @@ def _shift(x, offsets, axis):
   return moved * tf.reshape(valid, mask_shape)
 
 
+def _fraction(size, ratio):
+  """int(size * ratio + 0.5): a fraction of a side in whole pixels, rounded half up as in the
+  reference (DiffAugment-stylegan2-pytorch; the original TF code floors, size * 1 // 8, which
+  differs where size * ratio ends in .5 or more, e.g. 3 vs 2 pixels at 20 px, 4 vs 3 at 28)."""
+  return tf.cast(tf.cast(size, tf.float32) * ratio + 0.5, tf.int32)
+
+
 def translation(x, seed, ratio=0.125, rows=None):
-  """Shifts each example by up to `ratio` of its height and width (integer pixels), zero fill."""
+  """Shifts each example by t ~ U{-s..s} pixels along each axis, s = int(side * ratio + 0.5)
+  (4 at 32 px, 8 at 64 px), filling with zeros."""
   h, w = tf.shape(x)[1], tf.shape(x)[2]
   seeds = tf.random.experimental.stateless_split(seed, 2)
-  max_y = tf.cast(tf.round(tf.cast(h, tf.float32) * ratio), tf.int32)
-  max_x = tf.cast(tf.round(tf.cast(w, tf.float32) * ratio), tf.int32)
+  max_y, max_x = _fraction(h, ratio), _fraction(w, ratio)
   dy = _per_example(x, rows, lambda n: tf.random.stateless_uniform(
       [n], seeds[0], -max_y, max_y + 1, dtype=tf.int32))
   dx = _per_example(x, rows, lambda n: tf.random.stateless_uniform(
@@ -66,18 +73,22 @@ def translation(x, seed, ratio=0.125, rows=None):
 
 
 def cutout(x, seed, ratio=0.5, rows=None):
-  """Zeroes one square of `ratio` x the image size per example, at a random centre."""
+  """Zeroes one square of int(side * ratio + 0.5) pixels per side per example (16x16 at 32
+  px), centred at c ~ U{0..side - (size % 2)} on each axis (rows c - size // 2 to
+  c - size // 2 + size - 1), clipped at the borders, as in the reference."""
   h, w = tf.shape(x)[1], tf.shape(x)[2]
   seeds = tf.random.experimental.stateless_split(seed, 2)
-  half_h = tf.cast(tf.cast(h, tf.float32) * ratio / 2.0, tf.int32)
-  half_w = tf.cast(tf.cast(w, tf.float32) * ratio / 2.0, tf.int32)
+  size_h, size_w = _fraction(h, ratio), _fraction(w, ratio)
+  # An even-sized square's centre may also sit on the last row + 1, so that the square can
+  # cover the far border as often as the near one.
   cy = _per_example(x, rows, lambda n: tf.random.stateless_uniform(
-      [n, 1, 1], seeds[0], 0, h, dtype=tf.int32))
+      [n, 1, 1], seeds[0], 0, h + 1 - size_h % 2, dtype=tf.int32))
   cx = _per_example(x, rows, lambda n: tf.random.stateless_uniform(
-      [n, 1, 1], seeds[1], 0, w, dtype=tf.int32))
+      [n, 1, 1], seeds[1], 0, w + 1 - size_w % 2, dtype=tf.int32))
+  top, left = cy - size_h // 2, cx - size_w // 2
   ys, xs = tf.range(h)[None, :, None], tf.range(w)[None, None, :]
-  keep = (tf.abs(ys - cy) >= half_h) | (tf.abs(xs - cx) >= half_w)
-  return x * tf.cast(keep, x.dtype)[..., None]
+  inside = (ys >= top) & (ys < top + size_h) & (xs >= left) & (xs < left + size_w)
+  return x * tf.cast(~inside, x.dtype)[..., None]
 
 
 _OPS = {"color": color, "translation": translation, "cutout": cutout}

@@ -104,6 +104,9 @@ class Built:
 def build(config, family, strategy, log=print) -> Built:
   """Opens the training data of a validated `config` (bad files stop here) and builds
   `family`'s model inside `strategy`'s scope."""
+  if config.runtime.deterministic:
+    # Process-wide and one-way (TensorFlow has no public switch back).
+    tf.config.experimental.enable_op_determinism()
   source = family.open_data(config, log)
   with strategy.scope():
     model = build_model(config, source.spec, family)

@@ -9,10 +9,13 @@ import signal
 import threading
 import time
 
+import math
+
 import keras
 import tensorflow as tf
 
 from tfgan import images as images_lib
+from tfgan import rundir
 
 
 def due(step, every):
@@ -28,6 +31,29 @@ class StepCallback(keras.callbacks.Callback):
 
   def at_step(self, step, logs):
     raise NotImplementedError
+
+
+class NonFiniteGuard(StepCallback):
+  """The first callback of a run: raises rundir.NonFiniteError at the first step whose logged
+  values (losses, scores) are NaN or infinite, and at every step where something is written
+  (`cadences`: sample, checkpoint, evaluation) when a variable of `objects` ({name:
+  trackable}) is, so no grid, checkpoint, evaluation or export comes from a diverged state
+  and the last good checkpoint is kept."""
+
+  def __init__(self, objects, cadences):
+    super().__init__()
+    self.objects, self.cadences = objects, [c for c in cadences if c]
+
+  def at_step(self, step, logs):
+    for name, value in logs.items():
+      value = float(value)
+      if not math.isfinite(value):
+        raise rundir.NonFiniteError(
+            f"step {step}: {name} is {value}: training diverged and was stopped before "
+            f"anything of this step was written. Lower the learning rates (--g_lr, --d_lr) "
+            f"or add a penalty, then resume from the last checkpoint.")
+    if any(due(step, every) for every in self.cadences):
+      rundir.check_finite(self.objects, f"step {step}")
 
 
 class ProgressLogger(StepCallback):
@@ -83,7 +109,10 @@ class SampleGrid(StepCallback):
     self.run, self.writer, self.every, self.render = run, writer, every, render
 
   def write(self, step):
-    grid = self.render(self.model)
+    try:
+      grid = self.render(self.model)
+    except rundir.NonFiniteError as e:
+      raise rundir.NonFiniteError(f"step {step}: {e}") from None
     path = images_lib.unique_path(self.run.sample_path(step))
     images_lib.save_png(path, grid)
     with self.writer.as_default(step=step):

@@ -27,17 +27,42 @@ def _remove(path: str) -> None:
     os.remove(path)
 
 
+def previous_name(final: str) -> str:
+  """Where `replace` keeps the directory it replaces until the new one is in place."""
+  folder, base = os.path.split(os.path.abspath(final))
+  return os.path.join(folder, f".{base}.previous")
+
+
 def replace(tmp: str, final: str) -> None:
-  """Moves file or directory `tmp` to `final`; a directory already at `final` is kept until
-  the new one is in place (two renames), then deleted."""
+  """Moves file or directory `tmp` to `final`. A file is replaced by one atomic rename. A
+  directory cannot be: the one at `final` is first renamed to previous_name(final), then `tmp`
+  takes its place, then the previous one is deleted; a crash between the two renames leaves it
+  at previous_name(final), and `recover` puts it back."""
   if os.path.isdir(final) and not os.path.islink(final):
-    old = _temp_name(final) + ".old"
-    _remove(old)
-    os.replace(final, old)
+    previous = previous_name(final)
+    _remove(previous)
+    os.replace(final, previous)
     os.replace(tmp, final)
-    _remove(old)
+    _remove(previous)
   else:
     os.replace(tmp, final)
+    if os.path.isdir(final):
+      _remove(previous_name(final))  # a leftover of an earlier crash: superseded now
+
+
+def recover(folder: str) -> list:
+  """Puts back every directory of `folder` that a crash left only at its previous_name (the
+  window inside `replace`); returns the paths restored."""
+  restored = []
+  if not os.path.isdir(folder):
+    return restored
+  for name in sorted(os.listdir(folder)):
+    if name.startswith(".") and name.endswith(".previous"):
+      final = os.path.join(folder, name[1:-len(".previous")])
+      if not os.path.exists(final):
+        os.replace(os.path.join(folder, name), final)
+        restored.append(final)
+  return restored
 
 
 @contextlib.contextmanager

@@ -50,15 +50,27 @@ class _SpectralKernel:
   training call, so no gradient reaches sigma; with DiffAugment that D never learned faces in
   this project's CelebA runs (flags/celeba_sngan_hinge.flags).
 
-  W is viewed as a matrix [fan_in, units] (convolutions: [kh * kw * c_in, c_out]); u is float32
-  [1, units], updated by one power iteration per training call.
+  W is viewed as a matrix [fan_in, units] (convolutions: [kh * kw * c_in, c_out]; embeddings:
+  [classes, features]); u is float32 [1, units], updated by one power iteration per training
+  call. `_weight_name` names the layer's variable attribute that holds W.
   """
+  _weight_name = "_kernel"
 
   def build(self, input_shape):
     super().build(input_shape)
-    units = self._kernel.shape[-1]
+    units = self._weight.shape[-1]
     self.sn_u = self.add_weight(name="sn_u", shape=(1, units), trainable=False,
                                 initializer=keras.initializers.RandomNormal(seed=0))
+
+  @property
+  def _weight(self):
+    return getattr(self, self._weight_name)
+
+  def _matrix(self):
+    return ops.reshape(self._weight.value, (-1, self._weight.shape[-1]))
+
+  def _normalized(self):
+    return ops.cast(self._weight.value / self.sigma(), self.compute_dtype)
 
   def _vectors(self, w):
     """Power-iteration vectors (u, v) for matrix w [fan_in, units], without gradient."""
@@ -68,19 +80,18 @@ class _SpectralKernel:
     return u, v
 
   def sigma(self):
-    """The current estimate of the kernel's largest singular value (float32 scalar)."""
-    w = ops.reshape(self._kernel.value, (-1, self._kernel.shape[-1]))
+    """The current estimate of W's largest singular value (float32 scalar)."""
+    w = self._matrix()
     u, v = self._vectors(w)
     return ops.sum(ops.matmul(v, w) * u)
 
   @property
   def kernel(self):
-    return ops.cast(self._kernel.value / self.sigma(), self.compute_dtype)
+    return self._normalized()
 
   def call(self, inputs, training=None):
     if training:
-      w = ops.reshape(self._kernel.value, (-1, self._kernel.shape[-1]))
-      self.sn_u.assign(self._vectors(w)[0])
+      self.sn_u.assign(self._vectors(self._matrix())[0])
     return super().call(inputs)
 
 
@@ -98,7 +109,21 @@ class SpectralConv2D(_SpectralKernel, layers.Conv2D):
   """keras.layers.Conv2D whose kernel is spectrally normalised (see `_SpectralKernel`)."""
 
 
-_SPECTRAL = {layers.Dense: SpectralDense, layers.Conv2D: SpectralConv2D}
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SpectralEmbedding(_SpectralKernel, layers.Embedding):
+  """keras.layers.Embedding whose table [classes, features] is spectrally normalised (see
+  `_SpectralKernel`): the class embedding of a projection discriminator, normalised as in the
+  official SNGAN projection code (SNEmbedID) and BigGAN, so a spectrally normalised D stays
+  Lipschitz in its features for every class."""
+  _weight_name = "_embeddings"
+
+  @property
+  def embeddings(self):
+    return self._normalized()
+
+
+_SPECTRAL = {layers.Dense: SpectralDense, layers.Conv2D: SpectralConv2D,
+             layers.Embedding: SpectralEmbedding}
 
 
 def spectral(layer, enabled):

@@ -16,13 +16,17 @@ files are written through tfgan.files, a config that differs is set aside, and a
 that holds something else is refused.
 """
 
+import glob
 import json
 import os
+import re
 import shutil
 import tempfile
 from typing import Dict, Optional, Sequence
 
 import tensorflow as tf
+from google.protobuf import message
+from tensorflow.core.protobuf import trackable_object_graph_pb2
 
 from tfgan import config as config_lib
 from tfgan import files
@@ -41,6 +45,41 @@ SAVED_MODEL = "saved_model"
 
 class WorkdirError(ValueError):
   """The run directory cannot be used with this config; the message says why."""
+
+
+class NonFiniteError(RuntimeError):
+  """Training produced a NaN or infinity; the message names the step and the quantity. No
+  checkpoint or export is written from such a state."""
+
+
+# What reading a damaged checkpoint raises: truncated data (IndexError, DataLossError), a bad
+# object graph (DecodeError), missing files (NotFoundError, OSError). A ValueError (shapes that
+# do not match) means another model, not damage.
+_UNREADABLE = (tf.errors.OpError, IndexError, OSError, message.DecodeError)
+
+
+def _top_level_names(path):
+  """The names of a checkpoint's top-level objects (tf.train.Checkpoint keyword arguments),
+  read from its object graph: variables are stored under the first path that reaches them,
+  so their names alone do not tell which objects a checkpoint holds."""
+  graph = trackable_object_graph_pb2.TrackableObjectGraph()
+  graph.ParseFromString(tf.train.load_checkpoint(path).get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+  return {child.local_name for child in graph.nodes[0].children} - {"save_counter"}
+
+
+def check_finite(objects: Dict[str, object], what: str) -> None:
+  """Raises NonFiniteError naming the first float variable of `objects` ({name: trackable})
+  that holds a NaN or infinity."""
+  for name, obj in objects.items():
+    if isinstance(obj, dict):
+      check_finite(obj, what)
+      continue
+    for v in obj.variables if hasattr(obj, "variables") else [obj]:
+      # Integer state (step counters, RNG seeds) cannot be non-finite.
+      if "float" in str(v.dtype) and not bool(
+          tf.reduce_all(tf.math.is_finite(tf.convert_to_tensor(v)))):
+        raise NonFiniteError(f"{what}: {name} variable {v.name} holds NaN or infinite "
+                             f"values; not saved.")
 
 
 def _set_aside(path):
@@ -82,7 +121,7 @@ class RunDir:
 
   # Settings.
 
-  def prepare(self, config, family_fields: Sequence[str] = ()) -> bool:
+  def prepare(self, config, family_fields: Sequence[str] = (), log=print) -> bool:
     """Checks the directory against `config` and records it; returns True when config.json
     was (re)written.
 
@@ -93,6 +132,9 @@ class RunDir:
     """
     if not self.chief:
       return False
+    # An export a crash left half-replaced (the window between two renames) comes back.
+    for restored in files.recover(self.workdir):
+      log(f"tfgan: restored {restored} from before an interrupted export.")
     path = os.path.join(self.workdir, CONFIG)
     new = config.to_dict()
     if os.path.isfile(path):
@@ -147,28 +189,86 @@ class RunDir:
   def attach(self, objects: Dict[str, object], keep: int = 3) -> None:
     """Makes the checkpoint of `objects` ({name: trackable}, e.g.
     FamilyModel.checkpoint_objects()) that restore/save/save_best use; keeps `keep` latest."""
+    self._objects = dict(objects)
     self._checkpoint = tf.train.Checkpoint(**objects)
     self._latest = tf.train.CheckpointManager(self._checkpoint, self.path(CHECKPOINTS),
                                               max_to_keep=keep)
+    self._saved_step = self._saved_path = None
+
+  def checkpoints(self) -> list:
+    """The chief's checkpoint paths (every worker resumes from them), newest first."""
+    folder = os.path.join(self.workdir, CHECKPOINTS)
+    steps = []
+    for name in os.listdir(folder) if os.path.isdir(folder) else ():
+      match = re.fullmatch(r"ckpt-(\d+)\.index", name)
+      if match:
+        steps.append(int(match[1]))
+    return [os.path.join(folder, f"ckpt-{n}") for n in sorted(steps, reverse=True)]
 
   def latest_checkpoint(self) -> Optional[str]:
-    """The chief's latest checkpoint (every worker resumes from it), or None."""
-    return tf.train.latest_checkpoint(os.path.join(self.workdir, CHECKPOINTS))
+    """The chief's newest checkpoint, or None."""
+    found = self.checkpoints()
+    return found[0] if found else None
 
-  def restore(self) -> Optional[str]:
-    """Restores the latest checkpoint into the attached objects; returns its path or None.
-    Every saved object must find its counterpart (a family's objects must not drift)."""
-    latest = self.latest_checkpoint()
-    if latest:
-      self._checkpoint.restore(latest).assert_existing_objects_matched()
-    return latest
+  def restore(self, log=print) -> Optional[str]:
+    """Restores the newest checkpoint that restores into the attached objects; returns its
+    path, or None when there is none.
+
+    A checkpoint that cannot be read (a machine died mid-write, a truncated copy) is named,
+    renamed to ckpt-N.unreadable.* for inspection (by the chief) and skipped for the next
+    older one. Top-level objects a checkpoint lacks (state added by a newer tfgan) keep their
+    initial values, and are named; any other mismatch raises WorkdirError.
+    """
+    candidates = self.checkpoints()
+    for path in candidates:
+      try:
+        keys = _top_level_names(path)
+      except _UNREADABLE as e:
+        self._skip_unreadable(path, e, log)
+        continue
+      foreign = sorted(keys - set(self._objects))
+      if foreign:
+        raise WorkdirError(f"{path} holds {foreign}, which this model does not have: it was "
+                           f"written by another kind of model. Use a new --workdir.")
+      present = {k: v for k, v in self._objects.items() if k in keys}
+      try:
+        tf.train.Checkpoint(**present).restore(path).assert_existing_objects_matched()
+      except (AssertionError, ValueError) as e:
+        raise WorkdirError(f"{path} does not hold this model's variables ({e}); it was "
+                           f"written by another model. Use a new --workdir.") from e
+      except _UNREADABLE as e:
+        self._skip_unreadable(path, e, log)
+        continue
+      missing = sorted(set(self._objects) - keys)
+      if missing:
+        log(f"tfgan: {path} holds no {missing} (state newer than the run); starting those "
+            f"from their initial values.")
+      self._saved_step, self._saved_path = int(path.rsplit("-", 1)[1]), path
+      return path
+    folder = os.path.join(self.workdir, CHECKPOINTS)
+    if candidates or glob.glob(os.path.join(glob.escape(folder), "*.unreadable.index")):
+      raise WorkdirError(f"no checkpoint in {folder} can be restored (see above; unreadable "
+                         f"ones are kept as ckpt-N.unreadable.*); move them away to start the "
+                         f"run again from step 0.")
+    return None
+
+  def _skip_unreadable(self, path, error, log):
+    first_line = str(error).splitlines()[0][:200] if str(error) else ""
+    log(f"tfgan: checkpoint {path} cannot be restored ({type(error).__name__}: {first_line}); "
+        f"trying the next older one.")
+    if self.chief:  # kept for inspection, under a name no restore or save will use
+      for name in glob.glob(glob.escape(path) + ".*"):
+        os.replace(name, path + ".unreadable" + name[len(path):])
 
   def save(self, step: int) -> str:
-    """Saves the checkpoint at `step` unless the latest one is that step's; returns its path."""
-    latest = self._latest.latest_checkpoint
-    if latest and latest.endswith(f"-{step}"):
-      return latest
-    return self._latest.save(checkpoint_number=step)
+    """Saves the checkpoint at `step` unless this step was saved or restored already; returns
+    its path. Raises NonFiniteError, saving nothing, when a variable is not finite."""
+    if self._saved_step == step:
+      return self._saved_path
+    check_finite(self._objects, f"the checkpoint of step {step}")
+    path = self._latest.save(checkpoint_number=step)
+    self._saved_step, self._saved_path = step, path
+    return path
 
   def best_value(self) -> Optional[float]:
     """The value recorded in best.json, or None."""
@@ -181,6 +281,7 @@ class RunDir:
   def save_best(self, step: int, metric: str, value: float) -> str:
     """Saves the checkpoint into best_checkpoint/ (the previous best is dropped), then
     records best.json; returns the checkpoint path."""
+    check_finite(self._objects, f"the best checkpoint of step {step}")
     if self._best is None:
       self._best = tf.train.CheckpointManager(self._checkpoint, self.path(BEST_CHECKPOINT),
                                               max_to_keep=1)

@@ -24,7 +24,7 @@ def main(argv):
     logging.set_verbosity(logging.WARNING)
   config = config_lib.config_from_flags(flags.FLAGS)
   # Imported after flag parsing: TensorFlow start-up is slow.
-  from tfgan import build, data, distribute, trainer
+  from tfgan import build, data, distribute, rundir, trainer
   from tfgan.metrics.features import MetricsUnavailableError
   try:
     build.validate(config)
@@ -40,7 +40,8 @@ def main(argv):
   try:
     result = trainer.train_and_evaluate(config, _WORKDIR.value)
   except (data.DataError, data.DataUnavailableError, trainer.WorkdirError,
-          distribute.StrategyError, MetricsUnavailableError, FileNotFoundError) as e:
+          distribute.StrategyError, MetricsUnavailableError, FileNotFoundError,
+          rundir.NonFiniteError) as e:
     # The user's input is at fault, and the message says how: no traceback.
     sys.exit(f"tfgan.train: error: {e}")
   if result["status"] == "interrupted":

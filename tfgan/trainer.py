@@ -38,26 +38,27 @@ def train_and_evaluate(config, workdir, verbose=True):
 def _train(config, family, strategy, run, verbose):
   log = functools.partial(print, flush=True) if verbose else (lambda line: None)
   built = build_lib.build(config, family, strategy, log)
-  run.prepare(config, family.architecture_fields)
+  run.prepare(config, family.architecture_fields, log)
   run.record_classes(built.spec.class_names, built.spec.origin, family.uses_labels(config))
   run.attach(built.model.checkpoint_objects(), config.outputs.keep_checkpoints)
-  run.restore()
+  run.restore(log)
   model, start, last = built.model, built.model.step_count(), config.optimization.train_steps
   log(_start_line(config, built, run, strategy, start))
   writer = tf.summary.create_file_writer(run.path(rundir.TENSORBOARD))
   callbacks, sampler, stopper = _callbacks(config, built, run, writer, verbose, log)
   if start < last:
-    # A resumed run reshuffles from a step-dependent seed rather than replaying epoch one.
-    dataset = family.train_dataset(config, built.source, config.runtime.seed + start,
-                                   run.path(rundir.DATA_CACHE))
+    dataset = _train_dataset(config, built, run, start)
     options = tf.data.Options()
     # Every worker reads the whole pipeline and keeps its share of each global batch: the
     # sources are file-name or array tensors, not files that FILE sharding could split.
     options.experimental_distribute.auto_shard_policy = (
         tf.data.experimental.AutoShardPolicy.DATA)
     t0 = time.perf_counter()
-    model.fit(dataset.with_options(options), epochs=1, steps_per_epoch=last - start, verbose=0,
-              shuffle=False, callbacks=callbacks)
+    try:
+      model.fit(dataset.with_options(options), epochs=1, steps_per_epoch=last - start,
+                verbose=0, shuffle=False, callbacks=callbacks)
+    finally:
+      stopper.on_train_end()  # signal handlers back, also when a callback raised
     log(f"tfgan: trained steps {start}..{model.step_count()} in "
         f"{time.perf_counter() - t0:.1f} s")
   step = model.step_count()
@@ -77,14 +78,27 @@ def _train(config, family, strategy, run, verbose):
           "model": model}
 
 
+def _train_dataset(config, built, run, start):
+  """The batches fit() trains on from step `start`. A resumed run reshuffles from a
+  step-dependent seed rather than replaying epoch one, unless --deterministic: then it skips
+  the batches the steps before `start` consumed, as an uninterrupted run would have."""
+  deterministic = config.runtime.deterministic
+  seed = config.runtime.seed + (0 if deterministic else start)
+  dataset = built.family.train_dataset(config, built.source, seed, run.path(rundir.DATA_CACHE))
+  return dataset.skip(start) if deterministic and start else dataset
+
+
 def _callbacks(config, built, run, writer, verbose, log):
-  """The run's callbacks (the StopAt last: a step's evaluation and checkpoint happen first),
-  the sample grid writer and the stopper."""
+  """The run's callbacks (the non-finite guard first: nothing is written from a diverged
+  state; the StopAt last: a step's evaluation and checkpoint happen first), the sample grid
+  writer and the stopper."""
   o, e = config.outputs, config.evaluation
   preview = built.family.preview(config, built.source)
   sampler = cb.SampleGrid(run, writer, o.sample_every, preview)
   stopper = cb.StopAt(config.optimization.train_steps)
-  callbacks = [cb.ProgressLogger(run, writer, o.log_every,
+  guard = cb.NonFiniteGuard(built.model.checkpoint_objects(),
+                            (o.sample_every, o.checkpoint_every, e.eval_every))
+  callbacks = [guard, cb.ProgressLogger(run, writer, o.log_every,
                                  built.family.examples_per_step(config),
                                  config.optimization.train_steps, verbose),
                sampler, cb.Checkpointer(run, o.checkpoint_every)]

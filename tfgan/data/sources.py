@@ -6,6 +6,8 @@ image is decoded, and whose `examples()` is an unbatched tf.data.Dataset of
 """
 
 import dataclasses
+import hashlib
+import os
 from typing import Callable, Optional, Tuple
 
 import numpy as np
@@ -71,6 +73,20 @@ class Source:
   file_shuffle = False  # True: examples(shuffle_seed) shuffles files fully before decoding.
   crop_fraction = None  # The centre crop applied while decoding (None: none), for cache keys.
 
+  def fingerprint(self) -> str:
+    """A digest of everything that decides the examples: the spec (dataset, shape, classes,
+    count, origin), the crop, and the data itself (file list with sizes and modification
+    times, or the array bytes). Equal fingerprints mean equal real images."""
+    spec = self.spec
+    h = hashlib.sha1(repr((spec.name, spec.image_shape, spec.num_classes, spec.class_names,
+                           spec.num_examples, spec.origin, self.crop_fraction,
+                           type(self).__name__)).encode())
+    self._hash_data(h)
+    return h.hexdigest()[:16]
+
+  def _hash_data(self, h) -> None:
+    """Adds the data's identity to hash `h`."""
+
   def examples(self, shuffle_seed=None) -> tf.data.Dataset:
     """Unbatched (uint8 [H, W, C] in [0, 255], int32 label) of the split, each example once.
 
@@ -88,6 +104,10 @@ class ArraySource(Source):
   def __init__(self, spec, images, labels):
     self.spec, self.images, self.labels = spec, images, labels
 
+  def _hash_data(self, h):
+    h.update(np.ascontiguousarray(self.images).tobytes())
+    h.update(np.ascontiguousarray(self.labels).tobytes())
+
   def examples(self, shuffle_seed=None):
     return tf.data.Dataset.from_tensor_slices((self.images, self.labels))
 
@@ -98,6 +118,10 @@ class TFDSSource(Source):
   def __init__(self, spec, info, split, tfds_dir, size, crop_fraction):
     self.spec, self._info, self._split, self._tfds_dir = spec, info, split, tfds_dir
     self._size, self.crop_fraction = size, crop_fraction
+
+  def _hash_data(self, h):
+    # TFDS datasets are versioned releases: their name and split identify the data.
+    h.update(repr((self._info.tfds_name, self._split)).encode())
 
   def examples(self, shuffle_seed=None):
     import tensorflow_datasets as tfds  # Slow to import; only this path needs it.
@@ -134,6 +158,13 @@ class FolderSource(Source):
     self._channels, self._skip_bad = channels, skip_bad
     self._log = log
     self._checked = None
+
+  def _hash_data(self, h):
+    # Paths, sizes and modification times: a changed, added or removed file changes it.
+    for path in self.index.paths.numpy():
+      stat = os.stat(path)
+      h.update(path + b"|%d|%d|" % (stat.st_size, stat.st_mtime_ns))
+    h.update(repr((self._channels, self._skip_bad)).encode())
 
   def check(self):
     """Returns (paths, labels) of the readable files; raises DataError for unreadable ones

@@ -76,7 +76,8 @@ def evaluate_generator(generator, source, names, inception_weights="imagenet", c
   latent_dim = generation.latent_dim_of(generator)
   num_classes = int(getattr(generator, "num_classes", 0))
   origin = os.path.abspath(spec.origin) if os.path.isdir(spec.origin) else spec.origin
-  cache_key = f"{spec.name}|{origin}|train|{spec.image_shape}|{spec.num_examples}"
+  # Everything that changes the real images: spec, crop, channels and the files themselves.
+  cache_key = f"{spec.name}|{origin}|train|{source.fingerprint()}"
 
   def real_batches():
     return (x for x, _ in data.make_dataset(source, 250, seed=seed, repeat=False, cache="none",

@@ -38,6 +38,20 @@ class FamilyModel(keras.Model):
     raise NotImplementedError
 
 
+def seed_states(*networks) -> Dict[str, object]:
+  """The state variable of every keras.random.SeedGenerator inside `networks` (a dropout
+  layer's masks, say), for the checkpoint: without them a resumed run would replay the masks
+  of its first steps. Keys are '<network name>.<k>', k counting the generators in the
+  network's (fixed) layer order: Keras's automatic layer names depend on what else the process
+  built, so they cannot name checkpoint entries."""
+  out = {}
+  for network in networks:
+    found = [generator for layer in network._flatten_layers(include_self=False, recursive=True)
+             for generator in getattr(layer, "_seed_generators", [])]
+    out.update({f"{network.name}.{k}": generator.state for k, generator in enumerate(found)})
+  return out
+
+
 class Evaluator:
   """What a family's evaluation gives the EvaluateEvery callback."""
   names: List[str] = []

@@ -9,7 +9,7 @@ import tensorflow as tf
 from keras import ops
 
 from tfgan import augment as augment_lib
-from tfgan import data, distribute, export, generation, images, networks, precision
+from tfgan import data, distribute, export, generation, images, networks, precision, rundir
 from tfgan import losses as losses_lib
 from tfgan import regularizers
 from tfgan.models import base
@@ -83,7 +83,8 @@ class GAN(base.FamilyModel):
     seed: seed of the model's SeedGenerator (latents, labels, augmentation, interpolation).
     ema_half_life: half-life, in real images seen, of an exponential moving average of G's
       weights (Karras et al. 2018, https://arxiv.org/abs/1710.10196); 0 disables it. After each
-      G update w_ema <- b * w_ema + (1 - b) * w with b = 0.5 ** (global batch / half-life);
+      G update w_ema <- b * w_ema + (1 - b) * w with b = 0.5 ** (d_steps * global batch /
+      half-life), the real images that update's D steps consumed;
       batch-norm statistics are copied. `sampling_generator` is then the averaged copy.
     num_classes: > 0 for a conditional GAN. D sees real images with their labels and fakes
       made for the same labels; G's own update draws labels uniformly.
@@ -134,6 +135,11 @@ class GAN(base.FamilyModel):
     self.fake_score_tracker = keras.metrics.Mean(name="d_fake")
     self.penalty_tracker = keras.metrics.Mean(name="gp" if gp_weight else "r1") if (
         gp_weight or r1_gamma) else None
+    # Updates a float16 loss-scaling optimizer dropped (non-finite gradients): they count as
+    # steps trained, so a dropped step is not repeated (see `step_count`).
+    self.g_skipped, self.d_skipped = (
+        keras.Variable(0, dtype="int64", trainable=False, name=name,
+                       aggregation="only_first_replica") for name in ("g_skipped", "d_skipped"))
     # G and D arrive built. Without this, fit() under a distribution strategy "builds" the GAN
     # by calling it on a batch of real images, which are not latents.
     self.built = True
@@ -171,15 +177,24 @@ class GAN(base.FamilyModel):
 
   @property
   def step(self):
-    """Generator updates made so far (int64 variable, checkpointed with the optimizer)."""
+    """Generator updates applied so far (int64 variable, checkpointed with the optimizer)."""
     return self.g_optimizer.iterations
 
+  def step_count(self):
+    """Train steps done: G updates applied plus those a loss-scaling optimizer dropped."""
+    return super().step_count() + int(tf.convert_to_tensor(self.g_skipped.value))
+
   def checkpoint_objects(self):
-    """G (and its EMA), D, both optimizers (with the step counter) and the RNG state."""
+    """G (and its EMA), D, both optimizers (with the step counter), the RNG states (the
+    model's and its networks') and the counts of dropped updates."""
     extra = {"ema_generator": self.ema_generator} if self.ema_generator is not None else {}
+    seeds = base.seed_states(self.generator, self.discriminator)
+    if seeds:
+      extra["network_seeds"] = seeds
     return dict(generator=self.generator, discriminator=self.discriminator,
                 g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
-                rng=self.seed_generator.state, **extra)
+                rng=self.seed_generator.state, g_skipped=self.g_skipped,
+                d_skipped=self.d_skipped, **extra)
 
   def call(self, inputs, training=False):
     """Generates images [B, H, W, C] in [-1, 1] from z [B, latent_dim] (or [z, labels])."""
@@ -198,10 +213,14 @@ class GAN(base.FamilyModel):
   def _with_labels(self, x, labels):
     return [x, labels] if self.num_classes else x
 
-  def _augment(self, images):
+  def _augment_seed(self):
+    """A stateless seed (int32 [2]) for one DiffAugment draw, from the model's SeedGenerator."""
+    return tf.cast(tf.math.floormod(self.seed_generator.next(), tf.int32.max - 1), tf.int32)
+
+  def _augment(self, images, seed=None):
     if not self.augment_policy:
       return images
-    seed = tf.cast(tf.math.floormod(self.seed_generator.next(), tf.int32.max - 1), tf.int32)
+    seed = self._augment_seed() if seed is None else seed
     return self.augment_policy(images, seed, rows=distribute.replica_rows(tf.shape(images)[0]))
 
   def _generate(self, z, labels):
@@ -212,15 +231,20 @@ class GAN(base.FamilyModel):
     return tf.cast(self.discriminator(self._with_labels(images, labels), training=True),
                    tf.float32)
 
-  def _penalty(self, real, fake, labels):
-    def critic(x):
-      return self._d_scores(x, labels)
-
+  def _penalty(self, real, real_in, fake_in, labels, real_seed):
+    """Per-example gradient penalty. WGAN-GP: at interpolates of the images D saw (augmented
+    reals and fakes, as D sees them). R1: the gradient with respect to the real images x
+    themselves, through D's (differentiable) augmentation T, ||grad_x D(T(x))||^2, as the
+    DiffAugment and StyleGAN2-ADA references take it; published gammas assume that."""
     if self.gp_weight:
-      return self.gp_weight * regularizers.gradient_penalty(critic, real, fake,
-                                                            self.seed_generator)
+      return self.gp_weight * regularizers.gradient_penalty(
+          lambda x: self._d_scores(x, labels), real_in, fake_in, self.seed_generator)
+
+    def critic(x):
+      return self._d_scores(self._augment(x, real_seed), labels)
+
     # Lazy R1: every r1_every-th D update, scaled by r1_every to keep its average weight.
-    due = tf.equal(self.d_optimizer.iterations % self.r1_every, 0)
+    due = tf.equal(self._d_updates() % self.r1_every, 0)
     scale = tf.where(due, 0.5 * self.r1_gamma * self.r1_every, 0.0)
     return tf.cond(due, lambda: scale * regularizers.r1_penalty(critic, real),
                    lambda: tf.zeros([tf.shape(real)[0]]))
@@ -229,18 +253,20 @@ class GAN(base.FamilyModel):
     batch_size = ops.shape(real)[0]
     fake = self._generate(self.sample_latents(batch_size), labels)
     with tf.GradientTape() as tape:
-      real_in, fake_in = self._augment(real), self._augment(fake)
+      real_seed = self._augment_seed() if self.augment_policy else None
+      real_in, fake_in = self._augment(real, real_seed), self._augment(fake)
       real_logits = self._d_scores(real_in, labels)
       fake_logits = self._d_scores(fake_in, labels)
       smoothing = {"label_smoothing": self.label_smoothing} if self.label_smoothing else {}
       per_example = self.loss_pair.discriminator(real_logits, fake_logits, **smoothing)
       if self.penalty_tracker is not None:
-        penalty = self._penalty(real_in, fake_in, labels)
+        penalty = self._penalty(real, real_in, fake_in, labels, real_seed)
         self.penalty_tracker.update_state(penalty)
         per_example = per_example + penalty
       loss = self.d_optimizer.scale_loss(tf.nn.compute_average_loss(per_example))
     grads = tape.gradient(loss, self.discriminator.trainable_variables)
-    self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+    self._apply(self.d_optimizer, grads, self.discriminator.trainable_variables,
+                self.d_skipped)
     if self.weight_clip:
       for var in self.discriminator.trainable_variables:
         var.assign(tf.clip_by_value(var, -self.weight_clip, self.weight_clip))
@@ -261,12 +287,27 @@ class GAN(base.FamilyModel):
       per_example = self.loss_pair.generator(fake_logits)
       loss = self.g_optimizer.scale_loss(tf.nn.compute_average_loss(per_example))
     grads = tape.gradient(loss, self.generator.trainable_variables)
-    self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+    self._apply(self.g_optimizer, grads, self.generator.trainable_variables, self.g_skipped)
     self.g_loss_tracker.update_state(per_example)
 
+  def _apply(self, optimizer, grads, variables, skipped):
+    """Applies `grads`; counts the update in `skipped` when a loss-scaling optimizer drops it
+    (non-finite float16 gradients leave `iterations` where it was)."""
+    if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+      optimizer.apply_gradients(zip(grads, variables))
+      return
+    before = tf.identity(optimizer.iterations)
+    optimizer.apply_gradients(zip(grads, variables))
+    skipped.assign_add(1 - (tf.convert_to_tensor(optimizer.iterations) - before))
+
+  def _d_updates(self):
+    """D updates made so far, applied or skipped (int64 tensor)."""
+    return self.d_optimizer.iterations + self.d_skipped
+
   def _update_ema(self, batch_size):
+    # The half-life counts real images seen, as documented: d_steps batches per G update.
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    images = tf.cast(batch_size * replicas, tf.float32)
+    images = tf.cast(batch_size * replicas * self.d_steps, tf.float32)
     beta = tf.pow(0.5, images / self.ema_half_life)
     for ema, w in zip(self.ema_generator.trainable_weights, self.generator.trainable_weights):
       ema.assign(beta * ema + (1.0 - beta) * w)
@@ -354,6 +395,9 @@ class GANFamily(base.Family):
     def render(model):
       # Inference mode, with the EMA generator when there is one; a row per class.
       fake = np.asarray(model.sampling_generator(inputs, training=False))
+      if not np.isfinite(fake).all():  # e.g. finite weights whose activations overflow
+        raise rundir.NonFiniteError("the generator's samples hold NaN or infinite values: "
+                                    "training diverged; lower the learning rates.")
       return images.make_grid(fake, rows=num_classes or None)
 
     return render

@@ -97,8 +97,10 @@ class DiscriminatorBase(NetworkBase):
     self.logits = self._attr(spectral(layers.Dense(1, name="logits"), spectral_norm))
     self.embed = None
     if self.num_classes and self.conditioning == "projection":
-      # Not spectrally normalised: SNGAN's projection discriminator leaves the embedding free.
-      self.embed = self._attr(layers.Embedding(self.num_classes, features, name="embed"))
+      # Spectrally normalised with the rest of D, as SNGAN's projection code (SNEmbedID) and
+      # BigGAN do: a free embedding would make <embed(y), h> unbounded in the labels' weights.
+      self.embed = self._attr(spectral(layers.Embedding(self.num_classes, features,
+                                                        name="embed"), spectral_norm))
 
   def concat_labels(self, images, labels):
     """Images with num_classes one-hot planes appended when conditioning by concatenation."""
@@ -111,7 +113,8 @@ class DiscriminatorBase(NetworkBase):
   def head(self, h, labels, training):
     logits = self.logits(h, training=training)
     if self.embed is not None:
-      logits = logits + ops.sum(self.embed(labels) * h, axis=-1, keepdims=True)
+      logits = logits + ops.sum(self.embed(labels, training=training) * h, axis=-1,
+                                keepdims=True)
     return logits
 
 
