@@ -145,3 +145,11 @@ def test_two_workers_train_together_and_only_the_chief_writes(tmp_path, idx_dir)
   with open(os.path.join(workdir, "metrics.jsonl")) as f:
     assert [json.loads(line)["step"] for line in f] == [2, 4, 6]
   assert tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints")).endswith("ckpt-6")
+
+
+def test_a_mirrored_pix2pix_step_equals_the_single_device_step():
+  # Dropout masks are drawn for the global batch (NoiseDropout), batch norm is synchronized.
+  for row in _worker("pix2pix", ["batch", "instance"]):
+    assert row["replicas"] == 2 and row["max_update"] > 1e-4, row
+    assert row["max_abs_diff"] < 1e-5, row
+

@@ -6,6 +6,7 @@ Usage:
   python tests/mirrored_worker.py equal NAME...   # distribute_test.EQUAL_CASES: one step on 2
                                                   # replicas vs one step on one device
   python tests/mirrored_worker.py xla NETWORK...   # build.resolve_jit_compile's answers
+  python tests/mirrored_worker.py pix2pix NORM...  # one pix2pix step, 2 replicas vs 1 device
 Prints one JSON line per name.
 """
 
@@ -96,6 +97,47 @@ def xla(names):
     print(json.dumps(row), flush=True)
 
 
+def _pix2pix(norm):
+  from tfgan import losses
+  from tfgan.models import pix2pix
+  from tfgan.networks import unet
+  keras.utils.set_random_seed(3)
+  g = unet.UNetGenerator(image_shape=(32, 32, 1), out_channels=3, width=0.125, norm=norm,
+                         num_downs=5)
+  d = unet.PatchDiscriminator(image_shape=(32, 32, 4), width=0.125, n_layers=2, norm=norm)
+  g.build(g.input_shapes())
+  d.build(d.input_shapes())
+  model = pix2pix.Pix2Pix(g, d, losses.get("non_saturating"))
+  model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05))
+  distribute.synchronize_batch_norm(model)
+  return model
+
+
+def pix2pix_equal(norms):
+  rng = np.random.default_rng(1)
+  x = rng.uniform(-1, 1, (8, 32, 32, 1)).astype(np.float32)
+  y = rng.uniform(-1, 1, (8, 32, 32, 3)).astype(np.float32)
+  batch = tf.data.Dataset.from_tensor_slices((x, y)).batch(8).repeat()
+  for norm in norms:
+    results = []
+    for scope in (None, STRATEGY):
+      if scope is None:
+        model = _pix2pix(norm)
+      else:
+        with scope.scope():
+          model = _pix2pix(norm)
+      initial = [v.numpy().copy()
+                 for v in model.generator.weights + model.discriminator.weights]
+      history = model.fit(batch, epochs=1, steps_per_epoch=1, verbose=0)
+      results.append(([v.numpy() for v in model.generator.weights +
+                       model.discriminator.weights], history.history))
+    diff = max(float(np.max(np.abs(a - b))) for a, b in zip(results[0][0], results[1][0]))
+    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(results[0][0], initial))
+    print(json.dumps({"name": norm, "replicas": STRATEGY.num_replicas_in_sync,
+                      "max_abs_diff": diff, "max_update": moved,
+                      "l1": [results[0][1]["l1"][-1], results[1][1]["l1"][-1]]}), flush=True)
+
+
 def _initial(case):
   model = _make_combo(**case)
   networks = [model.generator, model.discriminator]
@@ -105,4 +147,5 @@ def _initial(case):
 
 
 if __name__ == "__main__":
-  {"combos": combos, "equal": equal, "xla": xla}[sys.argv[1]](sys.argv[2:])
+  {"combos": combos, "equal": equal, "xla": xla,
+   "pix2pix": pix2pix_equal}[sys.argv[1]](sys.argv[2:])

@@ -10,13 +10,13 @@ and the model receives objects (a LossPair, a DiffAugment), not names.
 """
 
 import dataclasses
-from typing import Dict
+from typing import Dict, Tuple
 
 import keras
 import tensorflow as tf
 
 from tfgan import config as config_lib
-from tfgan import data, distribute, models, precision
+from tfgan import data, distribute, models, precision, schedules
 
 
 def family_of(config) -> models.Family:
@@ -64,14 +64,21 @@ def resolve_jit_compile(setting, xla_helps_on_cpu=False, strategy=None):
   return bool(xla_helps_on_cpu)
 
 
-def make_optimizers(config, learning_rates: Dict[str, float]) -> Dict[str, keras.Optimizer]:
-  """One Adam per entry of `learning_rates` ({name: lr}) with config.optimization's betas and
-  gradient clipping, loss-scaled under mixed_float16."""
+def make_optimizers(config, learning_rates: Dict[str, Tuple[float, int]]
+                    ) -> Dict[str, keras.Optimizer]:
+  """One Adam per entry of `learning_rates` ({name: (lr, updates per train step)}) with
+  config.optimization's betas, gradient clipping and learning-rate schedule (the decay counts
+  each optimizer's own updates), loss-scaled under mixed_float16."""
   o = config.optimization
-  return {name: precision.wrap_optimizer(
-      keras.optimizers.Adam(lr, beta_1=o.beta_1, beta_2=o.beta_2,
-                            global_clipnorm=o.clip_norm or None),
-      config.runtime.mixed_precision) for name, lr in learning_rates.items()}
+
+  def adam(lr, per_step):
+    rate = schedules.learning_rate(lr, o.lr_decay_start * per_step, o.train_steps * per_step)
+    return precision.wrap_optimizer(
+        keras.optimizers.Adam(rate, beta_1=o.beta_1, beta_2=o.beta_2,
+                              global_clipnorm=o.clip_norm or None),
+        config.runtime.mixed_precision)
+
+  return {name: adam(lr, per_step) for name, (lr, per_step) in learning_rates.items()}
 
 
 def build_model(config, spec: data.DataSpec, family=None):

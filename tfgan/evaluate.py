@@ -1,6 +1,7 @@
 """Command line: evaluate a run, or train the domain classifier a dataset's report needs.
 
   python -m tfgan.evaluate --workdir=DIR --metrics=fid10k,kid10k,pr10k,classifier
+  python -m tfgan.evaluate --workdir=PIX2PIX_DIR [--data_dir=FOLDER] [--baseline_workdir=DIR]
   python -m tfgan.evaluate --train_classifier --dataset=mnist [--data_dir=FOLDER]
 
 Results are printed as a table and appended to DIR/metrics.jsonl (keys `eval/<metric>`).
@@ -26,6 +27,22 @@ _TRAIN_CLASSIFIER = flags.DEFINE_bool("train_classifier", False, "Train and cach
                                       "classifier of --dataset, then exit.")
 _DATASET = flags.DEFINE_string("dataset", "mnist", "Dataset of --train_classifier.")
 _EPOCHS = flags.DEFINE_integer("epochs", 3, "Training epochs of --train_classifier.")
+_BASELINE = flags.DEFINE_string("baseline_workdir", None, "Image-to-image runs: another run "
+                                "(e.g. the same U-Net trained on L1 alone) scored on the same "
+                                "pairs.")
+_TEST_MODE = flags.DEFINE_enum("test_mode", None, ["train", "inference"], "Image-to-image "
+                               "runs: override the run's --test_mode (dropout and batch norm "
+                               "at test time) to measure what it changes.")
+
+
+def _translation_run(workdir):
+  """Whether `workdir` holds an image-to-image run (its config names another family)."""
+  import json
+  path = os.path.join(workdir, "config.json")
+  if not os.path.isfile(path):
+    return False
+  with open(path) as f:
+    return json.load(f).get("family", "gan") != "gan"
 
 
 def main(argv):
@@ -46,6 +63,14 @@ def main(argv):
     return 0
   if not _WORKDIR.value:
     raise app.UsageError("Give --workdir=DIR (or --train_classifier).")
+  if _translation_run(_WORKDIR.value):
+    from tfgan import translation
+    try:
+      translation.evaluate_run(_WORKDIR.value, _DATA_DIR.value, _BASELINE.value,
+                               _TEST_MODE.value)
+    except (ValueError, FileNotFoundError, data.DataError) as e:
+      sys.exit(f"tfgan.evaluate: error: {e}")
+    return 0
   try:
     metrics.evaluate_run(_WORKDIR.value, _METRICS.value, _INCEPTION.value, _CACHE_DIR.value,
                          _SEED.value, _DATA_DIR.value)

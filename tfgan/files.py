@@ -12,6 +12,13 @@ import shutil
 from typing import Iterator, Union
 
 
+def cache_dir() -> str:
+  """Where tfgan keeps what it can make again (classifiers, real-data statistics, downloaded
+  datasets): $TFGAN_CACHE_DIR, else ~/.cache/tfgan."""
+  return os.environ.get("TFGAN_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache",
+                                                           "tfgan")
+
+
 def _temp_name(final: str) -> str:
   # Same directory (a rename across filesystems is not atomic), hidden, extension kept
   # (Keras insists on .keras, numpy appends .npz to other names), unique per process.

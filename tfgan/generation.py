@@ -78,3 +78,16 @@ def interpolation_latents(rows, steps, latent_dim, seed=0):
   ends = latents(2 * rows, latent_dim, seed)
   path = slerp(ends[:rows], ends[rows:], np.linspace(0.0, 1.0, steps))  # [steps, rows, D]
   return np.transpose(path, (1, 0, 2)).reshape(rows * steps, latent_dim)
+
+
+def translate(generator, x, batch_size=32):
+  """Runs `generator` (its test_mode decides dropout and batch norm) on x float32 [N, H, W, C]
+  in [-1, 1] in batches; returns float32 [N, H, W, C_out]. The generator's non-trainable state
+  (dropout seeds) is put back afterwards, so translating never changes a run's randomness."""
+  state = [v.numpy() for v in generator.non_trainable_variables]
+  try:
+    return np.concatenate([np.asarray(generator(x[i:i + batch_size], training=False))
+                           for i in range(0, len(x), batch_size)])
+  finally:
+    for v, value in zip(generator.non_trainable_variables, state):
+      v.assign(value)

@@ -4,6 +4,8 @@ standard-deviation layer. Network base classes are in tfgan.networks.base."""
 import keras
 from keras import layers, ops
 
+from tfgan import distribute
+
 # Keras registers tfgan's serializable classes as "tfgan>ClassName" (saved files name them so).
 PACKAGE = "tfgan"
 
@@ -134,3 +136,63 @@ def spectral(layer, enabled):
     raise TypeError(f"spectral normalization supports {[c.__name__ for c in _SPECTRAL]}, "
                     f"got {type(layer).__name__}.")
   return _SPECTRAL[type(layer)].from_config(layer.get_config())
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class BatchNorm(layers.BatchNormalization):
+  """keras.layers.BatchNormalization that can also normalise with the batch's own statistics
+  in inference mode (`batch_statistics=True`), without touching the moving averages.
+
+  That is pix2pix's test-time behaviour (Isola et al. 2017, sec. 3.3: "we apply batch
+  normalization using the statistics of the test batch"); a layer called with training=True
+  outside fit() would instead overwrite the averages a later inference-mode user relies on.
+  """
+
+  def __init__(self, batch_statistics=False, **kwargs):
+    super().__init__(**kwargs)
+    self.batch_statistics = bool(batch_statistics)
+
+  def call(self, inputs, training=None, mask=None):
+    if training or not self.batch_statistics:
+      return super().call(inputs, training=training, mask=mask)
+    x = ops.cast(inputs, self.variable_dtype)
+    mean, variance = ops.moments(x, axes=self._reduction_axes)
+    out = ops.batch_normalization(x, mean, variance, axis=self.axis, offset=self.beta,
+                                  scale=self.gamma, epsilon=self.epsilon)
+    return ops.cast(out, self.compute_dtype)
+
+  def get_config(self):
+    return {**super().get_config(), "batch_statistics": self.batch_statistics}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class NoiseDropout(layers.Dropout):
+  """keras.layers.Dropout that stays on in inference mode when `always=True` (in pix2pix the
+  decoder's dropout is the generator's only noise, and the paper keeps it at test time), and
+  whose masks under a distribution strategy are the replicas' rows of one mask drawn for the
+  global batch, as a single device would draw it (tfgan.distribute.replica_draw)."""
+
+  def __init__(self, rate, always=False, **kwargs):
+    super().__init__(rate, **kwargs)
+    self.always = bool(always)
+
+  def call(self, inputs, training=False):
+    if not (training or self.always) or self.rate == 0:
+      return inputs
+    shape = ops.shape(inputs)
+    keep = distribute.replica_draw(
+        lambda n: keras.random.uniform((n,) + tuple(shape[1:]), seed=self.seed_generator),
+        shape[0]) >= self.rate
+    return ops.where(keep, inputs / (1.0 - self.rate), ops.zeros_like(inputs))
+
+  def get_config(self):
+    return {**super().get_config(), "always": self.always}
+
+
+def instance_norm(name=None):
+  """Instance normalization as in the CycleGAN and pix2pix reference code: per example and
+  channel over H and W, no affine parameters, epsilon 1e-5. Keras's GroupNormalization with a
+  group per channel is exactly that, and it serializes (tensorflow_examples' InstanceNorm does
+  not)."""
+  return layers.GroupNormalization(groups=-1, center=False, scale=False, epsilon=1e-5,
+                                   name=name)

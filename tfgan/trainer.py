@@ -109,12 +109,8 @@ def _callbacks(config, built, run, writer, verbose, log):
 
 
 def _start_line(config, built, run, strategy, start):
-  spec, model = built.spec, built.model
   resumed = f"resuming from step {start}" if start else "starting"
-  count = f"{spec.num_examples} images" if spec.num_examples else "size unknown"
-  classes = f", {spec.num_classes} classes" if spec.num_classes else ""
-  return (f"tfgan: {built.family.describe(config, spec)} ({spec.origin}: {count}, "
-          f"{'x'.join(map(str, spec.image_shape))}{classes}), {resumed}; workdir {run.workdir}; "
-          f"{strategy.num_replicas_in_sync} replica(s) ({type(strategy).__name__}); "
-          f"XLA {'on' if model.jit_compile else 'off'}; precision "
-          f"{config.runtime.mixed_precision}")
+  return (f"tfgan: {built.family.describe(config, built.spec)}, {resumed}; workdir "
+          f"{run.workdir}; {strategy.num_replicas_in_sync} replica(s) "
+          f"({type(strategy).__name__}); XLA {'on' if built.model.jit_compile else 'off'}; "
+          f"precision {config.runtime.mixed_precision}")

@@ -12,7 +12,8 @@ _POSITIVE = (("model", "kernel_size"), ("gan", "latent_dim"), ("gan", "d_steps")
              ("optimization", "train_steps"), ("runtime", "steps_per_execution"),
              ("outputs", "log_every"), ("outputs", "sample_every"),
              ("outputs", "checkpoint_every"), ("outputs", "keep_checkpoints"),
-             ("outputs", "num_samples"), ("data", "shuffle_buffer"))
+             ("outputs", "num_samples"), ("data", "shuffle_buffer"),
+             ("translation", "d_layers"))
 
 
 def check(config: Config) -> None:
@@ -32,6 +33,9 @@ def check(config: Config) -> None:
       raise ValueError(f"{name} must be in [0, 1), got {getattr(opt, name)!r}.")
   if opt.ema_kimg < 0:
     raise ValueError(f"ema_kimg must be >= 0 (0 disables the EMA), got {opt.ema_kimg!r}.")
+  if not 0 <= opt.lr_decay_start < opt.train_steps:
+    raise ValueError(f"lr_decay_start must be in [0, train_steps={opt.train_steps}), got "
+                     f"{opt.lr_decay_start!r}.")
   if opt.clip_norm < 0:
     raise ValueError(f"clip_norm must be >= 0 (0 disables clipping), got {opt.clip_norm!r}.")
   if evaluation.eval_every < 0:

@@ -47,14 +47,19 @@ class DataConfig:
       "auto", "Cache of decoded, resized examples: memory, file (WORKDIR/data_cache), none "
       "(stream from disk), or auto (memory when they fit in 2 GiB, else none).")
   shuffle_buffer: int = _field(60000, "Shuffle buffer, in examples.")
+  holdout: int = _field(
+      0, "Hold out the last N images of a local dataset (sorted by file path): never trained "
+      "on; image-to-image runs preview them, and tfgan.evaluate scores them. 0: none.")
 
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
   """Which family trains which networks (tfgan.models, tfgan.networks)."""
-  family: str = _field("gan", "Model family from tfgan.models.FAMILIES: gan (noise-to-image).")
+  family: str = _field("gan", "Model family from tfgan.models.FAMILIES: gan (noise-to-image) "
+                       "or pix2pix (paired image-to-image translation).")
   network: str = _field("dcgan", "Network pair from tfgan.networks.NETWORKS: mlp, dcgan, or "
-                        "sndcgan (dcgan with a deeper, spectrally normalised D).")
+                        "sndcgan (dcgan with a deeper, spectrally normalised D); for pix2pix "
+                        "unet (U-Net G, PatchGAN D).")
   width: float = _field(1.0, "Width multiplier for the channel/unit counts of the networks.")
   kernel_size: int = _field(
       4, "dcgan convolution kernel size (4 in Radford et al.; 3 ran ~3x faster on a 2-core CPU). "
@@ -73,6 +78,39 @@ class GANConfig:
   minibatch_std: bool = _field(False, "Minibatch standard-deviation feature in D (Karras et "
                                "al. 2018), against mode collapse.")
   d_steps: int = _field(1, "Discriminator updates per generator update.")
+
+
+@dataclasses.dataclass(frozen=True)
+class TranslationConfig:
+  """Image-to-image families (tfgan.models.pix2pix): pairs, their jitter, and the losses."""
+  pairs: str = _field(
+      "edges", "Where (input, target) pairs come from: edges, grey, blur or downsample (the "
+      "input is that transform of each image of --dataset, the target the image), "
+      "side_by_side (pix2pix-format A|B images in --data_dir), or folders (inputs in "
+      "--data_dir, targets of the same file names in --target_dir).")
+  target_dir: str = _field("", "pairs=folders: the folder of target images.")
+  direction: str = _field(
+      "AtoB", "side_by_side and folders: AtoB maps A (the left half, or --data_dir) to B (the "
+      "right half, or --target_dir); BtoA the reverse (the pix2pix facades: BtoA maps label "
+      "maps to photos).")
+  jitter: bool = _field(
+      True, "Random jitter of training pairs (pix2pix): resize up by 286/256, random crop "
+      "back, random left-right flip, identical for input and target; never at evaluation.")
+  lambda_l1: float = _field(100.0, "Weight of the L1 distance to the target in G's loss "
+                            "(100 in pix2pix).")
+  lambda_gan: float = _field(1.0, "Weight of the adversarial term in G's loss; 0 trains the "
+                             "same U-Net on L1 alone (the baseline).")
+  test_mode: str = _field(
+      "train", "How the generator's dropout and batch norm run when translating, previewing, "
+      "evaluating and in the exports: train (the pix2pix paper: dropout on, the batch's own "
+      "statistics) or inference (dropout off, moving averages).")
+  norm: str = _field("batch", "Normalization in the translation networks: batch (pix2pix), "
+                     "instance (CycleGAN) or none.")
+  upsample: str = _field("transpose", "U-Net decoder upsampling: transpose (4x4 stride-2 "
+                         "transposed convolutions, the paper's) or resize (bilinear + 3x3 "
+                         "convolution, no checkerboard artefacts).")
+  d_layers: int = _field(3, "PatchGAN stride-2 layers: 3 gives 70x70 patches (the paper), 2 "
+                         "34x34, 1 16x16, 4 142x142.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,6 +143,9 @@ class OptimizationConfig:
       "images; 0 disables. Samples and exports then use the averaged generator.")
   train_steps: int = _field(5000, "Total generator steps; a resumed run continues up to this "
                             "count.")
+  lr_decay_start: int = _field(
+      0, "Steps at the initial learning rates; after them both decay linearly to 0 at "
+      "train_steps (pix2pix and CycleGAN: half the run). 0: constant rates.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,14 +211,17 @@ class EvaluationConfig:
 # Section name (the attribute of Config) -> its dataclass, in flag-listing order. A new family
 # adds its section here; its flags then exist everywhere at once.
 SECTIONS = {
-    "data": DataConfig, "model": ModelConfig, "gan": GANConfig, "objective": ObjectiveConfig,
+    "data": DataConfig, "model": ModelConfig, "gan": GANConfig,
+    "translation": TranslationConfig, "objective": ObjectiveConfig,
     "optimization": OptimizationConfig, "runtime": RuntimeConfig, "outputs": OutputsConfig,
     "evaluation": EvaluationConfig,
 }
 
 # String settings with a closed set of values (enum flags in tfgan.train).
 CHOICES = {"jit_compile": JIT_CHOICES, "strategy": STRATEGY_CHOICES,
-           "mixed_precision": PRECISION_CHOICES, "cache": CACHE_CHOICES}
+           "mixed_precision": PRECISION_CHOICES, "cache": CACHE_CHOICES,
+           "direction": ("AtoB", "BtoA"), "test_mode": ("train", "inference"),
+           "norm": ("batch", "instance", "none"), "upsample": ("transpose", "resize")}
 
 # Shared settings that change a checkpoint's variables; each family adds its own
 # (tfgan.models.Family.architecture_fields). A run directory refuses to resume under others.
@@ -195,6 +239,7 @@ class Config:
   data: DataConfig = _section_field(DataConfig)
   model: ModelConfig = _section_field(ModelConfig)
   gan: GANConfig = _section_field(GANConfig)
+  translation: TranslationConfig = _section_field(TranslationConfig)
   objective: ObjectiveConfig = _section_field(ObjectiveConfig)
   optimization: OptimizationConfig = _section_field(OptimizationConfig)
   runtime: RuntimeConfig = _section_field(RuntimeConfig)

@@ -232,9 +232,22 @@ def check_settings(name: str, image_size: int = 0, crop_fraction: float = 0.0,
   return size, crop, channels
 
 
+def _held_out(n, holdout, split, origin):
+  """Indices of `split` ('train' or 'holdout') among n examples in file order: the last
+  `holdout` are held out."""
+  if holdout < 0 or (holdout and holdout >= n):
+    raise DataError(f"holdout={holdout} must be in [0, {n}) for the {n} examples of {origin}.")
+  if split == "holdout":
+    if not holdout:
+      raise DataError("no held-out split: set --holdout=N (the last N examples are held out).")
+    return np.arange(n - holdout, n)
+  return np.arange(n - holdout)
+
+
 def open_source(name: str, split: str = "train", data_dir: str = "", tfds_dir: str = "",
                 image_size: int = 0, crop_fraction: float = 0.0, channels: int = 0,
-                skip_bad_images: bool = False, log: Callable[[str], None] = print) -> Source:
+                skip_bad_images: bool = False, log: Callable[[str], None] = print,
+                holdout: int = 0) -> Source:
   """Opens a split of a dataset from DATASETS.
 
   Args:
@@ -246,6 +259,8 @@ def open_source(name: str, split: str = "train", data_dir: str = "", tfds_dir: s
     channels: folder only: 3 or 1 (0: 3).
     skip_bad_images: drop undecodable folder files (reported through `log`) instead of
       raising DataError.
+    holdout: the last `holdout` examples of a local dataset (in file order) are held out of
+      split 'train' and make up split 'holdout' (never trained on: previews, evaluation).
   Raises:
     DataError naming the dataset, folder or setting at fault.
   """
@@ -253,18 +268,30 @@ def open_source(name: str, split: str = "train", data_dir: str = "", tfds_dir: s
   info = DATASETS[name]
   shape = info.native_shape or (size, size, channels)
   if not data_dir:
+    if holdout or split == "holdout":
+      raise DataError("--holdout needs local files (--data_dir); tensorflow-datasets has its "
+                      "own splits.")
     if not info.tfds_name:
       raise DataError(f"dataset {name!r} reads local files only: set data_dir to a folder "
                       f"holding {info.local_files}.")
     spec = DataSpec(name, shape, info.num_classes, origin=f"tensorflow-datasets {info.tfds_name}")
     return TFDSSource(spec, info, split, tfds_dir, size, crop)
+  local_split = "train" if split == "holdout" else split
   if info.load_local is not None:
-    images, labels = info.load_local(data_dir, split)
+    images, labels = info.load_local(data_dir, local_split)
+    if holdout or split == "holdout":
+      keep = _held_out(len(labels), holdout, split, data_dir)
+      images, labels = images[keep], labels[keep]
     spec = DataSpec(name, shape, info.num_classes, num_examples=len(labels), origin=data_dir)
     return ArraySource(spec, images, labels)
-  if split != "train":
-    raise DataError(f"a {name} folder has one split, 'train'; got split {split!r}.")
+  if split not in ("train", "holdout"):
+    raise DataError(f"a {name} folder has one split, 'train' (and 'holdout' with --holdout); "
+                    f"got split {split!r}.")
   index = folder.index_folder(data_dir)
+  if holdout or split == "holdout":
+    keep = _held_out(index.size, holdout, split, data_dir)
+    index = dataclasses.replace(index, paths=tf.gather(index.paths, keep),
+                                labels=index.labels[keep])
   # CelebA's file names carry no classes; only generic folders take sub-folder labels.
   classes = index.class_names if name == "folder" else ()
   if not classes:

@@ -17,8 +17,7 @@ from tfgan import files
 
 def default_cache_dir() -> str:
   """$TFGAN_CACHE_DIR, else ~/.cache/tfgan: classifiers and real-data statistics live here."""
-  return os.environ.get("TFGAN_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache",
-                                                           "tfgan")
+  return files.cache_dir()
 
 
 def classifier_path(dataset: str, cache_dir: str = "") -> str:

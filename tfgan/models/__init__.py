@@ -7,7 +7,9 @@ A new family is a module with a Family subclass, added here.
 
 from tfgan.models.base import Evaluator, Family, FamilyModel
 from tfgan.models.gan import GAN, GANFamily
+from tfgan.models.pix2pix import Pix2Pix, Pix2PixFamily
 
-FAMILIES = {"gan": GANFamily()}
+FAMILIES = {"gan": GANFamily(), "pix2pix": Pix2PixFamily()}
 
-__all__ = ["Evaluator", "FAMILIES", "Family", "FamilyModel", "GAN", "GANFamily"]
+__all__ = ["Evaluator", "FAMILIES", "Family", "FamilyModel", "GAN", "GANFamily", "Pix2Pix",
+           "Pix2PixFamily"]

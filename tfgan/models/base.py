@@ -109,17 +109,22 @@ class Family:
                              shuffle_buffer=c.shuffle_buffer, seed=seed, cache=c.cache,
                              cache_dir=cache_dir)
 
-  def optimizers(self, config) -> Dict[str, float]:
-    """{optimizer name: learning rate}; the build step makes one Adam for each."""
-    return {"g": config.optimization.g_lr}
+  def optimizers(self, config) -> Dict[str, tuple]:
+    """{optimizer name: (learning rate, its updates per train step)}; the build step makes one
+    Adam for each, with the shared schedule counted in that optimizer's updates."""
+    return {"g": (config.optimization.g_lr, 1)}
 
   def xla_helps_on_cpu(self, config) -> bool:
     """Whether jit_compile=auto turns XLA on on CPU (measured per network)."""
     return False
 
   def describe(self, config, spec) -> str:
-    """What the start line says is trained, e.g. 'dcgan on mnist'."""
-    return f"{config.model.network} on {spec.name}"
+    """What the start line says is trained on what, e.g. 'dcgan on mnist (DIR: 60000 images,
+    28x28x1, 10 classes)'."""
+    count = f"{spec.num_examples} images" if spec.num_examples else "size unknown"
+    classes = f", {spec.num_classes} classes" if spec.num_classes else ""
+    return (f"{config.model.network} on {spec.name} ({spec.origin}: {count}, "
+            f"{'x'.join(map(str, spec.image_shape))}{classes})")
 
   def build(self, config, spec: data.DataSpec, optimizers: Dict[str, keras.Optimizer],
             **compile_options) -> FamilyModel:

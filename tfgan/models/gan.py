@@ -356,7 +356,8 @@ class GANFamily(base.Family):
     return config.optimization.batch_size * config.gan.d_steps
 
   def optimizers(self, config):
-    return {"g": config.optimization.g_lr, "d": config.optimization.d_lr}
+    return {"g": (config.optimization.g_lr, 1),
+            "d": (config.optimization.d_lr, config.gan.d_steps)}
 
   def xla_helps_on_cpu(self, config):
     return networks.NETWORKS[config.model.network].xla_on_cpu

@@ -11,6 +11,7 @@ from tfgan.networks.base import (CONDITIONINGS, NORMALIZATIONS, DiscriminatorBas
                                  GeneratorBase, NetworkBase, check_d_options)
 from tfgan.networks.dcgan import DCGANDiscriminator, DCGANGenerator, SNDCGANDiscriminator
 from tfgan.networks.mlp import MLPDiscriminator, MLPGenerator
+from tfgan.networks.unet import PatchDiscriminator, UNetGenerator
 
 # generator, discriminator: the classes. d_norm: what d_norm='auto' means for this pair.
 # kernel_size: whether both take the kernel_size setting. xla_on_cpu: whether XLA made the
@@ -67,5 +68,6 @@ def build(name, latent_dim, image_shape, width=1.0, g_options=None, d_options=No
 
 __all__ = ["CONDITIONINGS", "DCGANDiscriminator", "DCGANGenerator", "DiscriminatorBase",
            "GeneratorBase", "MLPDiscriminator", "MLPGenerator", "NETWORKS", "NORMALIZATIONS",
-           "NetworkBase", "NetworkPair", "SNDCGANDiscriminator", "build", "check",
+           "NetworkBase", "NetworkPair", "PatchDiscriminator", "SNDCGANDiscriminator",
+           "UNetGenerator", "build", "check",
            "check_d_options", "resolve_d_norm"]

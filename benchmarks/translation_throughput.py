@@ -1,0 +1,140 @@
+"""pix2pix train-step throughput of tfgan against a minimal hand-written GradientTape loop.
+
+  python benchmarks/translation_throughput.py --data_dir=../shared/data/celeba_89x109
+      [--flagfile=flags/celeba_edges2face_pix2pix.flags] [--out=benchmarks/results/...json]
+
+Builds the flagfile's U-Net and PatchGAN twice (identical weights) and times, in this one
+process and interleaved (median of --rounds rounds):
+  * hand:   a tf.function of one D step and one G step with Adam on the same networks and
+            losses (0.5 * BCE for D; BCE + lambda_L1 * L1 for G), the least code that trains;
+  * fit:    tfgan's Pix2Pix.fit() with no callbacks;
+  * fit_xla: Pix2Pix.fit() with jit_compile=True;
+  * input:  the flagfile's pair pipeline alone (derived pairs from the image folder, jitter).
+Prints images/s and the ratios fit/hand (target >= 0.95) and input/fit.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from tfgan import build  # noqa: E402
+from tfgan import config as config_lib  # noqa: E402
+from tfgan import models  # noqa: E402
+
+import timing  # noqa: E402  (benchmarks/timing.py, beside this script)
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def hand_written_rate(g, d, dataset, steps, lambda_l1):
+  g_opt, d_opt = keras.optimizers.Adam(2e-4, 0.5), keras.optimizers.Adam(2e-4, 0.5)
+
+  @tf.function
+  def step(x, y):
+    fake = g(x, training=True)
+    with tf.GradientTape() as tape:
+      real_logits = d(tf.concat([x, y], -1), training=True)
+      fake_logits = d(tf.concat([x, tf.stop_gradient(fake)], -1), training=True)
+      d_loss = 0.5 * tf.reduce_mean(tf.math.softplus(-real_logits) +
+                                    tf.math.softplus(fake_logits))
+    d_opt.apply_gradients(zip(tape.gradient(d_loss, d.trainable_variables),
+                              d.trainable_variables))
+    with tf.GradientTape() as tape:
+      fake = g(x, training=True)
+      g_loss = (tf.reduce_mean(tf.math.softplus(-d(tf.concat([x, fake], -1), training=True)))
+                + lambda_l1 * tf.reduce_mean(tf.abs(y - fake)))
+    g_opt.apply_gradients(zip(tape.gradient(g_loss, g.trainable_variables),
+                              g.trainable_variables))
+    return d_loss, g_loss
+
+  it = iter(dataset)
+  step(*next(it))
+
+  def run():
+    t0 = time.perf_counter()
+    for _ in range(steps):
+      out = step(*next(it))
+    float(out[0])
+    return time.perf_counter() - t0
+  return run
+
+
+def fit_rate(model, dataset, steps):
+  model.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0)
+
+  def run():
+    t0 = time.perf_counter()
+    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+    return time.perf_counter() - t0
+  return run
+
+
+def input_rate(dataset, steps):
+  it = iter(dataset)
+  next(it)
+
+  def run():
+    t0 = time.perf_counter()
+    for _ in range(steps):
+      next(it)
+    return time.perf_counter() - t0
+  return run
+
+
+def main():
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--data_dir", default=os.path.join(REPO, "..", "shared", "data",
+                                                         "celeba_89x109"))
+  parser.add_argument("--flagfile", default=os.path.join(REPO, "flags",
+                                                         "celeba_edges2face_pix2pix.flags"))
+  parser.add_argument("--steps", type=int, default=30, help="train steps per timing")
+  parser.add_argument("--rounds", type=int, default=3)
+  parser.add_argument("--out", default="")
+  args = parser.parse_args()
+  config = config_lib.from_flagfile(args.flagfile, data_dir=args.data_dir, jit_compile="false")
+  family = models.FAMILIES["pix2pix"]
+  source = family.open_data(config, log=lambda line: None)
+  batch = config.optimization.batch_size
+  pipeline = family.train_dataset(config, source, 0, "")
+  step_data = timing.without_autotune(pipeline.take(20).cache().repeat())
+  model = build.build_model(config, source.spec)
+  hand = build.build_model(config, source.spec)
+  xla = build.build_model(config.replace(jit_compile="true"), source.spec)
+  timers = {"hand": hand_written_rate(hand.generator, hand.discriminator, step_data,
+                                      args.steps, config.translation.lambda_l1),
+            "fit": fit_rate(model, step_data, args.steps),
+            "fit_xla": fit_rate(xla, step_data, args.steps),
+            "input": input_rate(pipeline, args.steps * 5)}
+  times = {k: [] for k in timers}
+  for _ in range(args.rounds):  # Interleaved, so drifts in machine load hit all alike.
+    for k, run in timers.items():
+      times[k].append(run())
+  rate = {k: args.steps * (5 if k == "input" else 1) * batch / statistics.median(v)
+          for k, v in times.items()}
+  results = {"host": platform.node(), "cpu_count": os.cpu_count(),
+             "tensorflow": tf.__version__, "flagfile": os.path.basename(args.flagfile),
+             "batch_size": batch, "image_shape": list(source.spec.target_shape),
+             "seconds_per_round": {k: [round(t, 2) for t in v] for k, v in times.items()},
+             **{f"{k}_images_per_sec": round(v, 1) for k, v in rate.items()},
+             "fit_over_hand": round(rate["fit"] / rate["hand"], 3),
+             "xla_over_fit": round(rate["fit_xla"] / rate["fit"], 3),
+             "input_over_fit": round(rate["input"] / rate["fit"], 1)}
+  print("  ".join(f"{k} {v:7.1f} img/s" for k, v in rate.items()))
+  print(f"fit/hand {results['fit_over_hand']:.3f} (target >= 0.95)  xla/fit "
+        f"{results['xla_over_fit']:.3f}  input/fit {results['input_over_fit']:.1f}", flush=True)
+  if args.out:
+    with open(args.out, "w") as f:
+      json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+  main()

@@ -1,0 +1,161 @@
+"""The pix2pix family: its train step against hand-computed losses, and a whole run through
+the shared trainer (train, resume, preview, export, translate, evaluate) on a tiny folder."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import run_module, write_image
+from tfgan import config as config_lib
+from tfgan import generation, losses, rundir, schedules, trainer
+from tfgan.models import pix2pix
+from tfgan.networks import unet
+
+
+def _model(lambda_gan=1.0, loss="non_saturating", jit_compile=False, run_eagerly=True):
+  keras.utils.set_random_seed(0)
+  g = unet.UNetGenerator(image_shape=(16, 16, 1), out_channels=3, width=0.125,
+                         test_mode="inference", dropout=False)
+  d = unet.PatchDiscriminator(image_shape=(16, 16, 4), width=0.125, n_layers=1)
+  g.build(g.input_shapes())
+  d.build(d.input_shapes())
+  model = pix2pix.Pix2Pix(g, d, losses.get(loss), lambda_l1=100.0, lambda_gan=lambda_gan)
+  model.compile(keras.optimizers.Adam(0.0), keras.optimizers.Adam(0.0),
+                jit_compile=jit_compile, run_eagerly=run_eagerly)
+  return model
+
+
+def _batch(n=4):
+  rng = np.random.default_rng(0)
+  return (tf.constant(rng.uniform(-1, 1, (n, 16, 16, 1)), tf.float32),
+          tf.constant(rng.uniform(-1, 1, (n, 16, 16, 3)), tf.float32))
+
+
+def test_the_step_losses_are_the_papers():
+  model = _model()
+  x, y = _batch()
+  logs = model.train_step((x, y))
+  g, d = model.generator, model.discriminator
+  fake = g(x, training=True)
+  real_logits = tf.reshape(d(tf.concat([x, y], -1), training=True), [4, -1])
+  fake_logits = tf.reshape(d(tf.concat([x, fake], -1), training=True), [4, -1])
+  d_loss = 0.5 * tf.reduce_mean(tf.math.softplus(-real_logits) + tf.math.softplus(fake_logits))
+  l1 = tf.reduce_mean(tf.abs(y - fake))
+  g_gan = tf.reduce_mean(tf.math.softplus(-fake_logits))
+  assert float(logs["d_loss"]) == pytest.approx(float(d_loss), rel=1e-4)
+  assert float(logs["l1"]) == pytest.approx(float(l1), rel=1e-4)
+  assert float(logs["g_gan"]) == pytest.approx(float(g_gan), rel=1e-4)
+
+
+def test_lambda_gan_zero_trains_on_l1_alone_and_leaves_d_alone():
+  model = _model(lambda_gan=0.0)
+  model.g_optimizer.learning_rate.assign(1e-2)
+  model.d_optimizer.learning_rate.assign(1e-2)
+  d0 = [v.numpy().copy() for v in model.discriminator.trainable_variables]
+  g0 = [v.numpy().copy() for v in model.generator.trainable_variables]
+  ds = tf.data.Dataset.from_tensors(_batch()).repeat()
+  model.fit(ds, epochs=1, steps_per_epoch=2, verbose=0)
+  assert all(np.array_equal(a, v.numpy())
+             for a, v in zip(d0, model.discriminator.trainable_variables))
+  assert any(not np.allclose(a, v.numpy())
+             for a, v in zip(g0, model.generator.trainable_variables))
+  assert int(model.d_optimizer.iterations) == 0 and model.step_count() == 2
+  assert [m.name for m in model.metrics] == ["l1"]  # no zeros logged for an untrained D
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "least_squares"])
+def test_the_step_trains_with_xla(loss):
+  model = _model(loss=loss, jit_compile=True, run_eagerly=False)
+  model.g_optimizer.learning_rate.assign(1e-3)
+  history = model.fit(tf.data.Dataset.from_tensors(_batch()).repeat(), epochs=1,
+                      steps_per_epoch=2, verbose=0)
+  assert model.jit_compile and all(np.isfinite(v[-1]) for v in history.history.values())
+
+
+def test_linear_decay_holds_then_falls_to_zero():
+  rate = schedules.LinearDecay(2e-4, 100, 200)
+  values = [float(rate(s)) for s in (0, 99, 100, 150, 200, 250)]
+  assert values == pytest.approx([2e-4, 2e-4, 2e-4, 1e-4, 0.0, 0.0])
+  assert schedules.learning_rate(2e-4, 0, 200) == 2e-4
+  again = schedules.LinearDecay.from_config(rate.get_config())
+  assert float(again(150)) == pytest.approx(1e-4)
+
+
+def _faces(root, n=12, size=(20, 18)):
+  rng = np.random.default_rng(3)
+  for i in range(n):
+    base = np.linspace(0, 255, size[0] * size[1] * 3).reshape(size + (3,))
+    write_image(os.path.join(root, f"{i:02d}.png"),
+                np.clip(base + rng.normal(0, 20, base.shape), 0, 255).astype(np.uint8))
+  return root
+
+
+def _config(root, **changes):
+  return config_lib.make(**{
+      "family": "pix2pix", "network": "unet", "dataset": "folder", "data_dir": root,
+      "image_size": 16, "pairs": "edges", "holdout": 4, "width": 0.125, "batch_size": 4,
+      "d_layers": 1,
+      "train_steps": 4, "lr_decay_start": 2, "log_every": 2, "sample_every": 2,
+      "checkpoint_every": 2, "num_samples": 3, "eval_metrics": "paired", "eval_every": 4,
+      "best_metric": "psnr_rgb", **changes})
+
+
+def test_a_pix2pix_run_trains_resumes_exports_and_translates(tmp_path):
+  root = _faces(str(tmp_path / "faces"))
+  workdir = str(tmp_path / "run")
+  first = trainer.train_and_evaluate(_config(root), workdir, verbose=False)
+  assert first["step"] == 4 and first["status"] == "completed"
+  # The schedule: constant for 2 steps, then linear to 0 at step 4 (in the checkpoint).
+  assert float(first["model"].g_optimizer.learning_rate) == pytest.approx(0.0)
+  second = trainer.train_and_evaluate(_config(root, train_steps=6, lr_decay_start=2), workdir,
+                                      verbose=False)
+  run = rundir.RunDir(workdir)
+  rows = run.metric_rows()
+  assert [r["step"] for r in rows if "l1" in r] == [2, 4, 6]  # resumed, not restarted
+  assert [r["step"] for r in rows if "eval/psnr_rgb" in r] == [4]
+  assert run.best_value() is not None
+  grid = tf.io.decode_png(open(run.sample_path(6), "rb").read()).numpy()
+  assert grid.shape == (3 * 18 + 2, 3 * 18 + 2, 3)  # 3 held-out rows of input|output|target
+
+  x = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 1)).astype(np.float32)
+  expected = generation.translate(second["model"].generator, x)
+  served = tf.saved_model.load(second["saved_model"])
+  assert served.serve(x).shape == (2, 16, 16, 3)
+  reloaded = keras.models.load_model(second["generator_keras"], compile=False)
+  assert reloaded.test_mode == "train" and reloaded(x).shape == expected.shape
+
+  # tfgan.translate: a photo of another size, turned into the input domain first (--derive).
+  photo = str(tmp_path / "in" / "me.jpg")
+  write_image(photo, np.random.default_rng(1).integers(0, 256, (37, 29, 3), dtype=np.uint8))
+  out = str(tmp_path / "out")
+  result = run_module("tfgan.translate", f"--workdir={workdir}", f"--input={photo}",
+                      f"--output={out}", "--derive")
+  assert result.returncode == 0, result.stderr[-2000:]
+  image = tf.io.decode_png(open(os.path.join(out, "me.png"), "rb").read()).numpy()
+  assert image.shape == (37, 29, 3)  # padded to the U-Net's multiple and cropped back
+  from tfgan import translation
+  with pytest.raises(FileExistsError, match="--overwrite"):
+    translation.translate_files(workdir, photo, out, derive=True)
+
+  # tfgan.evaluate on the held-out split, with the identity baseline.
+  result = run_module("tfgan.evaluate", f"--workdir={workdir}", "--test_mode=inference")
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert "input_itself" in result.stdout and "held-out split (4 pairs)" in result.stdout
+  last = rundir.RunDir(workdir).metric_rows()[-1]
+  assert last["test_mode"] == "inference" and "eval_input_itself/psnr_rgb" in last
+  assert 0 < last["eval/psnr_rgb"] < 60 and 0 < last["eval/l1_rgb"] < 1
+
+
+def test_bad_pix2pix_settings_are_refused_by_name():
+  from tfgan import build
+  for changes, message in ((dict(network="dcgan"), "network must be one of"),
+                           (dict(pairs="sketch"), "pairs must be one of"),
+                           (dict(pairs="folders"), "needs --target_dir"),
+                           (dict(lambda_l1=0.0, lambda_gan=0.0), "not both 0"),
+                           (dict(gp_weight=10.0), "noise-GAN options"),
+                           (dict(eval_metrics="fid1k"), "unknown for image-to-image")):
+    with pytest.raises(ValueError, match=message):
+      build.validate(_config("/nowhere", **changes))

@@ -1,0 +1,45 @@
+"""Command line: translate images with a trained image-to-image run.
+
+  python -m tfgan.translate --workdir=DIR --input=FOLDER_OR_FILE --output=FOLDER
+      [--derive] [--overwrite]
+
+Writes one PNG per input image into --output, with the input's base name. Inputs of any size
+are padded (by reflection) to the next size the U-Net takes, translated and cropped back.
+With --derive, each input is first turned into the run's input domain by the transform it was
+trained with (e.g. photos -> edges for an edges -> photo run). Existing files are never
+overwritten unless --overwrite is given.
+"""
+
+import os
+
+from absl import app, flags
+
+_WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding generator.keras.")
+_INPUT = flags.DEFINE_string("input", None, "An image file, or a folder of images (searched "
+                             "recursively: jpg, jpeg, png, bmp, gif).")
+_OUTPUT = flags.DEFINE_string("output", None, "Folder for the translated PNGs (created).")
+_DERIVE = flags.DEFINE_bool("derive", False, "Apply the run's --pairs transform (edges, grey, "
+                            "blur, downsample) to each input first.")
+_OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing output files.")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  if not (_WORKDIR.value and _INPUT.value and _OUTPUT.value):
+    raise app.UsageError("Give --workdir, --input and --output.")
+  if not os.path.exists(_INPUT.value):
+    raise app.UsageError(f"--input={_INPUT.value}: no such file or folder.")
+  import sys
+  from tfgan import translation  # Imported after flag checks: TensorFlow start-up is slow.
+  try:
+    written = translation.translate_files(_WORKDIR.value, _INPUT.value, _OUTPUT.value,
+                                          derive=_DERIVE.value, overwrite=_OVERWRITE.value)
+  except (FileExistsError, FileNotFoundError, ValueError) as e:
+    sys.exit(f"tfgan.translate: error: {e}")
+  print(f"wrote {len(written)} images to {_OUTPUT.value}")
+  return 0
+
+
+if __name__ == "__main__":
+  app.run(main)

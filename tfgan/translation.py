@@ -1,0 +1,145 @@
+"""Translating images with a trained image-to-image run, and evaluating one: the library
+behind `python -m tfgan.translate` and `python -m tfgan.evaluate` for such runs (notebooks
+call it too).
+
+Each image is translated on its own (batch of one: in test_mode 'train' its batch-norm
+statistics are its own, as in the pix2pix paper), padded by mirroring to the next size the
+U-Net takes (a multiple of 2**num_downs) and cropped back.
+"""
+
+import json
+import os
+import time
+
+import tensorflow as tf
+
+from tfgan import config as config_lib
+from tfgan import generation, images, models, rundir
+from tfgan.data import decode, folder
+from tfgan.layers import BatchNorm, NoiseDropout
+from tfgan.data import pairs as pairs_lib
+from tfgan.metrics import paired
+
+
+def load_run(workdir):
+  """(generator, flat config dict) of an image-to-image run directory."""
+  path = os.path.join(workdir, rundir.CONFIG)
+  if not os.path.isfile(path):
+    raise FileNotFoundError(f"{workdir}: no config.json; not a tfgan run directory.")
+  with open(path) as f:
+    config = json.load(f)
+  if config.get("family", "gan") == "gan":
+    raise ValueError(f"{workdir} is a noise-to-image GAN run; tfgan.sample generates from it.")
+  return generation.load_generator(workdir), config
+
+
+def translate_image(generator, image, transform=None):
+  """uint8 [H, W, C] -> float32 [H, W, C_out] in [-1, 1].
+
+  transform: a tfgan.data.pairs.TRANSFORMS name applied first (the run's input domain).
+  Raises ValueError when the image is too small to pad to a size the network takes.
+  """
+  if transform:
+    image = pairs_lib.TRANSFORMS[transform](tf.convert_to_tensor(image))
+  x = tf.cast(image, tf.float32) / 127.5 - 1.0
+  multiple = 2 ** generator.num_downs
+  h, w = int(x.shape[0]), int(x.shape[1])
+  pad_h, pad_w = -h % multiple, -w % multiple
+  if pad_h > h or pad_w > w:
+    raise ValueError(f"a {w}x{h} image is too small for this network, which takes sides that "
+                     f"are multiples of {multiple} (images of at least {multiple // 2} px are "
+                     f"padded up).")
+  padded = tf.pad(x, [[0, pad_h], [0, pad_w], [0, 0]], mode="SYMMETRIC")
+  return generation.translate(generator, padded.numpy()[None])[0, :h, :w]
+
+
+def translate_files(workdir, source, output, derive=False, overwrite=False, log=print):
+  """Translates the image file or folder `source` with the run in `workdir`, writing
+  `output`/<base name>.png for each; returns the paths written.
+
+  Raises FileExistsError naming an output that exists (unless overwrite), ValueError for an
+  input the network cannot take.
+  """
+  generator, config = load_run(workdir)
+  transform = config.get("pairs") if derive else None
+  if derive and transform not in pairs_lib.TRANSFORMS:
+    raise ValueError(f"--derive needs a run trained on derived pairs "
+                     f"{sorted(pairs_lib.TRANSFORMS)}; {workdir} used pairs={transform}.")
+  paths = ([source] if os.path.isfile(source) else
+           [p.decode() for p in folder.index_folder(source).paths.numpy()])
+  targets = [os.path.join(output, os.path.splitext(os.path.basename(p))[0] + ".png")
+             for p in paths]
+  clashes = [t for t in targets if os.path.exists(t)] if not overwrite else []
+  if clashes:
+    raise FileExistsError(f"{len(clashes)} outputs exist, e.g. {clashes[0]}; pass --overwrite "
+                          f"to replace them.")
+  if len(set(targets)) < len(targets):
+    raise ValueError("two inputs share a base name; translate them into separate folders.")
+  channels = (3 if transform else generator.image_shape[-1])
+  written = []
+  for path, target in zip(paths, targets):
+    image = decode.decode_image(tf.io.read_file(path), channels)
+    try:
+      out = translate_image(generator, image, transform)
+    except ValueError as e:
+      raise ValueError(f"{path}: {e}") from None
+    written.append(images.save_png(target, images.to_uint8(out), overwrite=overwrite))
+  return written
+
+
+def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, log=print):
+  """Evaluates an image-to-image run's exported generator on the pairs of `data_dir` (derived
+  pairs re-derived with the run's transform) or, by default, on the run's held-out split;
+  beside it the identity baseline (the input itself, where shapes allow) and, with
+  `baseline_workdir`, another run on the same pairs. Prints a table, appends one row to
+  WORKDIR/metrics.jsonl and returns {model name: {key: value}}.
+
+  test_mode: 'train' or 'inference' overrides the run's --test_mode (dropout and batch norm
+  at test time), to measure what it changes.
+  """
+  run = rundir.RunDir(workdir)
+  with open(run.path(rundir.CONFIG)) as f:
+    config = config_lib.from_dict(json.load(f))
+  family = models.FAMILIES[config.model.family]
+  split = "holdout" if data_dir is None and config.data.holdout else "train"
+  if data_dir is None and not config.data.holdout:
+    raise ValueError(f"{workdir} held no images out (--holdout=0): give --data_dir=FOLDER of "
+                     f"images it did not train on.")
+  pairs = family._pairs(config, split, log=lambda line: None, data_dir=data_dir)
+  where = f"{data_dir} (all {pairs.spec.num_examples} pairs)" if data_dir else (
+      f"the run's held-out split ({pairs.spec.num_examples} pairs)")
+
+  def predictor(path):
+    generator = generation.load_generator(path)
+    if test_mode is not None:
+      _set_test_mode(generator, test_mode)
+    return lambda x: generation.translate(generator, x)
+
+  t0 = time.perf_counter()
+  table = {"model": paired.evaluate_pairs(predictor(workdir), pairs)}
+  if pairs.spec.input_shape[:2] == pairs.spec.target_shape[:2]:
+    table["input_itself"] = paired.evaluate_pairs(None, pairs)
+  if baseline_workdir:
+    table[f"baseline {baseline_workdir}"] = paired.evaluate_pairs(predictor(baseline_workdir), pairs)
+  row = {"step": run.last_step(), "eval_seconds": round(time.perf_counter() - t0, 1),
+         "eval_split": where, "test_mode": test_mode or config.translation.test_mode}
+  for name, results in table.items():
+    prefix = "eval/" if name == "model" else f"eval_{name.split()[0]}/"
+    row.update({f"{prefix}{k}": v for k, v in results.items() if k != "pairs"})
+  run.append_metrics(row)
+  log(f"{workdir} (step {row['step']}), on {where}, test_mode {row['test_mode']}:")
+  log(f"  {'':<28} {'l1_rgb':>8} {'psnr_rgb':>9} {'ssim_rgb':>9}")
+  for name, r in table.items():
+    log(f"  {name[:28]:<28} {r['l1_rgb']:8.4f} {r['psnr_rgb']:9.3f} {r['ssim_rgb']:9.4f}")
+  return table
+
+
+def _set_test_mode(generator, mode):
+  """Switches a loaded tfgan U-Net between the two test-time behaviours in place."""
+  on = mode == "train"
+  for layer in generator._flatten_layers(include_self=False, recursive=True):
+    if isinstance(layer, BatchNorm):
+      layer.batch_statistics = on
+    elif isinstance(layer, NoiseDropout):
+      layer.always = on
+  generator.test_mode = mode
