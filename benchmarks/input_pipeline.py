@@ -141,8 +141,8 @@ def main():
   rate = {k: statistics.median(v) for k, v in rates.items()}
   results = {"host": platform.node(), "cpu_count": os.cpu_count(), "tensorflow": tf.__version__,
              "keras": keras.__version__, "data_dir": args.data_dir,
-             "train_config": {k: getattr(config, k) for k in ("network", "kernel_size", "width",
-                                                              "batch_size")},
+             "train_config": {k: config.to_dict()[k] for k in ("network", "kernel_size", "width",
+                                                               "batch_size")},
              "cold_images_per_sec": round(rate["cold"], 1),
              "cached_images_per_sec": round(rate["cached"], 1),
              "train_images_per_sec": round(rate["train"], 1),

@@ -64,29 +64,6 @@ def hand_written_rate(g, d, dataset, steps, latent_dim):
   return run
 
 
-def fit_rate(model, dataset, steps, callbacks):
-  warmup = 2 * model.steps_per_execution
-  model.fit(dataset, epochs=1, steps_per_epoch=warmup, verbose=0, callbacks=callbacks(0))
-  def run():
-    start = model.step_count()
-    t0 = time.perf_counter()
-    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
-              callbacks=callbacks(start + steps))
-    return time.perf_counter() - t0
-  return run
-
-
-def input_rate(dataset, steps):
-  it = iter(dataset)
-  next(it)
-  def run():
-    t0 = time.perf_counter()
-    for _ in range(steps):
-      next(it)
-    return time.perf_counter() - t0
-  return run
-
-
 def main():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--data_dir", default=os.path.join(os.path.dirname(__file__), "..", "..",
@@ -117,19 +94,19 @@ def main():
     hand_model = build.build_model(config, spec)
     xla_model = build.build_model(config.replace(jit_compile="true"), spec)
     hand_g, hand_d = hand_model.generator, hand_model.discriminator
-    run = rundir.RunDir(tempfile.mkdtemp())
-    writer = tf.summary.create_file_writer(run.path(rundir.TENSORBOARD))
+    run_dir = rundir.RunDir(tempfile.mkdtemp())
+    writer = tf.summary.create_file_writer(run_dir.path(rundir.TENSORBOARD))
 
     def with_callbacks(last_step):
-      return [cb.ProgressLogger(run, writer, 100, args.batch_size, last_step or 10**9,
+      return [cb.ProgressLogger(run_dir, writer, 100, args.batch_size, last_step or 10**9,
                                 verbose=False), cb.StopAt(last_step or 10**9)]
 
     timers = {
         "hand": hand_written_rate(hand_g, hand_d, step_data, args.steps, config.gan.latent_dim),
-        "fit": fit_rate(model, step_data, args.steps, lambda last: []),
-        "fit+cb": fit_rate(model, step_data, args.steps, with_callbacks),
-        "fit_xla": fit_rate(xla_model, step_data, args.steps, lambda last: []),
-        "input": input_rate(dataset, args.steps * 10),
+        "fit": timing.fit_rate(model, step_data, args.steps, lambda last: []),
+        "fit+cb": timing.fit_rate(model, step_data, args.steps, with_callbacks),
+        "fit_xla": timing.fit_rate(xla_model, step_data, args.steps, lambda last: []),
+        "input": timing.input_rate(dataset, args.steps * 10),
     }
     times = {k: [] for k in timers}
     for _ in range(args.rounds):  # Interleaved, so drifts in machine load hit all alike.

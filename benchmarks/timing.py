@@ -9,6 +9,8 @@ tf.function: 16.0 s of steps, then 4.46 s to delete it). A real run calls fit() 
 this at most once; a benchmark that times many short fit() calls would count it as step time.
 """
 
+import time
+
 import tensorflow as tf
 
 
@@ -18,3 +20,32 @@ def without_autotune(dataset):
   options = tf.data.Options()
   options.autotune.enabled = False
   return dataset.with_options(options)
+
+
+def fit_rate(model, dataset, steps, callbacks=lambda last_step: []):
+  """A timer: a function that runs `steps` steps of model.fit() and returns the seconds taken.
+  The model is warmed up (traced) first. callbacks(last_step) gives each call's callbacks."""
+  warmup = 2 * model.steps_per_execution
+  model.fit(dataset, epochs=1, steps_per_epoch=warmup, verbose=0, callbacks=callbacks(0))
+
+  def run():
+    start = model.step_count()
+    t0 = time.perf_counter()
+    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False,
+              callbacks=callbacks(start + steps))
+    return time.perf_counter() - t0
+  return run
+
+
+def input_rate(dataset, steps):
+  """A timer of `steps` batches drawn from `dataset` alone (its first batch drawn before)."""
+  it = iter(dataset)
+  next(it)
+
+  def run():
+    t0 = time.perf_counter()
+    for _ in range(steps):
+      next(it)
+    return time.perf_counter() - t0
+  return run
+

@@ -68,28 +68,6 @@ def hand_written_rate(g, d, dataset, steps, lambda_l1):
   return run
 
 
-def fit_rate(model, dataset, steps):
-  model.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0)
-
-  def run():
-    t0 = time.perf_counter()
-    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
-    return time.perf_counter() - t0
-  return run
-
-
-def input_rate(dataset, steps):
-  it = iter(dataset)
-  next(it)
-
-  def run():
-    t0 = time.perf_counter()
-    for _ in range(steps):
-      next(it)
-    return time.perf_counter() - t0
-  return run
-
-
 def main():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--data_dir", default=os.path.join(REPO, "..", "shared", "data",
@@ -111,9 +89,9 @@ def main():
   xla = build.build_model(config.replace(jit_compile="true"), source.spec)
   timers = {"hand": hand_written_rate(hand.generator, hand.discriminator, step_data,
                                       args.steps, config.translation.lambda_l1),
-            "fit": fit_rate(model, step_data, args.steps),
-            "fit_xla": fit_rate(xla, step_data, args.steps),
-            "input": input_rate(pipeline, args.steps * 5)}
+            "fit": timing.fit_rate(model, step_data, args.steps),
+            "fit_xla": timing.fit_rate(xla, step_data, args.steps),
+            "input": timing.input_rate(pipeline, args.steps * 5)}
   times = {k: [] for k in timers}
   for _ in range(args.rounds):  # Interleaved, so drifts in machine load hit all alike.
     for k, run in timers.items():
