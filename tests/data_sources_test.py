@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgan import data
+from tfgan import data, downloads
 
 
 def test_registry_names_the_issue_datasets():
@@ -20,6 +20,7 @@ def test_tfds_celeb_a_is_cropped_and_resized(monkeypatch):
         True, False, True]}})
 
   monkeypatch.setattr(tfds, "load", fake_load)
+  monkeypatch.setattr(downloads, "unreachable", lambda host, **kw: None)  # as if online
   source = data.open_source("celeb_a", image_size=32)
   assert source.spec.image_shape == (32, 32, 3) and source.spec.num_examples is None
   x, y = next(iter(source.examples()))
@@ -39,6 +40,7 @@ def test_failed_downloads_say_which_local_files_to_use(monkeypatch, name):
     raise ConnectionError("no network")
 
   monkeypatch.setattr(tfds, "load", offline)
+  monkeypatch.setattr(downloads, "unreachable", lambda host, **kw: None)  # the host answers
   expected = {"cifar10": "cifar-10-python.tar.gz", "celeb_a": "img_align_celeba",
               "fashion_mnist": "Fashion-MNIST IDX files"}[name]
   with pytest.raises(data.DataUnavailableError, match=f"--data_dir=FOLDER holding .*{expected}"):
@@ -70,3 +72,37 @@ def test_auto_cache_streams_what_does_not_fit():
   assert data.resolve_cache("file", big) == "file"
   with pytest.raises(data.DataError, match="cache must be one of"):
     data.resolve_cache("disk", small)
+
+
+@pytest.mark.parametrize("name", ["mnist", "cifar10"])
+def test_an_unreachable_download_host_fails_in_seconds_naming_data_dir(tmp_path, monkeypatch,
+                                                                       name):
+  import socket
+  import time
+
+  def no_resolver(*args, **kwargs):
+    raise socket.gaierror(-3, "Temporary failure in name resolution")
+
+  monkeypatch.setattr(socket, "getaddrinfo", no_resolver)
+  t0 = time.monotonic()
+  with pytest.raises(data.DataUnavailableError) as raised:
+    data.open_source(name, tfds_dir=str(tmp_path / "tfds"))  # nothing prepared there
+  seconds = time.monotonic() - t0
+  message = str(raised.value)
+  assert seconds < 30, seconds
+  assert downloads.TFDS_HOSTS[name] in message and "--data_dir=FOLDER holding" in message
+  assert "make train DATA_DIR=FOLDER" in message and "name resolution" in message
+
+
+def test_unreachable_times_out_instead_of_hanging(monkeypatch):
+  import socket
+  import time
+
+  def slow_resolver(*args, **kwargs):
+    time.sleep(30)
+
+  monkeypatch.setattr(socket, "getaddrinfo", slow_resolver)
+  t0 = time.monotonic()
+  reason = downloads.unreachable("example.org", timeout=0.5)
+  assert time.monotonic() - t0 < 5 and "no answer within 0.5 s" in reason
+

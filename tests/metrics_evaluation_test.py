@@ -43,6 +43,23 @@ def test_missing_inception_weights_file_is_named(tmp_path):
     metrics.InceptionExtractor(weights=str(tmp_path / "nope.h5"))
 
 
+def test_unreachable_weights_host_fails_in_seconds_naming_the_offline_flag(tmp_path,
+                                                                           monkeypatch):
+  import socket
+  import time
+
+  def no_resolver(*args, **kwargs):
+    raise socket.gaierror(-3, "Temporary failure in name resolution")
+
+  monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # nothing cached there
+  monkeypatch.setattr(socket, "getaddrinfo", no_resolver)
+  t0 = time.monotonic()
+  with pytest.raises(metrics.MetricsUnavailableError,
+                     match=r"storage.googleapis.com cannot be reached .*--inception_weights=PATH"):
+    metrics.InceptionExtractor(weights="imagenet")
+  assert time.monotonic() - t0 < 30
+
+
 def test_compute_fid_kid_is_pr_with_cached_real_statistics(tmp_path, random_inception):
   registry = {"fid12": evaluation.MetricSpec("fid", 12, "inception"),
               "kid12": evaluation.MetricSpec("kid", 12, "inception"),

@@ -36,6 +36,9 @@ def test_train_resume_and_reuse_the_generator(tmp_path, idx_dir):
   first = _train(workdir, idx_dir)
   assert first.returncode == 0, first.stderr[-3000:]
   assert "img/s" in first.stdout
+  # The end of a run says what to do next, with the run's own paths.
+  assert "next:" in first.stdout and f"tfgan.sample --workdir={workdir}" in first.stdout
+  assert f"tensorboard --logdir {workdir}/tensorboard" in first.stdout
   for name in ("config.json", "metrics.jsonl", "generator.keras", "saved_model/saved_model.pb",
                "checkpoints/checkpoint"):
     assert os.path.exists(os.path.join(workdir, name)), name
@@ -306,3 +309,22 @@ def test_a_diverging_run_exits_non_zero_with_the_step_and_quantity(tmp_path, idx
   assert "tfgan.train: error: step" in result.stderr and "Traceback" not in result.stderr
   assert "completed" not in result.stdout
   assert not os.path.exists(os.path.join(workdir, "generator.keras"))
+
+
+def test_the_command_lines_start_quietly_and_help_lists_every_setting(tmp_path, idx_dir):
+  env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+  help_text = subprocess.run([sys.executable, "-m", "tfgan.train", "--help"], cwd=REPO,
+                             capture_output=True, text=True, timeout=120, env=env)
+  assert "--width" in help_text.stdout and "--pairs" in help_text.stdout
+  assert "tensorflow" not in help_text.stderr.lower()  # --help loads no TensorFlow at all
+  dry = subprocess.run([sys.executable, "-m", "tfgan.train", f"--flagfile={SMOKE}",
+                        f"--data_dir={idx_dir}", "--dry_run"], cwd=REPO, capture_output=True,
+                       text=True, timeout=120, env=env)
+  assert dry.returncode == 0 and json.loads(dry.stdout)["latent_dim"] == 16
+  assert "InitializeLog" not in dry.stderr and "cuda" not in dry.stderr.lower(), dry.stderr
+  # Asking for TensorFlow's logs shows them again.
+  loud = subprocess.run([sys.executable, "-m", "tfgan.train", f"--flagfile={SMOKE}",
+                         "--dry_run"], cwd=REPO, capture_output=True, text=True, timeout=120,
+                        env=dict(env, TF_CPP_MIN_LOG_LEVEL="0"))
+  assert loud.returncode == 0 and "InitializeLog" in loud.stderr
+

@@ -13,6 +13,8 @@ import sys
 
 from absl import app, flags
 
+from tfgan import quiet
+
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory to evaluate.")
 _METRICS = flags.DEFINE_list("metrics", ["fid10k"], "Metrics from tfgan.metrics.METRICS, e.g. "
                              "fid10k,kid10k,is10k,pr10k,classifier.")
@@ -48,7 +50,9 @@ def _translation_run(workdir):
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  from tfgan import data, metrics  # TensorFlow start-up is slow; flags are checked first.
+  # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
+  quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
+  from tfgan import data, metrics
   if _TRAIN_CLASSIFIER.value:
     path = metrics.classifier_path(_DATASET.value, _CACHE_DIR.value)
     if os.path.exists(path):

@@ -13,6 +13,8 @@ import os
 
 from absl import app, flags
 
+from tfgan import quiet
+
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding generator.keras.")
 _MODEL = flags.DEFINE_string("model", None, "Path of a saved generator (.keras); instead of "
                              "--workdir.")
@@ -59,7 +61,9 @@ def main(argv):
     if path and os.path.exists(path) and not _OVERWRITE.value:
       raise app.UsageError(f"{path} exists; choose another path or pass --overwrite.")
 
-  import numpy as np  # Imported after flag checks: TensorFlow start-up is slow.
+  # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
+  quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
+  import numpy as np
   from tfgan import files, generation, images
   label = _resolve_label(_LABEL.value, _MODEL.value or _WORKDIR.value)
   generator = generation.load_generator(_MODEL.value or _WORKDIR.value)

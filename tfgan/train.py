@@ -9,8 +9,11 @@ import sys
 from absl import app, flags, logging
 
 from tfgan import config as config_lib
+from tfgan import quiet
 
 config_lib.define_flags(flags.FLAGS)
+# --help lists the settings too: they are defined in tfgan.config.flags, not in this module.
+flags.adopt_module_key_flags(sys.modules["tfgan.config.flags"])
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory: created, or resumed if it holds "
                                "a run of the same architecture.")
 _DRY_RUN = flags.DEFINE_bool("dry_run", False, "Print the resolved config as JSON and exit.")
@@ -23,7 +26,8 @@ def main(argv):
     # TensorFlow logs checkpoint and export chatter at INFO; the progress lines are printed.
     logging.set_verbosity(logging.WARNING)
   config = config_lib.config_from_flags(flags.FLAGS)
-  # Imported after flag parsing: TensorFlow start-up is slow.
+  # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
+  quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
   from tfgan import build, data, distribute, rundir, trainer
   from tfgan.metrics.features import MetricsUnavailableError
   try:

@@ -74,6 +74,11 @@ def _train(config, family, strategy, run, verbose):
   paths = export.export_all(exports, run.keras_path, run.path(rundir.SAVED_MODEL))
   status = "interrupted" if stopper.signal_received is not None else "completed"
   log(f"tfgan: {status} at step {step}; exported " + " and ".join(paths.values()))
+  log(f"tfgan: samples of step {step}: {run.sample_path(step)}")
+  if status == "interrupted":
+    log("tfgan: to resume, run the same command again.")
+  else:
+    log("next:\n  " + "\n  ".join(family.next_commands(config, run.workdir)))
   return {"step": step, "status": status, "signal": stopper.signal_received, **paths,
           "model": model}
 

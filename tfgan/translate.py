@@ -14,6 +14,8 @@ import os
 
 from absl import app, flags
 
+from tfgan import quiet
+
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding generator.keras.")
 _INPUT = flags.DEFINE_string("input", None, "An image file, or a folder of images (searched "
                              "recursively: jpg, jpeg, png, bmp, gif).")
@@ -30,8 +32,10 @@ def main(argv):
     raise app.UsageError("Give --workdir, --input and --output.")
   if not os.path.exists(_INPUT.value):
     raise app.UsageError(f"--input={_INPUT.value}: no such file or folder.")
+  # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
+  quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
   import sys
-  from tfgan import translation  # Imported after flag checks: TensorFlow start-up is slow.
+  from tfgan import translation
   try:
     written = translation.translate_files(_WORKDIR.value, _INPUT.value, _OUTPUT.value,
                                           derive=_DERIVE.value, overwrite=_OVERWRITE.value)

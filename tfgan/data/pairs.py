@@ -24,7 +24,7 @@ from typing import Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
-from tfgan import files
+from tfgan import downloads, files
 from tfgan.data import decode, folder
 from tfgan.data.errors import DataError
 from tfgan.data.pipeline import AUTO_CACHE_LIMIT, to_float
@@ -233,6 +233,14 @@ def pix2pix_archive(name, cache_dir="", url_template=None):
   if found:
     return found[0]
   url = (url_template or PIX2PIX_URL).format(name=name)
+  from urllib.parse import urlparse
+  host = urlparse(url).hostname
+  reason = downloads.unreachable(host, port=443 if url.startswith("https") else 80) \
+      if host else None
+  if reason:
+    raise DataError(f"pix2pix:{name} must be downloaded from {host}, which cannot be reached "
+                    f"({reason}). Offline, unpack {name}.tar.gz elsewhere and pass "
+                    f"--data_dir=PATH/{name}/train.")
   import keras  # keras.utils.get_file: download, checksum-free cache, tar extraction
   # It falls back to /tmp/.keras for a folder it cannot write to, including a missing one.
   os.makedirs(root, exist_ok=True)

@@ -13,6 +13,7 @@ from typing import Callable, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
+from tfgan import downloads
 from tfgan.config import CACHE_CHOICES
 from tfgan.data import cifar, decode, folder, idx
 from tfgan.data.errors import DataError, DataUnavailableError
@@ -123,6 +124,31 @@ class TFDSSource(Source):
     # TFDS datasets are versioned releases: their name and split identify the data.
     h.update(repr((self._info.tfds_name, self._split)).encode())
 
+  def check_available(self):
+    """Raises DataUnavailableError within seconds when TFDS would have to download the
+    dataset and its host cannot be reached, naming the offline way (--data_dir)."""
+    import tensorflow_datasets as tfds  # Slow to import; only this path needs it.
+    info = self._info
+    from absl import logging as absl_logging
+    # TFDS warns about a half-downloaded folder left by an earlier attempt; the message below
+    # says what matters. The log level is put back at once.
+    previous = absl_logging.get_verbosity()
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    try:
+      builder = tfds.builder(info.tfds_name, data_dir=self._tfds_dir or None)
+      prepared = builder.is_prepared()
+    finally:
+      absl_logging.set_verbosity(previous)
+    if prepared:
+      return
+    host = downloads.TFDS_HOSTS.get(info.tfds_name)
+    reason = downloads.unreachable(host) if host else None
+    if reason:
+      raise DataUnavailableError(
+          f"{info.tfds_name!r} is not in tensorflow-datasets' folder ({builder.data_dir}) and "
+          f"its download host {host} cannot be reached ({reason}). Offline, pass "
+          f"--data_dir=FOLDER holding {info.local_files} (make train DATA_DIR=FOLDER).")
+
   def examples(self, shuffle_seed=None):
     import tensorflow_datasets as tfds  # Slow to import; only this path needs it.
     info = self._info
@@ -133,7 +159,7 @@ class TFDSSource(Source):
       raise DataUnavailableError(
           f"tensorflow-datasets could not provide {info.tfds_name!r} ({type(e).__name__}: "
           f"{e}). Without network, download the original files elsewhere and pass "
-          f"--data_dir=FOLDER holding {info.local_files}.") from e
+          f"--data_dir=FOLDER holding {info.local_files} (make train DATA_DIR=FOLDER).") from e
     if info.tfds_image_key:
       size, crop, key = self._size, self.crop_fraction, info.tfds_image_key
 
@@ -275,7 +301,9 @@ def open_source(name: str, split: str = "train", data_dir: str = "", tfds_dir: s
       raise DataError(f"dataset {name!r} reads local files only: set data_dir to a folder "
                       f"holding {info.local_files}.")
     spec = DataSpec(name, shape, info.num_classes, origin=f"tensorflow-datasets {info.tfds_name}")
-    return TFDSSource(spec, info, split, tfds_dir, size, crop)
+    source = TFDSSource(spec, info, split, tfds_dir, size, crop)
+    source.check_available()  # now, before anything is written, and in seconds
+    return source
   local_split = "train" if split == "holdout" else split
   if info.load_local is not None:
     images, labels = info.load_local(data_dir, local_split)

@@ -11,7 +11,18 @@ import os
 import keras
 import tensorflow as tf
 
+from tfgan import downloads
+
 INCEPTION_SIZE = 299
+# What keras.applications.InceptionV3(weights='imagenet') downloads into Keras's cache.
+INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
+
+
+def _keras_cached(name):
+  """Where keras.utils.get_file keeps downloaded model weights: $KERAS_HOME/models, else
+  ~/.keras/models."""
+  return os.path.join(os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"),
+                                                                   ".keras"), "models", name)
 
 
 class MetricsUnavailableError(RuntimeError):
@@ -44,13 +55,21 @@ class InceptionExtractor:
     if weights not in ("imagenet", None) and not os.path.isfile(str(weights)):
       raise FileNotFoundError(f"inception_weights {weights!r}: no such file; pass the "
                               f"InceptionV3 weights file (.h5 / .weights.h5) or 'imagenet'.")
+    if weights == "imagenet" and not os.path.isfile(_keras_cached(INCEPTION_WEIGHTS_FILE)):
+      reason = downloads.unreachable(downloads.KERAS_WEIGHTS_HOST)
+      if reason:
+        raise MetricsUnavailableError(
+            f"InceptionV3's ImageNet weights are not in Keras's cache "
+            f"({_keras_cached(INCEPTION_WEIGHTS_FILE)}) and {downloads.KERAS_WEIGHTS_HOST} "
+            f"cannot be reached ({reason}). Offline, download {INCEPTION_WEIGHTS_FILE} "
+            f"elsewhere and pass --inception_weights=PATH (or put it in that cache folder).")
     try:
       net = keras.applications.InceptionV3(include_top=True, weights=weights,
                                            classifier_activation=None)
     except Exception as e:  # Keras raises various errors when the download fails.
-      raise MetricsUnavailableError(f"could not load InceptionV3 weights {weights!r} ({type(e).__name__}: "
-                         f"{e}). Offline, download inception_v3_weights_tf_dim_ordering_tf_"
-                         f"kernels.h5 elsewhere and pass --inception_weights=PATH.") from e
+      raise MetricsUnavailableError(
+          f"could not load InceptionV3 weights {weights!r} ({type(e).__name__}: {e}). Offline, "
+          f"download {INCEPTION_WEIGHTS_FILE} elsewhere and pass --inception_weights=PATH.") from e
     self.model = keras.Model(net.input, [net.get_layer("avg_pool").output, net.output])
     self.batch_size = batch_size
     if weights is None:

@@ -6,6 +6,7 @@ keras.Model whose `train_step` fit() runs) and a `Family` that builds it from a 
 Config. Networks come from tfgan.networks; neither knows the run directory.
 """
 
+import os
 from typing import Callable, Dict, List, Optional
 
 import keras
@@ -141,6 +142,10 @@ class Family:
   def exports(self, model: FamilyModel) -> List["object"]:
     """The tfgan.export.Export entries to write at the end of a run."""
     raise NotImplementedError
+
+  def next_commands(self, config, workdir) -> List[str]:
+    """What a user may run next on a finished run in `workdir` (printed at its end)."""
+    return [f"tensorboard --logdir {os.path.join(workdir, 'tensorboard')}"]
 
   def evaluator(self, config, source, log=print) -> Optional[Evaluator]:
     """The evaluation of config.evaluation's metrics during training, or None."""

@@ -3,6 +3,8 @@
 trainer (networks from tfgan.networks, sample grids of generated images, the generator as
 export, FID/KID/IS/PR and the classifier report as evaluation)."""
 
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -405,6 +407,13 @@ class GANFamily(base.Family):
 
   def exports(self, model):
     return [export.generator_export(model.sampling_generator)]
+
+  def next_commands(self, config, workdir):
+    metric = "classifier10k" if config.data.dataset in ("mnist", "fashion_mnist") else "fid10k"
+    return [f"python -m tfgan.sample --workdir={workdir} --num=64 "
+            f"--out={os.path.join(workdir, 'grid.png')}",
+            f"python -m tfgan.evaluate --workdir={workdir} --metrics={metric}",
+            *super().next_commands(config, workdir)]
 
   def evaluator(self, config, source, log=print):
     e = config.evaluation

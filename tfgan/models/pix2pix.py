@@ -13,6 +13,8 @@ code's MSE: --lambda_gan=2 reproduces its weighting). lambda_gan = 0 trains G on
 skips D.
 """
 
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -235,6 +237,14 @@ class Pix2PixFamily(base.Family):
     spec = tf.TensorSpec([None] + list(model.generator.image_shape), tf.float32,
                          name="images")
     return [export.Export("generator", model.generator, {"serve": (spec,)})]
+
+  def next_commands(self, config, workdir):
+    derive = " --derive" if config.translation.pairs in pairs_lib.TRANSFORMS else ""
+    return [f"python -m tfgan.translate --workdir={workdir} --input=YOUR_IMAGES "
+            f"--output={os.path.join(workdir, 'translated')}{derive}",
+            f"python -m tfgan.evaluate --workdir={workdir}" + (
+                "" if config.data.holdout else " --data_dir=HELD_OUT_IMAGES"),
+            *super().next_commands(config, workdir)]
 
   def evaluator(self, config, source, log=print):
     names = config.evaluation.metric_names
