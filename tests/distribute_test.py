@@ -153,3 +153,11 @@ def test_a_mirrored_pix2pix_step_equals_the_single_device_step():
     assert row["replicas"] == 2 and row["max_update"] > 1e-4, row
     assert row["max_abs_diff"] < 1e-5, row
 
+
+
+def test_mirrored_cyclegan_steps_and_image_pools_equal_the_single_device_ones():
+  # Fakes are gathered across replicas, the pool is queried for the global batch with the
+  # shared seed, and each replica keeps its rows (tfgan.models.cyclegan.ImagePool).
+  for row in _worker("cyclegan", ["3"]):
+    assert row["replicas"] == 2 and row["max_abs_diff"] < 1e-5, row
+    assert row["count"] == 3, row

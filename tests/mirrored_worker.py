@@ -7,6 +7,7 @@ Usage:
                                                   # replicas vs one step on one device
   python tests/mirrored_worker.py xla NETWORK...   # build.resolve_jit_compile's answers
   python tests/mirrored_worker.py pix2pix NORM...  # one pix2pix step, 2 replicas vs 1 device
+  python tests/mirrored_worker.py cyclegan POOL... # two CycleGAN steps, 2 replicas vs 1
 Prints one JSON line per name.
 """
 
@@ -146,6 +147,46 @@ def _initial(case):
   return [v.numpy() for net in networks for v in net.weights]
 
 
+def _cyclegan(pool_size):
+  from tfgan import losses
+  from tfgan.models import cyclegan
+  from tfgan.networks import resnet_translation, unet
+  keras.utils.set_random_seed(3)
+  gs = [resnet_translation.ResNetGenerator((16, 16, 3), 3, width=0.125, n_blocks=1, name=n)
+        for n in ("g_ab", "g_ba")]
+  ds = [unet.PatchDiscriminator((16, 16, 3), width=0.125, n_layers=1, norm="instance", name=n)
+        for n in ("d_a", "d_b")]
+  for network in gs + ds:
+    network.build(network.input_shapes())
+  model = cyclegan.CycleGAN(*gs, *ds, losses.get("least_squares"), pool_size=pool_size,
+                            seed=4)
+  model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05))
+  return model
+
+
+def cyclegan_equal(pool_sizes):
+  """Two steps of batch 8: with a pool of 3 the second step's D sees swapped, pooled fakes."""
+  rng = np.random.default_rng(1)
+  a, b = (rng.uniform(-1, 1, (16, 16, 16, 3)).astype(np.float32) for _ in "ab")
+  batch = tf.data.Dataset.from_tensor_slices((a, b)).batch(8).repeat()
+  for name in pool_sizes:
+    results = []
+    for scope in (None, STRATEGY):
+      if scope is None:
+        model = _cyclegan(int(name))
+      else:
+        with scope.scope():
+          model = _cyclegan(int(name))
+      model.fit(batch, epochs=1, steps_per_epoch=2, verbose=0)
+      results.append([v.numpy() for v in model.d_a.weights + model.d_b.weights +
+                      model.g_ab.weights + model.pool_a.variables() +
+                      model.pool_b.variables()])
+    diff = max(float(np.max(np.abs(x - y))) for x, y in zip(*results))
+    print(json.dumps({"name": name, "replicas": STRATEGY.num_replicas_in_sync,
+                      "max_abs_diff": diff, "count": int(results[1][-1]) if int(name) else 0}),
+          flush=True)
+
+
 if __name__ == "__main__":
   {"combos": combos, "equal": equal, "xla": xla,
-   "pix2pix": pix2pix_equal}[sys.argv[1]](sys.argv[2:])
+   "pix2pix": pix2pix_equal, "cyclegan": cyclegan_equal}[sys.argv[1]](sys.argv[2:])

@@ -20,9 +20,29 @@ TINY = {"train_steps": 4, "width": 0.125, "latent_dim": 16, "kernel_size": 3, "b
         "shuffle_buffer": 64}
 
 
+# pix2pix on a folder of 12 photos the test writes, 16x16.
+TINY_TRANSLATION = {"train_steps": 4, "lr_decay_start": 2, "width": 0.125, "image_size": 16,
+                    "batch_size": 4, "d_layers": 1, "holdout": 4, "log_every": 2,
+                    "sample_every": 2, "checkpoint_every": 2, "num_samples": 3,
+                    "eval_every": 4}
+
+
+def _photos(root, n=12):
+  from conftest import write_image
+  import numpy as np
+  rng = np.random.default_rng(0)
+  for i in range(n):
+    write_image(os.path.join(root, f"{i:02d}.png"),
+                rng.integers(0, 256, (20, 18, 3), dtype=np.uint8))
+  return root
+
+
 def _parameters(name, tmp_path, idx_dir):
   run = str(tmp_path / "run")
   values = {"DATA_DIR": idx_dir, "OVERRIDES": TINY}
+  if name == "translate":
+    return {"DATA_DIR": _photos(str(tmp_path / "photos")), "OVERRIDES": TINY_TRANSLATION,
+            "RUN_DIR": run}
   if name == "quickstart":
     values["WORKDIR"] = run
   else:
@@ -41,7 +61,7 @@ def _read(path):
 
 
 def test_the_four_notebooks_of_the_issue_exist():
-  assert NAMES == ["conditional", "evaluate", "quickstart", "reuse"]
+  assert NAMES == ["conditional", "evaluate", "quickstart", "reuse", "translate"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
@@ -67,6 +87,10 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, idx_dir, monkeypatch):
                     for o in c.get("outputs", []))
   assert "Traceback" not in outputs
   assert os.path.isfile(os.path.join(tmp_path, "run", "generator.keras"))
+  if name == "translate":
+    assert os.path.isfile(os.path.join(tmp_path, "run", "translated", "11.png"))
+    rows = [json.loads(line) for line in open(tmp_path / "run" / "metrics.jsonl")]
+    assert "eval/psnr_rgb" in rows[-1] and "eval_input_itself/psnr_rgb" in rows[-1]
   if name == "evaluate":
     rows = [json.loads(line) for line in open(tmp_path / "run" / "metrics.jsonl")]
     assert sum("eval/classifier1k_kl_uniform" in r for r in rows) >= 2  # during and after

@@ -1,7 +1,7 @@
 """Command line: translate images with a trained image-to-image run.
 
   python -m tfgan.translate --workdir=DIR --input=FOLDER_OR_FILE --output=FOLDER
-      [--derive] [--overwrite]
+      [--derive] [--overwrite] [--reverse]
 
 Writes one PNG per input image into --output, with the input's base name. Inputs of any size
 are padded (by reflection) to the next size the U-Net takes, translated and cropped back.
@@ -23,6 +23,8 @@ _OUTPUT = flags.DEFINE_string("output", None, "Folder for the translated PNGs (c
 _DERIVE = flags.DEFINE_bool("derive", False, "Apply the run's --pairs transform (edges, grey, "
                             "blur, downsample) to each input first.")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing output files.")
+_REVERSE = flags.DEFINE_bool("reverse", False, "CycleGAN runs: translate B -> A with the "
+                             "second generator (generator_ba.keras).")
 
 
 def main(argv):
@@ -38,7 +40,8 @@ def main(argv):
   from tfgan import translation
   try:
     written = translation.translate_files(_WORKDIR.value, _INPUT.value, _OUTPUT.value,
-                                          derive=_DERIVE.value, overwrite=_OVERWRITE.value)
+                                          derive=_DERIVE.value, overwrite=_OVERWRITE.value,
+                                          reverse=_REVERSE.value)
   except (FileExistsError, FileNotFoundError, ValueError) as e:
     sys.exit(f"tfgan.translate: error: {e}")
   print(f"wrote {len(written)} images to {_OUTPUT.value}")

@@ -21,8 +21,9 @@ from tfgan.data import pairs as pairs_lib
 from tfgan.metrics import paired
 
 
-def load_run(workdir):
-  """(generator, flat config dict) of an image-to-image run directory."""
+def load_run(workdir, reverse=False):
+  """(generator, flat config dict) of an image-to-image run directory; with `reverse`, a
+  CycleGAN run's B -> A generator (generator_ba.keras)."""
   path = os.path.join(workdir, rundir.CONFIG)
   if not os.path.isfile(path):
     raise FileNotFoundError(f"{workdir}: no config.json; not a tfgan run directory.")
@@ -30,7 +31,18 @@ def load_run(workdir):
     config = json.load(f)
   if config.get("family", "gan") == "gan":
     raise ValueError(f"{workdir} is a noise-to-image GAN run; tfgan.sample generates from it.")
+  if reverse:
+    if config.get("family") != "cyclegan":
+      raise ValueError(f"--reverse needs a CycleGAN run (it has a B -> A generator); "
+                       f"{workdir} is a {config.get('family')} run.")
+    return generation.load_generator(os.path.join(workdir, "generator_ba.keras")), config
   return generation.load_generator(workdir), config
+
+
+def input_transform(config):
+  """The TRANSFORMS name that makes a run's input domain from a photo, or None."""
+  kind = config.get("domains") if config.get("family") == "cyclegan" else config.get("pairs")
+  return kind if kind in pairs_lib.TRANSFORMS else None
 
 
 def translate_image(generator, image, transform=None):
@@ -41,6 +53,9 @@ def translate_image(generator, image, transform=None):
   """
   if transform:
     image = pairs_lib.TRANSFORMS[transform](tf.convert_to_tensor(image))
+  channels = generator.image_shape[-1]
+  if image.shape[-1] == 1 and channels != 1:  # a grey image, into a network of RGB inputs
+    image = tf.repeat(image, channels, axis=-1)
   x = tf.cast(image, tf.float32) / 127.5 - 1.0
   multiple = 2 ** generator.num_downs
   h, w = int(x.shape[0]), int(x.shape[1])
@@ -53,18 +68,22 @@ def translate_image(generator, image, transform=None):
   return generation.translate(generator, padded.numpy()[None])[0, :h, :w]
 
 
-def translate_files(workdir, source, output, derive=False, overwrite=False, log=print):
-  """Translates the image file or folder `source` with the run in `workdir`, writing
-  `output`/<base name>.png for each; returns the paths written.
+def translate_files(workdir, source, output, derive=False, overwrite=False, reverse=False,
+                    log=print):
+  """Translates the image file or folder `source` with the run in `workdir` (with `reverse`,
+  a CycleGAN run's B -> A generator), writing `output`/<base name>.png for each; returns the
+  paths written.
 
   Raises FileExistsError naming an output that exists (unless overwrite), ValueError for an
   input the network cannot take.
   """
-  generator, config = load_run(workdir)
-  transform = config.get("pairs") if derive else None
-  if derive and transform not in pairs_lib.TRANSFORMS:
-    raise ValueError(f"--derive needs a run trained on derived pairs "
-                     f"{sorted(pairs_lib.TRANSFORMS)}; {workdir} used pairs={transform}.")
+  generator, config = load_run(workdir, reverse)
+  transform = input_transform(config) if derive else None
+  if derive and (transform is None or reverse):
+    raise ValueError(f"--derive needs a run trained on inputs derived by "
+                     f"{sorted(pairs_lib.TRANSFORMS)} (and not --reverse: domain B is the "
+                     f"images themselves); {workdir} used "
+                     f"{config.get('domains') or config.get('pairs')}.")
   paths = ([source] if os.path.isfile(source) else
            [p.decode() for p in folder.index_folder(source).paths.numpy()])
   targets = [os.path.join(output, os.path.splitext(os.path.basename(p))[0] + ".png")

@@ -55,11 +55,12 @@ class DataConfig:
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
   """Which family trains which networks (tfgan.models, tfgan.networks)."""
-  family: str = _field("gan", "Model family from tfgan.models.FAMILIES: gan (noise-to-image) "
-                       "or pix2pix (paired image-to-image translation).")
+  family: str = _field("gan", "Model family from tfgan.models.FAMILIES: gan (noise-to-image), "
+                       "pix2pix (paired image-to-image translation) or cyclegan (unpaired).")
   network: str = _field("dcgan", "Network pair from tfgan.networks.NETWORKS: mlp, dcgan, or "
                         "sndcgan (dcgan with a deeper, spectrally normalised D); for pix2pix "
-                        "unet (U-Net G, PatchGAN D).")
+                        "unet (U-Net G, PatchGAN D); for cyclegan resnet (ResNet G, PatchGAN "
+                        "D).")
   width: float = _field(1.0, "Width multiplier for the channel/unit counts of the networks.")
   kernel_size: int = _field(
       4, "dcgan convolution kernel size (4 in Radford et al.; 3 ran ~3x faster on a 2-core CPU). "
@@ -104,13 +105,28 @@ class TranslationConfig:
       "train", "How the generator's dropout and batch norm run when translating, previewing, "
       "evaluating and in the exports: train (the pix2pix paper: dropout on, the batch's own "
       "statistics) or inference (dropout off, moving averages).")
-  norm: str = _field("batch", "Normalization in the translation networks: batch (pix2pix), "
-                     "instance (CycleGAN) or none.")
+  norm: str = _field("auto", "Normalization in the translation networks: batch, instance or "
+                     "none; auto: batch for pix2pix, instance for cyclegan (the papers').")
   upsample: str = _field("transpose", "U-Net decoder upsampling: transpose (4x4 stride-2 "
                          "transposed convolutions, the paper's) or resize (bilinear + 3x3 "
                          "convolution, no checkerboard artefacts).")
   d_layers: int = _field(3, "PatchGAN stride-2 layers: 3 gives 70x70 patches (the paper), 2 "
                          "34x34, 1 16x16, 4 142x142.")
+  domains: str = _field(
+      "folders", "cyclegan: where the unpaired domains A and B come from: folders (--data_dir "
+      "holds trainA/ and trainB/, as the CycleGAN datasets; --data_dir=cyclegan:NAME downloads "
+      "one, --data_dir=tfds:cycle_gan/NAME reads tensorflow-datasets'), or edges, grey, blur, "
+      "downsample (the images of --dataset split by file order into two disjoint halves: the "
+      "even-numbered ones transformed are A, the odd-numbered ones are B).")
+  lambda_cycle: float = _field(10.0, "cyclegan: weight of each cycle-consistency L1 term "
+                               "(10 in the paper).")
+  lambda_identity: float = _field(
+      0.5, "cyclegan: identity L1 |G_AB(b) - b| + |G_BA(a) - a| weighted lambda_identity x "
+      "lambda_cycle (0.5 in the paper); 0: off.")
+  pool_size: int = _field(50, "cyclegan: past fakes each discriminator also sees (50 in the "
+                          "paper); 0: only the current batch.")
+  resnet_blocks: int = _field(0, "cyclegan: residual blocks of the ResNet generators; 0: 6 "
+                              "below 256 px, 9 from 256 px (the paper).")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -220,8 +236,9 @@ SECTIONS = {
 # String settings with a closed set of values (enum flags in tfgan.train).
 CHOICES = {"jit_compile": JIT_CHOICES, "strategy": STRATEGY_CHOICES,
            "mixed_precision": PRECISION_CHOICES, "cache": CACHE_CHOICES,
-           "direction": ("AtoB", "BtoA"), "test_mode": ("train", "inference"),
-           "norm": ("batch", "instance", "none"), "upsample": ("transpose", "resize")}
+           "direction": ("AtoB", "BtoA"), "domains": ("folders", "edges", "grey", "blur", "downsample"),
+           "test_mode": ("train", "inference"),
+           "norm": ("auto", "batch", "instance", "none"), "upsample": ("transpose", "resize")}
 
 # Shared settings that change a checkpoint's variables; each family adds its own
 # (tfgan.models.Family.architecture_fields). A run directory refuses to resume under others.

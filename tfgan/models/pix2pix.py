@@ -195,10 +195,11 @@ class Pix2PixFamily(base.Family):
                            f"{d_cls.min_side(t.d_layers)} px, these are "
                            f"{spec.input_shape[0]}x{spec.input_shape[1]}; lower --d_layers or "
                            f"raise --image_size.")
-    d_norm = {"batch": "batch", "instance": "instance", "none": "none"}[t.norm]
+    norm = "batch" if t.norm == "auto" else t.norm  # pix2pix's own choice
+    d_norm = norm
     with precision.policy_scope(config.runtime.mixed_precision):
       generator = g_cls(image_shape=spec.input_shape, out_channels=spec.target_shape[-1],
-                        width=m.width, norm=t.norm, upsample=t.upsample,
+                        width=m.width, norm=norm, upsample=t.upsample,
                         test_mode=t.test_mode, name="generator")
       discriminator = d_cls(image_shape=spec.input_shape[:2] + (
           spec.input_shape[-1] + spec.target_shape[-1],), width=m.width, n_layers=t.d_layers,

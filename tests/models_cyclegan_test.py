@@ -1,0 +1,166 @@
+"""The CycleGAN family: its train step against hand-computed losses, the image pool (its
+rules, and its state through a checkpoint), and a whole run through the shared trainer on a
+tiny folder (train, resume, preview, both exports, translate both ways, evaluate)."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import run_module, write_image
+from tfgan import build, rundir, trainer
+from tfgan import config as config_lib
+from tfgan import losses
+from tfgan.models import cyclegan
+from tfgan.networks import resnet_translation, unet
+
+
+def _model(loss="least_squares", pool_size=50, lambda_identity=0.5, lr=0.0, seed=1):
+  keras.utils.set_random_seed(0)
+  gs = [resnet_translation.ResNetGenerator((16, 16, 3), 3, width=0.125, n_blocks=1,
+                                           name=n) for n in ("g_ab", "g_ba")]
+  ds = [unet.PatchDiscriminator((16, 16, 3), width=0.125, n_layers=1, norm="instance",
+                                name=n) for n in ("d_a", "d_b")]
+  for network in gs + ds:
+    network.build(network.input_shapes())
+  model = cyclegan.CycleGAN(*gs, *ds, losses.get(loss), 10.0, lambda_identity, pool_size,
+                            seed=seed)
+  model.compile(keras.optimizers.Adam(lr), keras.optimizers.Adam(lr), run_eagerly=True)
+  return model
+
+
+def _batch(n=2, seed=0):
+  rng = np.random.default_rng(seed)
+  return tuple(tf.constant(rng.uniform(-1, 1, (n, 16, 16, 3)), tf.float32) for _ in "ab")
+
+
+def test_the_step_losses_are_the_papers():
+  model = _model()
+  a, b = _batch()
+  logs = model.train_step((a, b))
+  g_ab, g_ba, d_a, d_b = model.g_ab, model.g_ba, model.d_a, model.d_b
+  fake_b, fake_a = g_ab(a), g_ba(b)
+  mse = lambda x, t: tf.reduce_mean(tf.square(x - t))  # noqa: E731
+  l1 = lambda x, y: tf.reduce_mean(tf.abs(x - y))  # noqa: E731
+  # The reference's LSGAN: G's term MSE(D(G(x)), 1); D's 0.5 (MSE(D(x), 1) + MSE(D(G(x)), 0)),
+  # here halved once more (the same gradient direction for Adam).
+  g_gan = mse(d_b(fake_b), 1.0) + mse(d_a(fake_a), 1.0)
+  cycle = l1(g_ba(fake_b), a) + l1(g_ab(fake_a), b)
+  identity = l1(g_ab(b), b) + l1(g_ba(a), a)
+  # The pool is filling: D sees this step's fakes.
+  d_b_loss = 0.25 * (mse(d_b(b), 1.0) + mse(d_b(fake_b), 0.0))
+  d_a_loss = 0.25 * (mse(d_a(a), 1.0) + mse(d_a(fake_a), 0.0))
+  for key, value in (("g_gan", g_gan), ("cycle", cycle), ("identity", identity),
+                     ("d_a", d_a_loss), ("d_b", d_b_loss)):
+    assert float(logs[key]) == pytest.approx(float(value), rel=1e-4), key
+
+
+def test_the_pool_stores_the_first_fakes_then_swaps_about_half_of_the_later_ones():
+  model = _model(pool_size=3)
+  pool = model.pool_b
+  gen = keras.random.SeedGenerator(5)
+  slots = lambda: pool.images.numpy()[:, 0, 0, 0].tolist()  # noqa: E731 (each image is flat)
+  swapped = 0
+  for k in range(8):
+    fakes = tf.fill((2, 16, 16, 3), float(k + 1)) + tf.constant([[[[0.0]]], [[[0.5]]]])
+    new = [k + 1.0, k + 1.5]
+    before, count = slots(), int(pool.count.numpy())
+    out = pool.query(fakes, gen).numpy()
+    returned = out[:, 0, 0, 0].tolist()
+    assert all((o == o[0, 0, 0]).all() for o in out)  # whole images, not mixed pixels
+    if k == 0:  # filling: stored in order and returned unchanged
+      assert returned == new and slots()[:2] == new and int(pool.count.numpy()) == 2
+    elif k == 1:  # the first fills the last slot; the second meets a full pool
+      assert slots()[2] == 2.0 and returned[0] == 2.0 and int(pool.count.numpy()) == 3
+    else:  # full: nothing is lost or made up; a swapped-out fake leaves the pool
+      assert count == 3
+      assert sorted(before + new) == sorted(slots() + returned), (k, before, returned)
+      swapped += sum(r != n for r, n in zip(returned, new))
+  assert 2 <= swapped <= 10  # of the 12 images that met a full pool in steps 2..7
+
+
+def test_a_restored_pool_and_rng_continue_exactly(tmp_path):
+  model = _model(pool_size=2, lr=1e-3)
+  ds = tf.data.Dataset.from_tensors(_batch(seed=1)).repeat()
+  model.fit(ds, epochs=1, steps_per_epoch=2, verbose=0)
+  checkpoint = tf.train.Checkpoint(**model.checkpoint_objects())
+  path = checkpoint.save(str(tmp_path / "ckpt"))
+  model.fit(ds, epochs=1, steps_per_epoch=2, verbose=0)
+  expected = [v.numpy() for v in model.pool_a.variables() + model.d_a.weights]
+
+  fresh = _model(pool_size=2, lr=1e-3, seed=9)  # another seed: the checkpoint must set it
+  tf.train.Checkpoint(**fresh.checkpoint_objects()).restore(path).assert_consumed()
+  assert int(fresh.pool_a.count.numpy()) == 2 and int(fresh.step_count()) == 2
+  fresh.fit(ds, epochs=1, steps_per_epoch=2, verbose=0)
+  got = [v.numpy() for v in fresh.pool_a.variables() + fresh.d_a.weights]
+  for e, g in zip(expected, got):
+    np.testing.assert_allclose(g, e, atol=1e-6)
+
+
+def _faces(root, n=12, size=(20, 18)):
+  rng = np.random.default_rng(3)
+  for i in range(n):
+    base = np.linspace(0, 255, size[0] * size[1] * 3).reshape(size + (3,))
+    write_image(os.path.join(root, f"{i:02d}.png"),
+                np.clip(base + rng.normal(0, 20, base.shape), 0, 255).astype(np.uint8))
+  return root
+
+
+def _config(root, **changes):
+  return config_lib.make(**{
+      "family": "cyclegan", "network": "resnet", "dataset": "folder", "data_dir": root,
+      "image_size": 16, "domains": "grey", "holdout": 4, "width": 0.125, "batch_size": 2,
+      "resnet_blocks": 1, "d_layers": 1, "loss": "least_squares", "pool_size": 3,
+      "train_steps": 4, "lr_decay_start": 2, "log_every": 2, "sample_every": 2,
+      "checkpoint_every": 2, "num_samples": 3, "eval_metrics": "paired", "eval_every": 4,
+      "best_metric": "psnr_rgb", **changes})
+
+
+def test_a_cyclegan_run_trains_resumes_exports_and_translates_both_ways(tmp_path):
+  root = _faces(str(tmp_path / "faces"))
+  workdir = str(tmp_path / "run")
+  first = trainer.train_and_evaluate(_config(root), workdir, verbose=False)
+  assert first["step"] == 4 and first["status"] == "completed"
+  pool = first["model"].pool_b.images.numpy()
+  second = trainer.train_and_evaluate(_config(root, train_steps=6), workdir, verbose=False)
+  run = rundir.RunDir(workdir)
+  rows = run.metric_rows()
+  assert [r["step"] for r in rows if "cycle" in r] == [2, 4, 6]  # resumed, not restarted
+  assert [r["step"] for r in rows if "eval/psnr_rgb" in r] == [4]
+  assert not np.array_equal(second["model"].pool_b.images.numpy(), pool)
+  grid = tf.io.decode_png(open(run.sample_path(6), "rb").read()).numpy()
+  assert grid.shape == (3 * 18 + 2, 6 * 18 + 2, 3)  # 3 held-out rows: a|G(a)|F(G(a))|b|...
+
+  x = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)
+  served = tf.saved_model.load(second["saved_model"])
+  np.testing.assert_allclose(served.serve(x).numpy(), second["model"].g_ab(x).numpy(),
+                             atol=1e-5)
+  np.testing.assert_allclose(served.serve_ba(x).numpy(), second["model"].g_ba(x).numpy(),
+                             atol=1e-5)
+  assert os.path.isfile(os.path.join(workdir, "generator_ba.keras"))
+
+  photo = str(tmp_path / "in" / "me.jpg")
+  write_image(photo, np.random.default_rng(1).integers(0, 256, (37, 29, 3), dtype=np.uint8))
+  for flag, out in (("--derive", "out"), ("--reverse", "out_ba")):
+    result = run_module("tfgan.translate", f"--workdir={workdir}", f"--input={photo}",
+                        f"--output={tmp_path / out}", flag)
+    assert result.returncode == 0, result.stderr[-2000:]
+    image = tf.io.decode_png(open(tmp_path / out / "me.png", "rb").read()).numpy()
+    assert image.shape == (37, 29, 3)
+  from tfgan import translation
+  with pytest.raises(ValueError, match="not --reverse"):
+    translation.translate_files(workdir, photo, str(tmp_path / "x"), derive=True, reverse=True)
+  table = translation.evaluate_run(workdir, log=lambda s: None)
+  assert table["model"]["pairs"] == 4 and "input_itself" in table
+
+
+def test_bad_cyclegan_settings_are_refused_by_name():
+  for changes, message in ((dict(network="unet"), "network must be one of"),
+                           (dict(domains="sketch"), "domains must be one of"),
+                           (dict(pool_size=-1), "pool_size"),
+                           (dict(gp_weight=10.0), "noise-GAN options"),
+                           (dict(domains="folders"), "needs held-out pairs")):
+    with pytest.raises(ValueError, match=message):
+      build.validate(_config("/nowhere", **changes))
