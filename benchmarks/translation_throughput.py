@@ -1,15 +1,20 @@
-"""pix2pix train-step throughput of tfgan against a minimal hand-written GradientTape loop.
+"""pix2pix and CycleGAN train-step throughput of tfgan against a minimal hand-written
+GradientTape loop.
 
   python benchmarks/translation_throughput.py --data_dir=../shared/data/celeba_89x109
       [--flagfile=flags/celeba_edges2face_pix2pix.flags] [--out=benchmarks/results/...json]
+  python benchmarks/translation_throughput.py --flagfile=flags/celeba_cyclegan.flags --no_xla
 
-Builds the flagfile's U-Net and PatchGAN twice (identical weights) and times, in this one
-process and interleaved (median of --rounds rounds):
-  * hand:   a tf.function of one D step and one G step with Adam on the same networks and
-            losses (0.5 * BCE for D; BCE + lambda_L1 * L1 for G), the least code that trains;
-  * fit:    tfgan's Pix2Pix.fit() with no callbacks;
-  * fit_xla: Pix2Pix.fit() with jit_compile=True;
-  * input:  the flagfile's pair pipeline alone (derived pairs from the image folder, jitter).
+Builds the flagfile's networks twice (identical weights) and times, in this one process and
+interleaved (median of --rounds rounds):
+  * hand:   a tf.function of the same updates with Adam on the same networks and losses, the
+            least code that trains (pix2pix: 0.5 * BCE for D, BCE + lambda_L1 * L1 for G;
+            CycleGAN: LSGAN, cycle and identity L1, both Ds on this step's fakes: no image
+            pool, so fit() pays for its pools against a loop that has none);
+  * fit:    tfgan's Pix2Pix / CycleGAN .fit() with no callbacks;
+  * fit_xla: .fit() with jit_compile=True (--no_xla skips it: CycleGAN compiles for minutes
+            on a CPU);
+  * input:  the flagfile's pipeline alone (derived pairs or domains, jitter).
 Prints images/s and the ratios fit/hand (target >= 0.95) and input/fit.
 """
 
@@ -68,6 +73,42 @@ def hand_written_rate(g, d, dataset, steps, lambda_l1):
   return run
 
 
+def cyclegan_hand_rate(model, dataset, steps):
+  """The hand-written CycleGAN step on `model`'s four networks (see the module docstring)."""
+  g_ab, g_ba, d_a, d_b = model.g_ab, model.g_ba, model.d_a, model.d_b
+  lc, li = model.lambda_cycle, model.lambda_identity
+  g_opt, d_opt = keras.optimizers.Adam(2e-4, 0.5), keras.optimizers.Adam(2e-4, 0.5)
+  g_vars = g_ab.trainable_variables + g_ba.trainable_variables
+  d_vars = d_a.trainable_variables + d_b.trainable_variables
+  mse = lambda x, t: tf.reduce_mean(tf.square(x - t))  # noqa: E731
+  l1 = lambda x, y: tf.reduce_mean(tf.abs(x - y))  # noqa: E731
+
+  @tf.function
+  def step(a, b):
+    with tf.GradientTape() as tape:
+      fake_b, fake_a = g_ab(a, training=True), g_ba(b, training=True)
+      g_loss = (mse(d_b(fake_b, training=True), 1.0) + mse(d_a(fake_a, training=True), 1.0)
+                + lc * (l1(g_ba(fake_b, training=True), a) + l1(g_ab(fake_a, training=True), b))
+                + lc * li * (l1(g_ab(b, training=True), b) + l1(g_ba(a, training=True), a)))
+    g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+    with tf.GradientTape() as tape:
+      d_loss = 0.5 * (mse(d_a(a, training=True), 1.0) + mse(d_a(fake_a, training=True), 0.0)
+                      + mse(d_b(b, training=True), 1.0) + mse(d_b(fake_b, training=True), 0.0))
+    d_opt.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+    return d_loss, g_loss
+
+  it = iter(dataset)
+  step(*next(it))
+
+  def run():
+    t0 = time.perf_counter()
+    for _ in range(steps):
+      out = step(*next(it))
+    float(out[0])
+    return time.perf_counter() - t0
+  return run
+
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--data_dir", default=os.path.join(REPO, "..", "shared", "data",
@@ -77,21 +118,26 @@ def main():
   parser.add_argument("--steps", type=int, default=30, help="train steps per timing")
   parser.add_argument("--rounds", type=int, default=3)
   parser.add_argument("--out", default="")
+  parser.add_argument("--no_xla", action="store_true", help="skip the XLA timing")
   args = parser.parse_args()
   config = config_lib.from_flagfile(args.flagfile, data_dir=args.data_dir, jit_compile="false")
-  family = models.FAMILIES["pix2pix"]
+  family = models.FAMILIES[config.model.family]
   source = family.open_data(config, log=lambda line: None)
   batch = config.optimization.batch_size
   pipeline = family.train_dataset(config, source, 0, "")
   step_data = timing.without_autotune(pipeline.take(20).cache().repeat())
   model = build.build_model(config, source.spec)
   hand = build.build_model(config, source.spec)
-  xla = build.build_model(config.replace(jit_compile="true"), source.spec)
-  timers = {"hand": hand_written_rate(hand.generator, hand.discriminator, step_data,
-                                      args.steps, config.translation.lambda_l1),
-            "fit": timing.fit_rate(model, step_data, args.steps),
-            "fit_xla": timing.fit_rate(xla, step_data, args.steps),
-            "input": timing.input_rate(pipeline, args.steps * 5)}
+  if config.model.family == "cyclegan":
+    hand_timer = cyclegan_hand_rate(hand, step_data, args.steps)
+  else:
+    hand_timer = hand_written_rate(hand.generator, hand.discriminator, step_data, args.steps,
+                                   config.translation.lambda_l1)
+  timers = {"hand": hand_timer, "fit": timing.fit_rate(model, step_data, args.steps)}
+  if not args.no_xla:
+    xla = build.build_model(config.replace(jit_compile="true"), source.spec)
+    timers["fit_xla"] = timing.fit_rate(xla, step_data, args.steps)
+  timers["input"] = timing.input_rate(pipeline, args.steps * 5)
   times = {k: [] for k in timers}
   for _ in range(args.rounds):  # Interleaved, so drifts in machine load hit all alike.
     for k, run in timers.items():
@@ -104,11 +150,12 @@ def main():
              "seconds_per_round": {k: [round(t, 2) for t in v] for k, v in times.items()},
              **{f"{k}_images_per_sec": round(v, 1) for k, v in rate.items()},
              "fit_over_hand": round(rate["fit"] / rate["hand"], 3),
-             "xla_over_fit": round(rate["fit_xla"] / rate["fit"], 3),
+             "xla_over_fit": round(rate["fit_xla"] / rate["fit"], 3) if "fit_xla" in rate
+             else None,
              "input_over_fit": round(rate["input"] / rate["fit"], 1)}
   print("  ".join(f"{k} {v:7.1f} img/s" for k, v in rate.items()))
   print(f"fit/hand {results['fit_over_hand']:.3f} (target >= 0.95)  xla/fit "
-        f"{results['xla_over_fit']:.3f}  input/fit {results['input_over_fit']:.1f}", flush=True)
+        f"{results['xla_over_fit']}  input/fit {results['input_over_fit']:.1f}", flush=True)
   if args.out:
     with open(args.out, "w") as f:
       json.dump(results, f, indent=2)

@@ -105,3 +105,17 @@ def test_the_unpaired_pipeline_shuffles_each_domain_on_its_own(tmp_path):
     seen.update(_ids((np.asarray(b) + 1) * 127.5))
   # Only B's (odd-numbered) images appear in B, and every one of them does.
   assert seen == {1, 3, 5, 7}
+
+
+def test_tensorflow_datasets_cycle_gan_offline_fails_in_seconds_naming_the_offline_way(
+    tmp_path, monkeypatch):
+  def no_resolver(*args, **kwargs):
+    raise socket.gaierror(-3, "Temporary failure in name resolution")
+
+  monkeypatch.setattr(socket, "getaddrinfo", no_resolver)
+  t0 = time.monotonic()
+  with pytest.raises(data.DataError, match=r"'cycle_gan/horse2zebra' is not in tensorflow-"
+                                           r"datasets' folder .*cannot be reached.*--data_dir"):
+    unpaired.open_domains("folders", data_dir="tfds:cycle_gan/horse2zebra",
+                          tfds_dir=str(tmp_path / "tfds"))
+  assert time.monotonic() - t0 < 30

@@ -99,6 +99,17 @@ def test_a_restored_pool_and_rng_continue_exactly(tmp_path):
     np.testing.assert_allclose(g, e, atol=1e-6)
 
 
+def test_the_step_and_its_pools_train_with_xla():
+  model = _model(pool_size=2, lr=1e-3)
+  model.compile(model.g_optimizer, model.d_optimizer, jit_compile=True)
+  d0 = [v.numpy().copy() for v in model.d_b.trainable_variables]
+  history = model.fit(tf.data.Dataset.from_tensors(_batch()).repeat(), epochs=1,
+                      steps_per_epoch=2, verbose=0)
+  assert all(np.isfinite(v[-1]) for v in history.history.values())
+  assert int(model.pool_b.count.numpy()) == 2 and model.step_count() == 2
+  assert any(not np.allclose(a, v.numpy()) for a, v in zip(d0, model.d_b.trainable_variables))
+
+
 def _faces(root, n=12, size=(20, 18)):
   rng = np.random.default_rng(3)
   for i in range(n):
@@ -164,3 +175,29 @@ def test_bad_cyclegan_settings_are_refused_by_name():
                            (dict(domains="folders"), "needs held-out pairs")):
     with pytest.raises(ValueError, match=message):
       build.validate(_config("/nowhere", **changes))
+
+
+def test_the_online_horse2zebra_flagfile_trains_on_an_archive_of_its_layout(tmp_path,
+                                                                           monkeypatch):
+  # flags/horse2zebra_cyclegan.flags is NOT YET RUN here (no internet): its own settings, with
+  # tiny networks and steps, train on a horse2zebra.zip of the authors' layout.
+  import zipfile
+  from conftest import REPO
+  from tfgan.data import unpaired
+  rng = np.random.default_rng(0)
+  (tmp_path / "host").mkdir()
+  with zipfile.ZipFile(tmp_path / "host" / "horse2zebra.zip", "w") as z:
+    for split in ("trainA", "trainB"):
+      for i in range(3):
+        path = tmp_path / "build" / "horse2zebra" / split / f"{i}.jpg"
+        write_image(str(path), rng.integers(0, 256, (24, 24, 3), dtype=np.uint8))
+        z.write(path, f"horse2zebra/{split}/{i}.jpg")
+  monkeypatch.setenv("TFGAN_CACHE_DIR", str(tmp_path / "cache"))
+  monkeypatch.setattr(unpaired, "CYCLEGAN_URL", f"file://{tmp_path}/host/{{name}}.zip")
+  config = config_lib.from_flagfile(
+      os.path.join(REPO, "flags", "horse2zebra_cyclegan.flags"), image_size=16, width=0.125,
+      resnet_blocks=1, d_layers=1, train_steps=2, lr_decay_start=1, log_every=1,
+      sample_every=2, checkpoint_every=2, num_samples=2)
+  assert config.data.data_dir == "cyclegan:horse2zebra" and config.translation.pool_size == 50
+  result = trainer.train_and_evaluate(config, str(tmp_path / "run"), verbose=False)
+  assert result["step"] == 2 and os.path.isfile(result["generator_ba_keras"])

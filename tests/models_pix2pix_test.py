@@ -159,3 +159,27 @@ def test_bad_pix2pix_settings_are_refused_by_name():
                            (dict(eval_metrics="fid1k"), "unknown for image-to-image")):
     with pytest.raises(ValueError, match=message):
       build.validate(_config("/nowhere", **changes))
+
+
+def test_the_online_facades_flagfile_trains_on_an_archive_of_its_layout(tmp_path, monkeypatch):
+  # flags/facades_pix2pix.flags is NOT YET RUN here (no internet): its own settings, with
+  # tiny networks and steps, train on a facades.tar.gz of the authors' layout.
+  import tarfile
+  from conftest import REPO
+  from tfgan.data import pairs
+  rng = np.random.default_rng(0)
+  for i in range(3):
+    write_image(str(tmp_path / "build" / "facades" / "train" / f"{i}.jpg"),
+                rng.integers(0, 256, (20, 40, 3), dtype=np.uint8))
+  (tmp_path / "host").mkdir()
+  with tarfile.open(tmp_path / "host" / "facades.tar.gz", "w:gz") as tar:
+    tar.add(tmp_path / "build" / "facades", arcname="facades")
+  monkeypatch.setenv("TFGAN_CACHE_DIR", str(tmp_path / "cache"))
+  monkeypatch.setattr(pairs, "PIX2PIX_URL", f"file://{tmp_path}/host/{{name}}.tar.gz")
+  config = config_lib.from_flagfile(
+      os.path.join(REPO, "flags", "facades_pix2pix.flags"), image_size=16, width=0.125,
+      d_layers=1, train_steps=2, lr_decay_start=1, log_every=1, sample_every=2,
+      checkpoint_every=2, num_samples=2)
+  assert config.data.data_dir == "pix2pix:facades" and config.translation.direction == "BtoA"
+  result = trainer.train_and_evaluate(config, str(tmp_path / "run"), verbose=False)
+  assert result["step"] == 2 and os.path.isfile(result["generator_keras"])

@@ -11,6 +11,8 @@ import json
 import os
 import time
 
+import numpy as np
+
 import tensorflow as tf
 
 from tfgan import config as config_lib
@@ -132,7 +134,7 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
     generator = generation.load_generator(path)
     if test_mode is not None:
       _set_test_mode(generator, test_mode)
-    return lambda x: generation.translate(generator, x)
+    return lambda x: generation.translate(generator, _channels_for(generator, x, path))
 
   t0 = time.perf_counter()
   table = {"model": paired.evaluate_pairs(predictor(workdir), pairs)}
@@ -151,6 +153,20 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   for name, r in table.items():
     log(f"  {name[:28]:<28} {r['l1_rgb']:8.4f} {r['psnr_rgb']:9.3f} {r['ssim_rgb']:9.4f}")
   return table
+
+
+def _channels_for(generator, x, name):
+  """x [N, H, W, C] as the generator's input channels: grey repeated to RGB (a CycleGAN's
+  grey domain) becomes one channel for a network that takes one (pix2pix's), and back."""
+  want = generator.image_shape[-1]
+  if x.shape[-1] == want:
+    return x
+  if want == 1 and x.shape[-1] == 3 and np.array_equal(x[..., :1], x[..., 1:2]) and \
+      np.array_equal(x[..., :1], x[..., 2:]):
+    return x[..., :1]
+  if want == 3 and x.shape[-1] == 1:
+    return np.repeat(x, 3, axis=-1)
+  raise ValueError(f"{name} takes {want}-channel inputs; these pairs have {x.shape[-1]}.")
 
 
 def _set_test_mode(generator, mode):
