@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -62,3 +63,23 @@ def test_the_gan_family_keeps_todays_architecture_fields():
       "kernel_size", "conditional", "conditioning", "d_norm", "minibatch_std", "loss",
       "d_steps", "ema_kimg"))
   assert set(fields) <= set(config_lib.FIELDS)
+
+
+@pytest.mark.parametrize("clip_norm", [0.0, 1e-3])
+def test_clip_norm_reaches_both_optimizers_and_bounds_a_huge_update(clip_norm):
+  # The GAN tests clip with optimizers they make themselves; this goes through the build path
+  # (build_model -> make_optimizers -> the family's compile). Adam's first moment after one
+  # update is (1 - beta_1) * the (clipped) gradient, so its global norm shows the clipping.
+  config = config_lib.make(network="mlp", width=0.05, latent_dim=4, d_steps=2,
+                           clip_norm=clip_norm)
+  model = build.build_model(config, data.DataSpec("mnist", (28, 28, 1), 10))
+  for optimizer, net in ((model.g_optimizer, model.generator),
+                         (model.d_optimizer, model.discriminator)):
+    assert optimizer.global_clipnorm == (clip_norm or None)
+    huge = [tf.fill(v.shape, 1e6) for v in net.trainable_variables]
+    optimizer.apply_gradients(zip(huge, net.trainable_variables))
+    momentums = [v for v in optimizer.variables if "momentum" in v.name]
+    assert len(momentums) == len(huge)
+    norm = np.sqrt(sum(np.sum(np.square(m.numpy(), dtype=np.float64)) for m in momentums))
+    expected = clip_norm or float(tf.linalg.global_norm(huge))
+    assert norm == pytest.approx((1 - config.optimization.beta_1) * expected, rel=1e-4)

@@ -327,3 +327,151 @@ def test_the_sample_grid_refuses_a_generator_that_outputs_nan():
   with pytest.raises(rundir.NonFiniteError, match="samples hold NaN or infinite"):
     render(model)
 
+
+
+def _spy(network, calls, outputs=False):
+  """Records each call of `network` (its inputs, and its output when `outputs`) in `calls`."""
+  original = network.call
+
+  def spy(inputs, training=False):
+    result = original(inputs, training=training)
+    calls.append((inputs, result) if outputs else inputs)
+    return result
+
+  network.call = spy
+
+
+@pytest.mark.parametrize("ops", ["", "color,translation,cutout"])
+def test_d_sees_every_image_through_diffaugment_exactly_when_it_is_on(ops):
+  # The option matrix only checks that an augmented run trains: a DiffAugment that became a
+  # no-op, or reached the reals but not the fakes, would pass it. Here every image D sees is
+  # compared with the transform of the image it should be (one known seed for every draw).
+  model = _make_combo(augment_ops=ops, run_eagerly=True)
+  seed = tf.constant([7, 9], tf.int32)
+  model._augment_seed = lambda: seed
+  g_calls, d_inputs = [], []
+  _spy(model.generator, g_calls, outputs=True)
+  _spy(model.discriminator, d_inputs)
+  x = next(iter(_batch()))[0]
+  model.train_step((x, None))
+  expect = (lambda v: augment.diff_augment(v, ops, seed)) if ops else (lambda v: v)
+  # The D step sees the batch and its fakes, the G step its own fakes.
+  shown = [x, g_calls[0][1], g_calls[1][1]]
+  assert len(d_inputs) == 3 and len(g_calls) == 2
+  for seen, image in zip(d_inputs, shown):
+    np.testing.assert_allclose(seen.numpy(), expect(image).numpy(), atol=1e-6)
+  assert np.allclose(d_inputs[0].numpy(), x) is not bool(ops)
+
+
+def _softplus(v):
+  return np.logaddexp(0.0, v)
+
+
+def _input_gradient_norms(d, images):
+  """||grad_x D(x)||_2 per example, in plain TensorFlow."""
+  images = tf.convert_to_tensor(images)
+  with tf.GradientTape() as tape:
+    tape.watch(images)
+    total = tf.reduce_sum(d(images, training=True))
+  grads = tape.gradient(total, images).numpy().reshape(images.shape[0], -1)
+  return np.sqrt((grads.astype(np.float64) ** 2).sum(axis=1))
+
+
+def _step_at_lr_zero(**options):
+  """One eager train_step with learning rate 0 on a D without batch norm: returns the logs,
+  the networks' inputs (D's, and G's with its outputs) and D, whose weights are still those
+  the step used."""
+  model = _make_combo(d_norm="none", run_eagerly=True, **options)
+  model.g_optimizer.learning_rate.assign(0.0)
+  model.d_optimizer.learning_rate.assign(0.0)
+  g_calls, d_inputs = [], []
+  _spy(model.generator, g_calls, outputs=True)
+  _spy(model.discriminator, d_inputs)
+  x = next(iter(_batch()))[0]
+  logs = {k: float(v) for k, v in model.train_step((x, None)).items()}
+  return model, logs, x, d_inputs, g_calls
+
+
+def _logits(d, images):
+  return np.asarray(d(images, training=True), np.float64).reshape(-1)
+
+
+def test_label_smoothing_softens_the_real_target_of_the_logged_d_loss():
+  # The existing hand check runs without smoothing: a smoothing dropped from D's step would
+  # pass it. s = 0.2: real target 0.8, fakes keep 0 (one-sided).
+  s = 0.2
+  model, logs, x, d_inputs, g_calls = _step_at_lr_zero(label_smoothing=s)
+  d = model.discriminator
+  r, f = _logits(d, x), _logits(d, g_calls[0][1])
+  d_loss = np.mean((1 - s) * _softplus(-r) + s * _softplus(r) + _softplus(f))
+  assert logs["d_loss"] == pytest.approx(d_loss, rel=1e-5)
+  assert abs(d_loss - np.mean(_softplus(-r) + _softplus(f))) > 1e-3  # smoothing matters here
+  g_loss = np.mean(_softplus(-_logits(d, g_calls[1][1])))
+  assert logs["g_loss"] == pytest.approx(g_loss, rel=1e-5)
+  assert logs["d_real"] == pytest.approx(np.mean(1 / (1 + np.exp(-r))), rel=1e-5)
+  assert logs["d_fake"] == pytest.approx(np.mean(1 / (1 + np.exp(-f))), rel=1e-5)
+
+
+def test_the_wgan_gp_penalty_is_lambda_times_the_squared_norm_excess_at_interpolates():
+  model, logs, x, d_inputs, g_calls = _step_at_lr_zero(loss="wasserstein", gp_weight=10.0)
+  d, fake = model.discriminator, g_calls[0][1].numpy()
+  # D's third input is the interpolates: eps * real + (1 - eps) * fake, one eps in [0, 1] per
+  # example (recovered by least squares, then checked to reproduce them).
+  x_hat, real = d_inputs[2].numpy(), x.numpy()
+  diff = (real - fake).reshape(8, -1)
+  eps = ((x_hat - fake).reshape(8, -1) * diff).sum(1) / (diff ** 2).sum(1)
+  np.testing.assert_allclose(x_hat, eps[:, None, None, None] * real +
+                             (1 - eps[:, None, None, None]) * fake, atol=1e-5)
+  assert (eps >= 0).all() and (eps <= 1).all() and np.ptp(eps) > 0
+  penalty = 10.0 * (_input_gradient_norms(d, x_hat) - 1.0) ** 2
+  assert logs["gp"] == pytest.approx(np.mean(penalty), rel=1e-4)
+  critic = _logits(d, fake) - _logits(d, real)
+  assert logs["d_loss"] == pytest.approx(np.mean(critic + penalty), rel=1e-4, abs=1e-6)
+  assert logs["g_loss"] == pytest.approx(np.mean(-_logits(d, g_calls[1][1])), rel=1e-5)
+
+
+def test_lazy_r1_is_half_gamma_times_k_times_the_squared_gradient_norm():
+  # gamma = 2, k = 3: the penalty of updates 0 and 3 is 0.5 * 2 * 3 * ||grad_x D(x)||^2, and
+  # updates 1, 2 and 4 have none. The test above checks only which steps get one.
+  model, logs, x, _, g_calls = _step_at_lr_zero(r1_gamma=2.0, r1_every=3)
+  d = model.discriminator
+  r1 = 0.5 * 2.0 * 3 * _input_gradient_norms(d, x) ** 2
+  assert logs["r1"] == pytest.approx(np.mean(r1), rel=1e-4)
+  r, f = _logits(d, x), _logits(d, g_calls[0][1])
+  assert logs["d_loss"] == pytest.approx(np.mean(_softplus(-r) + _softplus(f) + r1), rel=1e-4)
+  penalties = []
+  for _ in range(3):
+    model.reset_metrics()
+    penalties.append(float(model.train_step((x, None))["r1"]))
+  # Same weights (learning rate 0), same reals: the 4th update's penalty is the 1st's again.
+  assert penalties[:2] == [0.0, 0.0] and penalties[2] == pytest.approx(logs["r1"], rel=1e-4)
+
+
+@pytest.mark.parametrize("d_steps", [1, 2])
+def test_the_d_step_makes_its_fakes_for_the_batch_labels_and_g_gets_labels(d_steps):
+  # The existing test spies on D only. Here G's inputs too: the D step's fakes must be made
+  # for the labels of the reals they are judged against (each strided chunk's own), and the
+  # G step's fakes judged with the labels G drew them for.
+  model = _make_combo(num_classes=10, run_eagerly=True, d_steps=d_steps)
+  n = 8 * d_steps
+  labels = np.random.default_rng(4).integers(0, 10, n).astype(np.int32)
+  x = np.random.default_rng(0).uniform(-1, 1, (n, 28, 28, 1)).astype(np.float32)
+  g_calls, d_inputs = [], []
+  _spy(model.generator, g_calls, outputs=True)
+  _spy(model.discriminator, d_inputs)
+  model.train_step((tf.constant(x), tf.constant(labels)))
+  assert len(g_calls) == d_steps + 1 and len(d_inputs) == 2 * d_steps + 1
+  for i in range(d_steps):
+    chunk = labels[i::d_steps]
+    (_, g_labels), fake = g_calls[i]
+    np.testing.assert_array_equal(g_labels.numpy(), chunk)  # G made the fakes for them
+    real_in, fake_in = d_inputs[2 * i], d_inputs[2 * i + 1]
+    np.testing.assert_array_equal(real_in[0].numpy(), x[i::d_steps])
+    np.testing.assert_array_equal(real_in[1].numpy(), chunk)
+    np.testing.assert_array_equal(fake_in[0].numpy(), fake.numpy())
+    np.testing.assert_array_equal(fake_in[1].numpy(), chunk)  # and D judged them with them
+  (_, drawn), fake = g_calls[-1]
+  drawn = drawn.numpy()
+  assert drawn.shape == (8,) and drawn.min() >= 0 and drawn.max() < 10
+  np.testing.assert_array_equal(d_inputs[-1][0].numpy(), fake.numpy())
+  np.testing.assert_array_equal(d_inputs[-1][1].numpy(), drawn)

@@ -1,9 +1,13 @@
 """train_and_evaluate in process: a tiny second family written only against the family
 interface trains, resumes and exports through the shared trainer, run directory, callbacks and
-export code, and the GAN family resumes and refuses another architecture."""
+export code, and the GAN family resumes and refuses another architecture; a checkpoint holds
+the whole state of a GAN (also loss-scaled) and a pix2pix model, cadences hold under
+steps_per_execution > 1, and a first Ctrl-C stops with a checkpoint while a second aborts."""
 
 import json
 import os
+import signal
+import types
 
 import keras
 import numpy as np
@@ -11,8 +15,10 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
+from tfgan import build, data, export, images, models, rundir, trainer
+from tfgan import callbacks as cb
 from tfgan import config as config_lib
-from tfgan import data, export, images, models, rundir, trainer
+from tfgan.data import pairs
 
 
 class AutoencoderModel(models.FamilyModel):
@@ -203,3 +209,285 @@ def test_deterministic_resume_is_bit_identical_to_a_straight_run(tmp_path, idx_d
   assert lines, result.stderr[-3000:]
   diff, size = map(float, lines[0].split()[1:])
   assert diff == 0.0 and size > 0
+
+
+def _add_callback(monkeypatch, callback):
+  """Makes the trainer's callbacks start with `callback` (a spy, or a source of signals)."""
+  original = trainer._callbacks
+
+  def callbacks(*args):
+    found, sampler, stopper = original(*args)
+    return [callback] + found, sampler, stopper
+
+  monkeypatch.setattr(trainer, "_callbacks", callbacks)
+
+
+class _Steps(cb.StepCallback):
+  """The global step at each callback call: once per execution of steps_per_execution steps."""
+
+  def __init__(self):
+    super().__init__()
+    self.steps = []
+
+  def at_step(self, step, logs):
+    self.steps.append(step)
+
+
+class _Clock:
+  """A perf_counter that advances one second per reading, so images/s and wall_sec are exact."""
+
+  def __init__(self):
+    self.now = -1.0
+
+  def perf_counter(self):
+    self.now += 1.0
+    return self.now
+
+
+def _state(model):
+  """{group: [variables]} of everything a resumed run continues from, found from the model's
+  attributes and layers rather than from checkpoint_objects(), which is what is checked."""
+  groups = {name: list(getattr(model, name).weights)
+            for name in ("generator", "discriminator", "ema_generator")
+            if getattr(model, name, None) is not None}
+  groups.update({name: list(getattr(model, name).variables)
+                 for name in ("g_optimizer", "d_optimizer")})  # iterations, rate, slots
+  if hasattr(model, "seed_generator"):
+    groups["rng"] = [model.seed_generator.state]
+  groups["skipped"] = [getattr(model, n) for n in ("g_skipped", "d_skipped")
+                       if hasattr(model, n)]
+  seeds = {id(value): value.state for net in (model.generator, model.discriminator)
+           for layer in net._flatten_layers(include_self=True, recursive=True)
+           for value in vars(layer).values() if isinstance(value, keras.random.SeedGenerator)}
+  groups["seeds"] = list(seeds.values())  # dropout masks
+  return groups
+
+
+def _assert_restores_everything(trained, fresh, workdir, moved):
+  """Restores the run's latest checkpoint into `fresh` (built like `trained`, not trained) as
+  the trainer does, and checks that every variable equals `trained`'s; each group of `moved`
+  must have changed in training, or its comparison would prove nothing."""
+  saved, before = _state(trained), _state(fresh)
+  assert sorted(saved) == sorted(before)
+  for group in moved:
+    assert saved[group] and any(not np.array_equal(a.numpy(), b.numpy())
+                                for a, b in zip(before[group], saved[group])), group
+  run = rundir.RunDir(workdir)
+  run.attach(fresh.checkpoint_objects())
+  assert run.restore(log=lambda line: None) == run.latest_checkpoint()
+  for group, variables in _state(fresh).items():
+    assert len(variables) == len(saved[group]), group
+    for a, b in zip(variables, saved[group]):
+      np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=f"{group}: {b.path}")
+  for name in ("g_optimizer", "d_optimizer"):  # the schedule continues where it stopped
+    assert float(getattr(fresh, name).learning_rate) == float(
+        getattr(trained, name).learning_rate)
+
+
+def _checkpoint_iterations(path, optimizer):
+  """The `iterations` of `optimizer` (a checkpoint key) stored in the checkpoint at `path`."""
+  reader = tf.train.load_checkpoint(path)
+  keys = [k for k in reader.get_variable_to_shape_map()
+          if k.startswith(f"{optimizer}/") and "iterations" in k and "OPTIMIZER_SLOT" not in k]
+  assert len(keys) == 1, keys
+  return int(reader.get_tensor(keys[0]))
+
+
+# One tiny GAN run with every kind of state (EMA, D steps, a learning-rate schedule, DiffAugment,
+# dropout in D) and steps_per_execution=2, shared by the three tests that follow (without XLA:
+# compiling the two-step loop costs more than these few steps gain from it).
+_GAN_RUN = dict(network="mlp", width=0.05, latent_dim=4, batch_size=8, d_steps=2,
+                ema_kimg=0.01, lr_decay_start=2, diffaugment="translation", train_steps=6,
+                steps_per_execution=2, jit_compile="false", log_every=2, sample_every=4,
+                checkpoint_every=2, keep_checkpoints=5, num_samples=4, shuffle_buffer=64)
+
+
+@pytest.fixture(scope="module")
+def gan_run(tmp_path_factory, idx_dir):
+  config = config_lib.make(data_dir=idx_dir, **_GAN_RUN)
+  workdir = str(tmp_path_factory.mktemp("gan_run") / "run")
+  steps = _Steps()
+  with pytest.MonkeyPatch.context() as patch:
+    _add_callback(patch, steps)
+    patch.setattr(cb, "time", types.SimpleNamespace(perf_counter=_Clock().perf_counter))
+    result = trainer.train_and_evaluate(config, workdir, verbose=False)
+  return config, workdir, result, steps.steps
+
+
+def test_a_gan_checkpoint_restores_every_variable_into_a_fresh_model(gan_run):
+  # assert_existing_objects_matched checks only what a checkpoint holds: a checkpoint without
+  # d_optimizer, rng or ema_generator restored "fine" and resumed with fresh ones.
+  config, workdir, result, _ = gan_run
+  fresh = build.build_model(config, data.DataSpec("mnist", (28, 28, 1), 10))
+  _assert_restores_everything(result["model"], fresh, workdir, moved=(
+      "generator", "discriminator", "ema_generator", "g_optimizer", "d_optimizer", "rng",
+      "seeds"))
+  assert int(fresh.d_optimizer.iterations) == 12 and fresh.step_count() == 6
+  assert float(fresh.g_optimizer.learning_rate) < config.optimization.g_lr  # decaying
+
+
+def test_cadences_hold_under_steps_per_execution(gan_run):
+  config, workdir, result, steps = gan_run
+  assert result["step"] == 6 and result["model"].steps_per_execution == 2
+  assert steps == [2, 4, 6]  # the callbacks ran once per execution of two steps
+  run = rundir.RunDir(workdir)
+  assert [r["step"] for r in run.metric_rows()] == [2, 4, 6]
+  # sample_every=4, and the last step's grid at the end.
+  assert sorted(os.listdir(run.path(rundir.SAMPLES))) == ["step_0000004.png",
+                                                         "step_0000006.png"]
+  paths = run.checkpoints()
+  assert [os.path.basename(p) for p in paths] == ["ckpt-6", "ckpt-4", "ckpt-2"]
+  # Each checkpoint holds the state of its own step (2 D updates per step).
+  assert [_checkpoint_iterations(p, "g_optimizer") for p in paths] == [6, 4, 2]
+  assert [_checkpoint_iterations(p, "d_optimizer") for p in paths] == [12, 8, 4]
+
+
+def test_metrics_rows_hold_finite_window_values_and_the_image_rate(gan_run):
+  _, workdir, _, _ = gan_run
+  rows = rundir.RunDir(workdir).metric_rows()
+  for row in rows:
+    assert list(row) == ["step", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec",
+                         "wall_sec"]
+    assert all(np.isfinite(row[k]) for k in ("d_loss", "g_loss", "d_real", "d_fake"))
+    assert 0 < row["d_real"] < 1 and 0 < row["d_fake"] < 1
+  # The clock reads one second per row: each row's window of 2 steps consumed 2 * 8 * 2 real
+  # images (batch 8, 2 D steps), so 32 images/s; wall_sec counts from the start of fit().
+  assert [r["images_per_sec"] for r in rows] == [32.0, 32.0, 32.0]
+  assert [r["wall_sec"] for r in rows] == [1.0, 2.0, 3.0]
+
+
+def _train_and_checkpoint(config, spec, batch, steps, tmp_path, then=lambda model: None):
+  """Builds `config`'s model for `spec`, trains it `steps` steps on `batch` (repeated), calls
+  `then(model)` and saves the checkpoint as the trainer does. Returns the model and its run
+  directory."""
+  model = build.build_model(config, spec)
+  model.fit(tf.data.Dataset.from_tensors(batch).repeat(), epochs=1, steps_per_epoch=steps,
+            verbose=0)
+  then(model)
+  workdir = str(tmp_path / "run")
+  run = rundir.RunDir(workdir)
+  run.attach(model.checkpoint_objects())
+  run.save(model.step_count())
+  return model, workdir
+
+
+def test_a_loss_scaled_gan_checkpoint_restores_the_loss_scale(tmp_path):
+  # mixed_float16 wraps each Adam in a LossScaleOptimizer, whose dynamic scale and step counter
+  # are state of their own (a scale learnt after overflows must not restart at 2 ** 15).
+  config = config_lib.make(network="mlp", width=0.05, latent_dim=4, batch_size=8,
+                           mixed_precision="mixed_float16", jit_compile="false")
+  spec = data.DataSpec("mnist", (28, 28, 1), 10)
+  x = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)
+  trained, workdir = _train_and_checkpoint(  # a scale as after a few overflows
+      config, spec, x, 2, tmp_path, lambda m: m.g_optimizer.dynamic_scale.assign(1024.0))
+  fresh = build.build_model(config, spec)
+  _assert_restores_everything(trained, fresh, workdir, moved=(
+      "generator", "discriminator", "g_optimizer", "d_optimizer", "rng", "seeds"))
+  assert float(fresh.g_optimizer.dynamic_scale) == 1024.0
+
+
+def test_a_pix2pix_checkpoint_restores_every_variable_into_a_fresh_model(tmp_path):
+  # 64 px: the smallest U-Net with a dropout block, whose seed state the checkpoint must hold.
+  config = config_lib.make(family="pix2pix", network="unet", dataset="folder",
+                           image_size=64, width=0.125, batch_size=2, d_layers=1,
+                           train_steps=2, lr_decay_start=1, jit_compile="false")
+  spec = pairs.PairSpec("folder", (64, 64, 1), (64, 64, 3), None, "test", "edges")
+  rng = np.random.default_rng(0)
+  batch = (rng.uniform(-1, 1, (2, 64, 64, 1)).astype(np.float32),
+           rng.uniform(-1, 1, (2, 64, 64, 3)).astype(np.float32))
+  trained, workdir = _train_and_checkpoint(config, spec, batch, 2, tmp_path)
+  fresh = build.build_model(config, spec)
+  _assert_restores_everything(trained, fresh, workdir, moved=(
+      "generator", "discriminator", "g_optimizer", "d_optimizer", "seeds"))
+  assert float(fresh.g_optimizer.learning_rate) == 0.0  # the schedule's end, restored
+
+
+class _StepScores(models.Evaluator):
+  """A higher-is-better 'score' that is a fixed function of the step: the best step is known."""
+  names = ["score"]
+  SCORES = {2: 1.0, 4: 3.0, 6: 2.0, 8: 0.5, 10: 2.5, 12: 0.1}
+
+  def __call__(self, model):
+    return {"score": self.SCORES[model.step_count()]}
+
+  def higher_is_better(self, key):
+    return {"score": True}[key]
+
+
+class _EvaluatedAutoencoder(AutoencoderFamily):
+
+  def evaluator(self, config, source, log=print):
+    return _StepScores() if config.evaluation.metric_names else None
+
+
+def test_evaluations_and_the_best_checkpoint_under_steps_per_execution(tmp_path, idx_dir,
+                                                                       monkeypatch):
+  monkeypatch.setitem(models.FAMILIES, "autoencoder", _EvaluatedAutoencoder())
+  steps = _Steps()
+  _add_callback(monkeypatch, steps)
+  config = _config(idx_dir, train_steps=8, steps_per_execution=2, log_every=4, sample_every=6,
+                   checkpoint_every=4, eval_every=2, eval_metrics="score", best_metric="score")
+  workdir = str(tmp_path / "run")
+  trainer.train_and_evaluate(config, workdir, verbose=False)
+  run = rundir.RunDir(workdir)
+  rows = run.metric_rows()
+  assert steps.steps == [2, 4, 6, 8]
+  assert [r["step"] for r in rows if "l1" in r] == [4, 8]
+  assert [(r["step"], r["eval/score"]) for r in rows if "eval/score" in r] == [
+      (2, 1.0), (4, 3.0), (6, 2.0), (8, 0.5)]
+  assert sorted(os.listdir(run.path(rundir.SAMPLES))) == ["step_0000006.png",
+                                                         "step_0000008.png"]
+  assert [os.path.basename(p) for p in run.checkpoints()] == ["ckpt-8", "ckpt-4"]
+  # The best is the highest score (step 4), and its checkpoint holds step 4's state.
+  best = json.load(open(run.path(rundir.BEST)))
+  assert best == {"step": 4, "metric": "score", "value": 3.0}
+  best_path = tf.train.latest_checkpoint(run.path(rundir.BEST_CHECKPOINT))
+  assert best_path.endswith("ckpt-4") and _checkpoint_iterations(best_path, "optimizer") == 4
+  # A resumed run compares with the recorded best: 2.5 at step 10 and 0.1 at 12 do not beat it.
+  trainer.train_and_evaluate(config.replace(train_steps=12), workdir, verbose=False)
+  assert json.load(open(run.path(rundir.BEST)))["step"] == 4
+  assert tf.train.latest_checkpoint(run.path(rundir.BEST_CHECKPOINT)).endswith("ckpt-4")
+
+
+class _SignalAt(cb.StepCallback):
+  """Sends this process `times` SIGINTs at step `at` (a user pressing Ctrl-C)."""
+
+  def __init__(self, at, times):
+    super().__init__()
+    self.at, self.times = at, times
+
+  def at_step(self, step, logs):
+    if step == self.at:
+      for _ in range(self.times):
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_a_first_ctrl_c_stops_after_its_step_with_a_checkpoint_and_the_exports(
+    tmp_path, idx_dir, autoencoder_family, monkeypatch):
+  _add_callback(monkeypatch, _SignalAt(3, 1))
+  previous = signal.getsignal(signal.SIGINT)
+  workdir = str(tmp_path / "run")
+  result = trainer.train_and_evaluate(_config(idx_dir, train_steps=10), workdir, verbose=False)
+  assert result["status"] == "interrupted" and result["signal"] == signal.SIGINT
+  assert result["step"] == 3
+  run = rundir.RunDir(workdir)
+  assert [os.path.basename(p) for p in run.checkpoints()] == ["ckpt-3", "ckpt-2"]
+  assert os.path.exists(result["autoencoder_keras"]) and os.path.exists(run.sample_path(3))
+  assert signal.getsignal(signal.SIGINT) is previous
+
+
+def test_a_second_ctrl_c_aborts_without_a_checkpoint_or_exports(tmp_path, idx_dir,
+                                                                autoencoder_family,
+                                                                monkeypatch):
+  # The first Ctrl-C asks for a clean stop; the second falls through to Python's handler
+  # (KeyboardInterrupt) at once: nothing of the interrupted step is saved or exported.
+  _add_callback(monkeypatch, _SignalAt(3, 2))
+  previous = signal.getsignal(signal.SIGINT)
+  workdir = str(tmp_path / "run")
+  with pytest.raises(KeyboardInterrupt):
+    trainer.train_and_evaluate(_config(idx_dir, train_steps=10), workdir, verbose=False)
+  run = rundir.RunDir(workdir)
+  assert [os.path.basename(p) for p in run.checkpoints()] == ["ckpt-2"]
+  assert not os.path.exists(run.keras_path("autoencoder"))
+  assert not os.path.exists(run.path(rundir.SAVED_MODEL))
+  assert signal.getsignal(signal.SIGINT) is previous  # handlers restored
