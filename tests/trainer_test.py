@@ -247,16 +247,20 @@ class _Clock:
 def _state(model):
   """{group: [variables]} of everything a resumed run continues from, found from the model's
   attributes and layers rather than from checkpoint_objects(), which is what is checked."""
-  groups = {name: list(getattr(model, name).weights)
-            for name in ("generator", "discriminator", "ema_generator")
+  networks = ("g_ab", "g_ba", "d_a", "d_b") if hasattr(model, "g_ab") else (
+      "generator", "discriminator", "ema_generator")
+  groups = {name: list(getattr(model, name).weights) for name in networks
             if getattr(model, name, None) is not None}
+  if hasattr(model, "pool_a"):  # CycleGAN's image pools: past fakes and their counts
+    groups["pools"] = model.pool_a.variables() + model.pool_b.variables()
   groups.update({name: list(getattr(model, name).variables)
                  for name in ("g_optimizer", "d_optimizer")})  # iterations, rate, slots
   if hasattr(model, "seed_generator"):
     groups["rng"] = [model.seed_generator.state]
   groups["skipped"] = [getattr(model, n) for n in ("g_skipped", "d_skipped")
                        if hasattr(model, n)]
-  seeds = {id(value): value.state for net in (model.generator, model.discriminator)
+  seeds = {id(value): value.state for net in (getattr(model, n) for n in networks
+                                              if getattr(model, n, None) is not None)
            for layer in net._flatten_layers(include_self=True, recursive=True)
            for value in vars(layer).values() if isinstance(value, keras.random.SeedGenerator)}
   groups["seeds"] = list(seeds.values())  # dropout masks
@@ -400,6 +404,21 @@ def test_a_pix2pix_checkpoint_restores_every_variable_into_a_fresh_model(tmp_pat
   _assert_restores_everything(trained, fresh, workdir, moved=(
       "generator", "discriminator", "g_optimizer", "d_optimizer", "seeds"))
   assert float(fresh.g_optimizer.learning_rate) == 0.0  # the schedule's end, restored
+
+
+def test_a_cyclegan_checkpoint_restores_every_variable_and_both_pools(tmp_path):
+  from tfgan.data import unpaired
+  config = config_lib.make(family="cyclegan", network="resnet", dataset="folder",
+                           image_size=16, width=0.125, batch_size=2, d_layers=1,
+                           resnet_blocks=1, pool_size=3, loss="least_squares", train_steps=2,
+                           lr_decay_start=1, jit_compile="false")
+  spec = unpaired.UnpairedSpec("folder", (16, 16, 3), (16, 16, 3), 4, 4, "test", "grey")
+  rng = np.random.default_rng(0)
+  batch = tuple(rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32) for _ in "ab")
+  trained, workdir = _train_and_checkpoint(config, spec, batch, 2, tmp_path)
+  fresh = build.build_model(config, spec)
+  _assert_restores_everything(trained, fresh, workdir, moved=(
+      "g_ab", "g_ba", "d_a", "d_b", "g_optimizer", "d_optimizer", "rng", "pools"))
 
 
 class _StepScores(models.Evaluator):
