@@ -52,11 +52,53 @@ def test_the_same_seed_transforms_real_and_fake_alike():
     assert abs(y - 8) <= 2 and abs(x_ - 8) <= 2
 
 
-def test_color_changes_brightness_saturation_contrast_per_example():
-  x = _images(n=4)
-  y = augment.color(x, SEED).numpy()
-  shift = (y - x.numpy()).reshape(4, -1).mean(axis=1)
-  assert np.unique(np.round(shift, 4)).size == 4  # each example gets its own transform
+def _color_factors(n=400, seed=SEED):
+  """Recovers each example's (brightness, saturation, contrast) of augment.color under `seed`
+  from three probe batches (the factors depend on the seed and batch size only):
+
+  - a flat grey image: saturation and contrast have nothing to act on, so y - x = brightness;
+  - a grey image varying in space: saturation still does nothing (the channels are equal), and
+    the deviation from the image mean is scaled by the contrast;
+  - one coloured pixel repeated: the deviation from the pixel's channel mean is scaled by
+    saturation x contrast (the image mean is that channel mean).
+  """
+  flat = tf.fill((n, 4, 4, 3), 0.25)
+  brightness = (augment.color(flat, seed) - flat).numpy()
+  assert np.ptp(brightness.reshape(n, -1), axis=1).max() < 1e-6  # one shift per example
+  ramp = np.linspace(-0.8, 0.8, 16, dtype=np.float32).reshape(1, 4, 4, 1)
+  grey = tf.constant(np.tile(ramp, (n, 1, 1, 3)))
+  y = augment.color(grey, seed).numpy()
+  contrast = ((y - y.mean(axis=(1, 2, 3), keepdims=True))[:, 0, 0, 0]
+              / (ramp[0, 0, 0, 0] - ramp.mean()))
+  pixel = np.array([-0.6, 0.1, 0.5], np.float32)
+  coloured = tf.constant(np.tile(pixel, (n, 4, 4, 1)))
+  y = augment.color(coloured, seed).numpy()
+  scaled = (y - y.mean(axis=3, keepdims=True))[:, 0, 0, 0] / (pixel[0] - pixel.mean())
+  return brightness[:, 0, 0, 0], scaled / contrast, contrast
+
+
+def test_color_is_diffaugments_brightness_saturation_and_contrast():
+  # Zhao et al.'s rand_brightness, rand_saturation and rand_contrast (they commute):
+  # x + U[-0.5, 0.5]; (x - channel mean) * U[0, 2] + channel mean; (x - image mean) *
+  # U[0.5, 1.5] + image mean, one draw per example.
+  brightness, saturation, contrast = _color_factors()
+  for values, (low, high) in ((brightness, (-0.5, 0.5)), (saturation, (0.0, 2.0)),
+                              (contrast, (0.5, 1.5))):
+    assert low - 1e-5 <= values.min() and values.max() <= high + 1e-5
+    # 400 uniform draws reach within 5% of both ends and are spread, not one value.
+    assert values.min() < low + 0.05 * (high - low) and values.max() > high - 0.05 * (high - low)
+    assert np.unique(np.round(values, 4)).size > 300
+  # Independent draws: brightness says nothing about contrast.
+  assert abs(np.corrcoef(brightness, contrast)[0, 1]) < 0.2
+  # Any image: the three operations in that order with the recovered factors.
+  x = np.random.default_rng(1).uniform(-1, 1, (400, 4, 4, 3)).astype(np.float32)
+  b, s, c = (v[:, None, None, None] for v in (brightness, saturation, contrast))
+  expected = x + b
+  mean = expected.mean(axis=3, keepdims=True)
+  expected = (expected - mean) * s + mean
+  mean = expected.mean(axis=(1, 2, 3), keepdims=True)
+  expected = (expected - mean) * c + mean
+  np.testing.assert_allclose(augment.color(tf.constant(x), SEED).numpy(), expected, atol=1e-4)
 
 
 def test_unknown_op_is_refused():

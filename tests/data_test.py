@@ -9,16 +9,27 @@ from conftest import SHARED_MNIST, make_idx_dir, write_idx
 from tfgan import data
 
 
-def test_pipeline_shapes_ranges_dtypes_and_labels(idx_dir):
-  ds = data.make_dataset("mnist", 16, data_dir=idx_dir, shuffle_buffer=128, seed=0)
+def test_pipeline_shapes_ranges_dtypes_and_labels(tmp_path):
+  root, written = make_idx_dir(str(tmp_path / "mnist"))
+  images, labels = written["train"]
+  index_of = {image.tobytes(): i for i, image in enumerate(images)}  # which written image
+  ds = data.make_dataset("mnist", 16, data_dir=root, shuffle_buffer=128, seed=0)
   assert ds.element_spec[0].shape == (16, 28, 28, 1)  # Static: drop_remainder.
-  seen = set()
-  for x, y in ds.take(20):  # More batches than one epoch (128 / 16): repeat works.
+  order = []
+  for x, y in ds.take(20):  # 320 examples, 2.5 epochs of 128: repeat works.
     x, y = x.numpy(), y.numpy()
     assert x.dtype == np.float32 and y.dtype == np.int32
-    assert -1.0 <= x.min() and x.max() <= 1.0
-    seen.update(y.tolist())
-  assert seen == set(range(10))
+    # Each example is a written image, scaled by /127.5 - 1, with its own label: shuffling
+    # keeps the pairs together.
+    pixels = np.rint((x[..., 0] + 1) * 127.5).astype(np.uint8)
+    np.testing.assert_allclose(x[..., 0], pixels / 127.5 - 1, atol=1e-6)
+    for image, label in zip(pixels, y):
+      i = index_of[image.tobytes()]
+      assert labels[i] == label
+      order.append(i)
+  # Whole epochs: each run of 128 holds every image once, none skipped or repeated.
+  assert len(set(order[:128])) == 128 and len(set(order[128:256])) == 128
+  assert order[:128] != order[128:256]  # reshuffled each epoch
 
 
 def test_local_values_match_the_files(tmp_path):
@@ -100,6 +111,10 @@ def test_failed_download_says_how_to_use_local_files(monkeypatch):
     raise ConnectionError("Failed to resolve 'storage.googleapis.com'")
 
   monkeypatch.setattr(tfds, "load", offline)
+  # The host answers the quick reachability check, then the download itself fails: without
+  # this the test took the offline path (another message) on a machine with no network.
+  from tfgan import downloads
+  monkeypatch.setattr(downloads, "unreachable", lambda *args, **kwargs: None)
   with pytest.raises(data.DataUnavailableError,
                      match=r"could not provide 'mnist'.*ConnectionError.*--data_dir="):
     data.source("mnist")

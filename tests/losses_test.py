@@ -29,8 +29,14 @@ def test_minimax_matches_hand_computed_values():
   g = losses.minimax_generator_loss(tf.constant(FAKE)).numpy()
   np.testing.assert_allclose(g, [math.log(1 - _sigmoid(f)) for f in FAKE], rtol=1e-6)
   d = losses.minimax_discriminator_loss(tf.constant(REAL), tf.constant(FAKE)).numpy()
-  np.testing.assert_allclose(
-      d, losses.non_saturating_discriminator_loss(tf.constant(REAL), tf.constant(FAKE)).numpy())
+  # -log D(x) - log(1 - D(G(z))) with D = 1 / (1 + e^-l), in numpy: the same game as the
+  # non-saturating D, but checked against numbers, not against that function.
+  real, fake = np.array(REAL), np.array(FAKE)
+  expected = -np.log(1 / (1 + np.exp(-real))) - np.log(1 - 1 / (1 + np.exp(-fake)))
+  np.testing.assert_allclose(d, expected, rtol=1e-6)
+  # By hand: r = 2, f = -3: log(1 + e^-2) + log(1 + e^-3) = 0.126928 + 0.048587.
+  assert d[0] == pytest.approx(0.175515, abs=1e-6)
+  assert d[2] == pytest.approx(math.log(4.0), rel=1e-6)  # chance on both
 
 
 def test_losses_are_per_example_and_accept_column_logits():

@@ -60,39 +60,167 @@ def test_unreachable_weights_host_fails_in_seconds_naming_the_offline_flag(tmp_p
   assert time.monotonic() - t0 < 30
 
 
-def test_compute_fid_kid_is_pr_with_cached_real_statistics(tmp_path, random_inception):
+class _Projection:
+  """A stub extractor: fixed random projections of the pixels (features [B, 16], logits
+  [B, 10]). Cheap and plain numpy, so a test can recompute every metric from the very features
+  the evaluation saw; `calls` counts the batches it was given."""
+  id = "projection-test"
+
+  def __init__(self, pixels=28 * 28, dim=16, classes=10, seed=0):
+    rng = np.random.default_rng(seed)
+    self.w = rng.standard_normal((pixels, dim)).astype(np.float32) / np.sqrt(pixels)
+    self.v = 100 * rng.standard_normal((dim, classes)).astype(np.float32)  # spread logits
+    self.calls = 0
+
+  def __call__(self, images):
+    self.calls += 1
+    x = np.asarray(images, np.float32).reshape(len(images), -1)
+    features = x @ self.w
+    return features, features @ self.v
+
+
+class _ReadOnce(data.ArraySource):
+  """An array source whose examples may be read once: a second read means the real-data
+  statistics were recomputed instead of coming from the cache."""
+  reads = 0
+
+  def examples(self, shuffle_seed=None):
+    self.reads += 1
+    if self.reads > 1:
+      raise AssertionError("the real split was read again: the statistics cache was not used")
+    return super().examples(shuffle_seed)
+
+
+def _read_once_source(n=24, shape=(28, 28, 1), seed=0):
+  arrays = _array_source(n, shape, seed)
+  return _ReadOnce(arrays.spec, arrays.images, arrays.labels)
+
+
+def test_compute_fid_kid_is_pr_from_the_features_and_cached_real_statistics(tmp_path):
   registry = {"fid12": evaluation.MetricSpec("fid", 12, "inception"),
               "kid12": evaluation.MetricSpec("kid", 12, "inception"),
               "is12": evaluation.MetricSpec("is", 12, "inception"),
               "pr12": evaluation.MetricSpec("pr", 12, "inception")}
-  source, generator = _array_source(), _tiny_generator()
-  kwargs = dict(extractors={"inception": random_inception}, cache_dir=str(tmp_path),
+  source, generator, extractor = _read_once_source(), _tiny_generator(), _Projection()
+  kwargs = dict(extractors={"inception": extractor}, cache_dir=str(tmp_path),
                 registry=registry)
   results = metrics.evaluate_generator(generator, source, list(registry), **kwargs)
   assert set(results) == {"fid12", "kid12", "kid12_std", "is12", "is12_std", "pr12_precision",
                           "pr12_recall"}
-  assert results["fid12"] > 0 and 1.0 <= results["is12"] <= 1000
-  assert all(0 <= results[k] <= 1 for k in ("pr12_precision", "pr12_recall"))
+
+  # The same numbers from the distance functions on the same features: 12 generated samples
+  # from the seed's latents; the real split in the seeded order the evaluation reads it in.
+  z = np.random.default_rng(0).standard_normal((12, 8)).astype(np.float32)
+  fake, fake_logits = extractor(np.asarray(generator(z, training=False)))
+  real_images = np.concatenate([x.numpy() for x, _ in data.make_dataset(
+      data.ArraySource(source.spec, source.images, source.labels), 250, seed=0, repeat=False,
+      cache="none", drop_remainder=False)])
+  real, _ = extractor(real_images)
+  assert len(real) == 24
+  # FID: the generated moments against the moments of the whole real split (24, not 12).
+  fid = metrics.frechet_distance(fake.mean(0), np.cov(fake, rowvar=False), real.mean(0),
+                                 np.cov(real, rowvar=False))
+  assert results["fid12"] == pytest.approx(fid, rel=1e-6) and fid > 0
+  # KID and PR: against the first 12 real rows of that order.
+  kid = metrics.kernel_inception_distance(real[:12], fake, seed=0)
+  assert (results["kid12"], results["kid12_std"]) == pytest.approx(kid, rel=1e-6)
+  inception_score = metrics.inception_score(evaluation._softmax(fake_logits.astype(np.float64)))
+  assert (results["is12"], results["is12_std"]) == pytest.approx(inception_score, rel=1e-9)
+  assert inception_score[0] > 1.0  # the stub's logits spread: not the degenerate score
+  assert (results["pr12_precision"], results["pr12_recall"]) == metrics.precision_recall(
+      real[:12], fake)
+
   cached = os.listdir(os.path.join(str(tmp_path), "stats"))
   assert len(cached) == 1
   stats = np.load(os.path.join(str(tmp_path), "stats", cached[0]))
-  assert int(stats["n"]) == 24 and stats["features"].shape == (12, 2048)  # the whole split
+  # Moments of the whole split (n = 24), and the 12 rows KID and PR need.
+  assert int(stats["n"]) == 24 and stats["features"].shape == (12, 16)
+  np.testing.assert_allclose(stats["features"], real[:12], rtol=1e-6)
+  # Again: the real split is not read a second time (_ReadOnce raises), only the generated
+  # samples are extracted, and the statistics from the cache give the same numbers.
+  calls = extractor.calls
   again = metrics.evaluate_generator(generator, source, list(registry), **kwargs)
-  assert again == results  # same seed, statistics from the cache
+  assert source.reads == 1 and extractor.calls == calls + 1  # one generated batch of 12
+  assert again == results
 
 
-def test_classifier_plumbing_and_conditional_label_accuracy(tmp_path):
+class _PaintsLabels:
+  """A conditional "generator" that paints the asked class into the image: every pixel is
+  label / 10 * 2 - 1 (or `constant`'s value for every label, a collapsed generator)."""
+  latent_dim, num_classes = 8, 10
+
+  def __init__(self, constant=None):
+    self.constant = constant
+
+  def __call__(self, inputs, training=False):
+    z, labels = inputs
+    labels = np.asarray(labels) if self.constant is None else np.full(len(z), self.constant)
+    values = (labels / 10 * 2 - 1).astype(np.float32)
+    return np.broadcast_to(values[:, None, None, None], (len(z), 28, 28, 1)).copy()
+
+
+class _ReadsPaintedLabels:
+  """A stub domain classifier that reads _PaintsLabels' class back from the pixels, then
+  predicts it shifted by `offset` (0: always right). Logits are 10 for the predicted class, 0
+  elsewhere; the features are the one-hot prediction plus the image mean."""
+
+  def __init__(self, offset=0):
+    self.offset, self.id = offset, f"painted-labels-{offset}"
+
+  def __call__(self, images):
+    means = np.asarray(images, np.float64).reshape(len(images), -1).mean(1)
+    read = np.rint((means + 1) / 2 * 10).astype(int) % 10
+    logits = 10.0 * np.eye(10)[(read + self.offset) % 10]
+    return np.concatenate([logits / 10, means[:, None]], 1), logits
+
+
+def _classifier_report(generator, extractor, tmp_path):
+  registry = {"classifier20": evaluation.MetricSpec("classifier", 20, "classifier")}
+  return metrics.evaluate_generator(generator, _array_source(40), ["classifier20"],
+                                    extractors={"classifier": extractor},
+                                    cache_dir=str(tmp_path), registry=registry)
+
+
+def test_classifier_report_checks_the_asked_labels(tmp_path):
+  right = _classifier_report(_PaintsLabels(), _ReadsPaintedLabels(), tmp_path)
+  assert right["classifier20_label_accuracy"] == 1.0
+  # 20 samples asked for classes 0..9 in turn: two per class, all ten hit, a flat histogram.
+  assert right["classifier20_classes_hit"] == 10
+  assert right["classifier20_kl_uniform"] == pytest.approx(0.0, abs=1e-12)
+  # Softmax of logits (10, 0, ..., 0): the top probability is 1 / (1 + 9 e^-10).
+  assert right["classifier20_confidence"] == pytest.approx(1 / (1 + 9 * np.exp(-10.0)))
+  # The same images read as the next class: the report sees that no asked label came out.
+  wrong = _classifier_report(_PaintsLabels(), _ReadsPaintedLabels(offset=1), tmp_path)
+  assert wrong["classifier20_label_accuracy"] == 0.0
+  assert wrong["classifier20_classes_hit"] == 10
+  # A generator collapsed onto class 3 whatever it is asked: one class, KL log 10 from the
+  # uniform histogram, right only on the two samples that asked for 3.
+  collapsed = _classifier_report(_PaintsLabels(constant=3), _ReadsPaintedLabels(), tmp_path)
+  assert collapsed["classifier20_classes_hit"] == 1
+  assert collapsed["classifier20_kl_uniform"] == pytest.approx(np.log(10))
+  assert collapsed["classifier20_label_accuracy"] == pytest.approx(0.1)
+  # The Frechet distance in the classifier's features, tied to the same features: identical
+  # generated features (collapsed) against the 40 real images' (one read of the split).
   source = _array_source(40)
+  real_images = np.concatenate([x.numpy() for x, _ in data.make_dataset(
+      source, 250, seed=0, repeat=False, cache="none", drop_remainder=False)])
+  real, _ = _ReadsPaintedLabels()(real_images)
+  fake, _ = _ReadsPaintedLabels()(np.full((20, 28, 28, 1), 3 / 10 * 2 - 1, np.float32))
+  fd = metrics.frechet_distance(fake.mean(0), np.cov(fake, rowvar=False), real.mean(0),
+                                np.cov(real, rowvar=False))
+  assert collapsed["classifier20_fd"] == pytest.approx(fd, rel=1e-6) and fd > 0
+
+
+def test_a_domain_classifier_extractor_returns_its_features_and_logits():
   model = metrics.build_classifier((28, 28, 1), 10)
   extractor = metrics.ClassifierExtractor(model)
-  registry = {"classifier20": evaluation.MetricSpec("classifier", 20, "classifier")}
-  generator = _tiny_generator(num_classes=10)
-  results = metrics.evaluate_generator(generator, source, ["classifier20"],
-                                       extractors={"classifier": extractor},
-                                       cache_dir=str(tmp_path), registry=registry)
-  assert 1 <= results["classifier20_classes_hit"] <= 10
-  assert 0 <= results["classifier20_label_accuracy"] <= 1
-  assert results["classifier20_fd"] >= 0 and results["classifier20_kl_uniform"] >= 0
+  x = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype(np.float32)
+  features, logits = extractor(x)
+  assert features.shape == (3, 128) and logits.shape == (3, 10)
+  np.testing.assert_allclose(logits.numpy(), model(x, training=False).numpy(), rtol=1e-5,
+                             atol=1e-5)
+  features_model = keras.Model(model.input, model.get_layer("features").output)
+  np.testing.assert_allclose(features.numpy(), features_model(x).numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_unknown_metric_is_refused():
@@ -103,25 +231,34 @@ def test_unknown_metric_is_refused():
 @pytest.mark.skipif(not os.path.isdir(SHARED_MNIST),
                     reason="needs the real MNIST IDX files in ../shared/data/mnist")
 def test_classifier_report_on_real_digits_and_on_a_collapsed_set(tmp_path):
+  # One epoch on 10k images (~15 s here; the CLI trains 3 on 60k, 99%): a classifier good
+  # enough to tell a full set of digits from a collapsed one, which is what the report needs.
   train = data.open_source("mnist", "train", SHARED_MNIST)
   test = data.open_source("mnist", "test", SHARED_MNIST)
   path = str(tmp_path / "classifiers" / "mnist.keras")
-  record = metrics.train_classifier((train.images[:20000], train.labels[:20000]),
-                                    (test.images, test.labels), (28, 28, 1), 10, path,
-                                    epochs=2, log=lambda line: None)
-  assert record["test_accuracy"] > 0.98  # 2 epochs on 20k images; the CLI's 3 on 60k: 99%
+  held_out = (test.images[:5000], test.labels[:5000])
+  record = metrics.train_classifier((train.images[:10000], train.labels[:10000]), held_out,
+                                    (28, 28, 1), 10, path, epochs=1, log=lambda line: None)
+  assert record["test_accuracy"] > 0.9 and record["train_examples"] == 10000
   with pytest.raises(FileExistsError):
     metrics.train_classifier((train.images[:10], train.labels[:10]), (test.images[:10],
                              test.labels[:10]), (28, 28, 1), 10, path, epochs=1)
+  # The cached classifier is the one trained: its accuracy on the held-out images is the
+  # recorded one.
   model = metrics.load_classifier("mnist", str(tmp_path))
-  images = test.images[:2000].astype(np.float32) / 127.5 - 1
-  probs = tf.nn.softmax(model(images)).numpy()
-  real = metrics.class_report(probs, test.labels[:2000])
+  scale = lambda images: images.astype(np.float32) / 127.5 - 1  # noqa: E731
+  logits = model.predict(scale(held_out[0]), batch_size=1000, verbose=0)
+  assert (logits.argmax(1) == held_out[1]).mean() == pytest.approx(record["test_accuracy"],
+                                                                    abs=1e-6)
+  probs = tf.nn.softmax(logits[:2000]).numpy()
+  real = metrics.class_report(probs, held_out[1][:2000])
   assert real["classes_hit"] == 10 and real["kl_uniform"] < 0.05
-  assert real["label_accuracy"] > 0.95
-  # A generator collapsed onto one digit. Ones: the classifier's errors on them stay far below
-  # the 1% threshold (on sevens, ~1-2% go to one other class with this quick classifier).
-  ones = test.images[test.labels == 1].astype(np.float32) / 127.5 - 1  # all 1135
+  assert real["label_accuracy"] == pytest.approx((logits[:2000].argmax(1)
+                                                  == held_out[1][:2000]).mean())
+  assert real["label_accuracy"] > 0.88
+  # A generator collapsed onto one digit. Ones: the classifier's errors on them stay below
+  # the 1% threshold (~0.5% at most to one other class with this quick classifier).
+  ones = scale(test.images[test.labels == 1])  # all 1135
   collapsed = metrics.class_report(tf.nn.softmax(model(ones)).numpy())
   assert collapsed["classes_hit"] == 1 and collapsed["kl_uniform"] > 2.0  # log 10 = 2.30
 

@@ -68,7 +68,10 @@ def test_float32_copy_is_a_float32_model_with_the_same_function():
   z = tf.random.stateless_normal([4, 8], [1, 2])
   out16, out32 = model.generator(z), copy(z)
   assert out16.dtype == tf.bfloat16 and out32.dtype == tf.float32
-  np.testing.assert_allclose(out32.numpy(), tf.cast(out16, tf.float32).numpy(), atol=0.05)
+  # bfloat16 keeps 8 significant bits: measured 5.5e-4 at most between the two (this seed),
+  # on outputs that reach 0.11. A copy with other weights differs by about the outputs' size.
+  assert np.abs(out32.numpy()).max() > 0.05
+  np.testing.assert_allclose(out32.numpy(), tf.cast(out16, tf.float32).numpy(), atol=3e-3)
   plain = _gan("none").generator
   assert precision.float32_copy(plain) is plain
 

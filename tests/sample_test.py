@@ -1,11 +1,9 @@
-import os
-
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from conftest import run_module
-from tfgan import generation, networks
+from tfgan import generation, images, networks
 
 
 @pytest.fixture(scope="module")
@@ -30,17 +28,61 @@ def test_grid_and_npz_are_reproducible(tmp_path, model_path):
   np.testing.assert_allclose(saved["images"], generation.generate(generator,
                                                                 generation.latents(6, 16, 3)),
                              atol=1e-5)
-  # The same command again refuses to overwrite what it wrote.
-  again = run_module("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}")
-  assert again.returncode != 0 and "exists" in again.stderr
+  # The same command again, with another seed, refuses to overwrite what it wrote: both
+  # files keep their bytes. With --overwrite it replaces them with the new seed's images.
+  before = {path: open(path, "rb").read() for path in (out, npz)}
+  again = run_module("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}",
+                     f"--npz={npz}", "--seed=4")
+  assert again.returncode != 0 and f"{out} exists" in again.stderr
+  # The .npz alone too (the PNG writer has a guard of its own; the .npz has only this one).
+  # Refusals come before TensorFlow is imported: these runs take about a second.
+  npz_only = run_module("tfgan.sample", f"--model={model_path}", "--num=6", f"--npz={npz}",
+                        "--seed=4")
+  assert npz_only.returncode != 0 and f"{npz} exists" in npz_only.stderr
+  assert {path: open(path, "rb").read() for path in (out, npz)} == before
+  replaced = run_module("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}",
+                        f"--npz={npz}", "--seed=4", "--overwrite")
+  assert replaced.returncode == 0, replaced.stderr[-2000:]
+  seed4 = generation.generate(generator, generation.latents(6, 16, 4))
+  np.testing.assert_allclose(np.load(npz)["images"], seed4, atol=1e-5)
+  np.testing.assert_allclose(tf.io.decode_png(open(out, "rb").read()).numpy(),
+                             images.make_grid(seed4), atol=1)  # rounding to uint8 may differ
+  assert open(out, "rb").read() != before[out]
+
+
+def _tile(grid, row, col, size=28, padding=2):
+  y, x = padding + row * (size + padding), padding + col * (size + padding)
+  return grid[y:y + size, x:x + size].astype(np.int32)
 
 
 def test_interpolation_strip(tmp_path, model_path):
   out = str(tmp_path / "strip.png")
   result = run_module("tfgan.sample", f"--model={model_path}", "--interpolate", "--num=2",
-                      "--steps=5", f"--out={out}")
+                      "--steps=5", f"--out={out}", "--seed=2")
   assert result.returncode == 0, result.stderr[-2000:]
-  assert tf.io.decode_png(open(out, "rb").read()).numpy().shape == (2 * 30 + 2, 5 * 30 + 2, 1)
+  strip = tf.io.decode_png(open(out, "rb").read()).numpy()
+  assert strip.shape == (2 * 30 + 2, 5 * 30 + 2, 1)
+  # Row r runs from the image of latent r to that of latent rows + r of the seed's 4 latents.
+  generator = generation.load_generator(model_path)
+  ends = images.to_uint8(generation.generate(generator, generation.latents(4, 16, 2)))
+  for row in range(2):
+    np.testing.assert_allclose(_tile(strip, row, 0), ends[row], atol=1)
+    np.testing.assert_allclose(_tile(strip, row, 4), ends[2 + row], atol=1)
+    # The two ends differ (so a reversed row would fail), and the middle is neither end.
+    assert np.abs(ends[row].astype(np.int32) - ends[2 + row]).max() > 2
+    middle = _tile(strip, row, 2)
+    assert np.abs(middle - ends[row]).max() > 1 and np.abs(middle - ends[2 + row]).max() > 1
+
+
+def test_class_rows_put_one_class_per_row():
+  # Labels sorted by class, ceil(num / classes) each: a grid of `classes` rows shows one
+  # class per row (the last row short when num does not divide).
+  np.testing.assert_array_equal(generation.class_rows(6, 3), [0, 0, 1, 1, 2, 2])
+  np.testing.assert_array_equal(generation.class_rows(7, 3), [0, 0, 0, 1, 1, 1, 2])
+  labels = generation.class_rows(20, 10)
+  assert labels.dtype == np.int32
+  grid_rows = np.arange(20) // 2  # make_grid(rows=10) puts images 2r, 2r + 1 in row r
+  np.testing.assert_array_equal(labels, grid_rows)
 
 
 def test_slerp_keeps_endpoints_and_norm():
