@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from tfgan import config as config_lib
-from tfgan import generation, images, models
+from tfgan import generation, images, models, translation
 from tfgan.data import pairs as pairs_lib
 
 
@@ -50,7 +50,8 @@ def main():
   xs, ys = zip(*[(np.asarray(x), np.asarray(y)) for x, y in ds])
   x, y = np.concatenate(xs), np.concatenate(ys)
   rgb = lambda a: np.repeat(a, 3, -1) if a.shape[-1] == 1 else a  # noqa: E731
-  outs = [generation.translate(generation.load_generator(run), x) for run in args.runs]
+  gens = [generation.load_generator(run) for run in args.runs]
+  outs = [generation.translate(g, translation.channels_for(g, x, run)) for g, run in zip(gens, args.runs)]
   unit = lambda a: np.clip(rgb(a) * 0.5 + 0.5, 0, 1)  # noqa: E731
   for name, a in [("target", y)] + list(zip(args.runs, outs)):
     print(f"{name:40s} colourfulness {colourfulness(unit(a) * 255).mean():6.2f}  "

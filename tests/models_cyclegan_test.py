@@ -81,6 +81,31 @@ def test_the_pool_stores_the_first_fakes_then_swaps_about_half_of_the_later_ones
   assert 2 <= swapped <= 10  # of the 12 images that met a full pool in steps 2..7
 
 
+def test_the_pool_equals_the_references_image_by_image_query_with_the_same_draws():
+  # The reference's ImagePool.query, one image at a time, fed the draws the pool makes from its
+  # seed: batches of 6 into a pool of 4, so images of one batch often pick the same slot.
+  model = _model(pool_size=4)
+  pool, mine, theirs = model.pool_a, keras.random.SeedGenerator(7), keras.random.SeedGenerator(7)
+  reference, rng = [], np.random.default_rng(0)
+  for _ in range(6):
+    fakes = rng.uniform(-1, 1, (6, 16, 16, 3)).astype(np.float32)
+    got = pool.query(tf.constant(fakes), mine).numpy()
+    swap = keras.random.uniform((6,), seed=theirs).numpy() > 0.5
+    slot = keras.random.randint((6,), 0, 4, seed=theirs).numpy()
+    expected = []
+    for image, s, k in zip(fakes, swap, slot):
+      if len(reference) < 4:
+        reference.append(image)
+        expected.append(image)
+      elif s:
+        expected.append(reference[k])
+        reference[k] = image
+      else:
+        expected.append(image)
+    np.testing.assert_array_equal(got, np.stack(expected))
+    np.testing.assert_array_equal(pool.images.numpy(), np.stack(reference))
+
+
 def test_a_restored_pool_and_rng_continue_exactly(tmp_path):
   model = _model(pool_size=2, lr=1e-3)
   ds = tf.data.Dataset.from_tensors(_batch(seed=1)).repeat()

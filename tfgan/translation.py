@@ -134,7 +134,7 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
     generator = generation.load_generator(path)
     if test_mode is not None:
       _set_test_mode(generator, test_mode)
-    return lambda x: generation.translate(generator, _channels_for(generator, x, path))
+    return lambda x: generation.translate(generator, channels_for(generator, x, path))
 
   t0 = time.perf_counter()
   table = {"model": paired.evaluate_pairs(predictor(workdir), pairs)}
@@ -155,7 +155,7 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   return table
 
 
-def _channels_for(generator, x, name):
+def channels_for(generator, x, name):
   """x [N, H, W, C] as the generator's input channels: grey repeated to RGB (a CycleGAN's
   grey domain) becomes one channel for a network that takes one (pix2pix's), and back."""
   want = generator.image_shape[-1]

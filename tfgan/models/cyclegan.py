@@ -70,24 +70,31 @@ class ImagePool:
     everything = fakes if context is None or context.num_replicas_in_sync == 1 \
         else context.all_gather(fakes, axis=0)
     swap = keras.random.uniform((total,), seed=seed_generator) > 0.5
-    slot = keras.random.randint((total,), 0, self.size, seed=seed_generator)
-
-    def body(i, pool, count, out):
-      image = everything[i]
-      filling = count < self.size
-      index = tf.where(filling, count, slot[i])
-      replace = tf.logical_or(filling, swap[i])
-      returned = tf.where(tf.logical_and(swap[i], tf.logical_not(filling)), pool[index], image)
-      pool = tf.where(replace, tf.tensor_scatter_nd_update(pool, [[index]], image[None]), pool)
-      return i + 1, pool, count + tf.cast(filling, tf.int32), out.write(i, returned)
-
-    _, pool, count, out = tf.while_loop(
-        lambda i, *_: i < total, body,
-        (tf.constant(0), tf.convert_to_tensor(self.images), tf.convert_to_tensor(self.count),
-         tf.TensorArray(fakes.dtype, size=total)))
-    self.images.assign(pool)
-    self.count.assign(count)
-    return out.stack()[start:start + b]
+    slot = ops.cast(keras.random.randint((total,), 0, self.size, seed=seed_generator), "int32")
+    # The reference queries image by image; the same result in one gather and one scatter:
+    # image i fills slot count + i while the pool is not full, else with probability 0.5 it
+    # takes slot[i]'s content (the pool's, or that of the last earlier image of this batch
+    # that wrote slot[i]) and writes itself there.
+    order = tf.range(total)
+    filling = self.count + order < self.size
+    swapped = tf.logical_and(swap, tf.logical_not(filling))
+    target = tf.where(filling, self.count + order, tf.where(swapped, slot, -1))  # -1: no write
+    earlier = order[None, :] < order[:, None]  # [i, j]: j comes before i
+    same = tf.equal(target[None, :], slot[:, None])
+    last = tf.reduce_max(tf.where(tf.logical_and(earlier, same), order[None, :], -1), axis=1)
+    pool = tf.convert_to_tensor(self.images)
+    old = tf.where((last >= 0)[:, None, None, None], tf.gather(everything, tf.maximum(last, 0)),
+                   tf.gather(pool, slot))
+    returned = tf.where(swapped[:, None, None, None], old, everything)
+    later = order[None, :] > order[:, None]  # [j, k]: k comes after j
+    overwritten = tf.reduce_any(tf.logical_and(later, tf.equal(target[None, :],
+                                                               target[:, None])), axis=1)
+    # Each slot's last write only: scatter order over duplicate indices is not defined on GPUs.
+    keep = tf.logical_and(target >= 0, tf.logical_not(overwritten))
+    self.images.assign(tf.tensor_scatter_nd_update(
+        pool, tf.boolean_mask(target, keep)[:, None], tf.boolean_mask(everything, keep)))
+    self.count.assign(tf.minimum(self.count + total, self.size))
+    return returned[start:start + b]
 
 
 class CycleGAN(base.FamilyModel):
