@@ -40,6 +40,20 @@ import timing  # noqa: E402  (benchmarks/timing.py, beside this script)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _loop_timer(step, dataset, steps):
+  """A timer of `steps` calls of the tf.function `step(*batch)` (traced once first)."""
+  it = iter(dataset)
+  step(*next(it))
+
+  def run():
+    t0 = time.perf_counter()
+    for _ in range(steps):
+      out = step(*next(it))
+    float(out[0])
+    return time.perf_counter() - t0
+  return run
+
+
 def hand_written_rate(g, d, dataset, steps, lambda_l1):
   g_opt, d_opt = keras.optimizers.Adam(2e-4, 0.5), keras.optimizers.Adam(2e-4, 0.5)
 
@@ -61,16 +75,7 @@ def hand_written_rate(g, d, dataset, steps, lambda_l1):
                               g.trainable_variables))
     return d_loss, g_loss
 
-  it = iter(dataset)
-  step(*next(it))
-
-  def run():
-    t0 = time.perf_counter()
-    for _ in range(steps):
-      out = step(*next(it))
-    float(out[0])
-    return time.perf_counter() - t0
-  return run
+  return _loop_timer(step, dataset, steps)
 
 
 def cyclegan_hand_rate(model, dataset, steps):
@@ -97,16 +102,7 @@ def cyclegan_hand_rate(model, dataset, steps):
     d_opt.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
     return d_loss, g_loss
 
-  it = iter(dataset)
-  step(*next(it))
-
-  def run():
-    t0 = time.perf_counter()
-    for _ in range(steps):
-      out = step(*next(it))
-    float(out[0])
-    return time.perf_counter() - t0
-  return run
+  return _loop_timer(step, dataset, steps)
 
 
 def main():

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import FakeClock
 from tfgan import callbacks as cb
 from tfgan import losses, models, networks, rundir
 
@@ -100,16 +101,6 @@ def test_stop_at_ends_fit_at_the_last_step_or_after_a_signal(tmp_path):
   assert signal.getsignal(signal.SIGTERM) == previous  # handlers restored
 
 
-class _Clock:
-  """A perf_counter that advances one second per reading, so images/s and wall_sec are exact."""
-
-  def __init__(self):
-    self.now = -1.0
-
-  def perf_counter(self):
-    self.now += 1.0
-    return self.now
-
 
 class _Window(cb.StepCallback):
   """Runs before the logger: the logs of each step, and how many examples d_loss's mean holds."""
@@ -124,7 +115,7 @@ class _Window(cb.StepCallback):
 
 
 def test_each_metrics_row_holds_the_means_of_its_own_window(tmp_path, monkeypatch):
-  monkeypatch.setattr(cb, "time", types.SimpleNamespace(perf_counter=_Clock().perf_counter))
+  monkeypatch.setattr(cb, "time", types.SimpleNamespace(perf_counter=FakeClock().perf_counter))
   run = rundir.RunDir(str(tmp_path))
   model = _gan()
   writer = tf.summary.create_file_writer(run.path(rundir.TENSORBOARD))

@@ -48,6 +48,17 @@ def idx_dir(tmp_path_factory):
   return root
 
 
+@pytest.fixture
+def offline(monkeypatch):
+  """No host name resolves, as on a machine without network (socket.getaddrinfo fails)."""
+  import socket
+
+  def no_resolver(*args, **kwargs):
+    raise socket.gaierror(-3, "Temporary failure in name resolution")
+
+  monkeypatch.setattr(socket, "getaddrinfo", no_resolver)
+
+
 def run_module(module, *args, timeout=300, env=None):
   """Runs `python -m module args...` from the repo root; returns the CompletedProcess."""
   full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **(env or {}))
@@ -67,6 +78,28 @@ def write_image(path, array):
   image = Image.fromarray(array[..., 0] if mode == "L" else array, mode)
   os.makedirs(os.path.dirname(path), exist_ok=True)
   image.save(path, quality=95) if path.lower().endswith((".jpg", ".jpeg")) else image.save(path)
+
+
+def write_gradient_faces(root, n=12, size=(20, 18)):
+  """n PNG images `size` of a colour gradient plus noise (std 20): tiny stand-ins for photos
+  with structure, for the image-to-image tests. Returns root."""
+  rng = np.random.default_rng(3)
+  for i in range(n):
+    base = np.linspace(0, 255, size[0] * size[1] * 3).reshape(size + (3,))
+    write_image(os.path.join(root, f"{i:02d}.png"),
+                np.clip(base + rng.normal(0, 20, base.shape), 0, 255).astype(np.uint8))
+  return root
+
+
+class FakeClock:
+  """A perf_counter that advances one second per reading, so images/s and wall_sec are exact."""
+
+  def __init__(self):
+    self.now = -1.0
+
+  def perf_counter(self):
+    self.now += 1.0
+    return self.now
 
 
 def snapshot(root):

@@ -76,14 +76,9 @@ def test_auto_cache_streams_what_does_not_fit():
 
 @pytest.mark.parametrize("name", ["mnist", "cifar10"])
 def test_an_unreachable_download_host_fails_in_seconds_naming_data_dir(tmp_path, monkeypatch,
-                                                                       name):
-  import socket
+                                                                       offline, name):
   import time
 
-  def no_resolver(*args, **kwargs):
-    raise socket.gaierror(-3, "Temporary failure in name resolution")
-
-  monkeypatch.setattr(socket, "getaddrinfo", no_resolver)
   t0 = time.monotonic()
   with pytest.raises(data.DataUnavailableError) as raised:
     data.open_source(name, tfds_dir=str(tmp_path / "tfds"))  # nothing prepared there

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import run_module, write_image
+from conftest import run_module, write_gradient_faces, write_image
 from tfgan import config as config_lib
 from tfgan import generation, losses, rundir, schedules, trainer
 from tfgan.models import pix2pix
@@ -84,14 +84,6 @@ def test_linear_decay_holds_then_falls_to_zero():
   assert float(again(150)) == pytest.approx(1e-4)
 
 
-def _faces(root, n=12, size=(20, 18)):
-  rng = np.random.default_rng(3)
-  for i in range(n):
-    base = np.linspace(0, 255, size[0] * size[1] * 3).reshape(size + (3,))
-    write_image(os.path.join(root, f"{i:02d}.png"),
-                np.clip(base + rng.normal(0, 20, base.shape), 0, 255).astype(np.uint8))
-  return root
-
 
 def _config(root, **changes):
   return config_lib.make(**{
@@ -104,7 +96,7 @@ def _config(root, **changes):
 
 
 def test_a_pix2pix_run_trains_resumes_exports_and_translates(tmp_path):
-  root = _faces(str(tmp_path / "faces"))
+  root = write_gradient_faces(str(tmp_path / "faces"))
   workdir = str(tmp_path / "run")
   first = trainer.train_and_evaluate(_config(root), workdir, verbose=False)
   assert first["step"] == 4 and first["status"] == "completed"

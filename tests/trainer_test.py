@@ -15,6 +15,7 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
+from conftest import FakeClock
 from tfgan import build, data, export, images, models, rundir, trainer
 from tfgan import callbacks as cb
 from tfgan import config as config_lib
@@ -233,16 +234,6 @@ class _Steps(cb.StepCallback):
     self.steps.append(step)
 
 
-class _Clock:
-  """A perf_counter that advances one second per reading, so images/s and wall_sec are exact."""
-
-  def __init__(self):
-    self.now = -1.0
-
-  def perf_counter(self):
-    self.now += 1.0
-    return self.now
-
 
 def _state(model):
   """{group: [variables]} of everything a resumed run continues from, found from the model's
@@ -313,7 +304,7 @@ def gan_run(tmp_path_factory, idx_dir):
   steps = _Steps()
   with pytest.MonkeyPatch.context() as patch:
     _add_callback(patch, steps)
-    patch.setattr(cb, "time", types.SimpleNamespace(perf_counter=_Clock().perf_counter))
+    patch.setattr(cb, "time", types.SimpleNamespace(perf_counter=FakeClock().perf_counter))
     result = trainer.train_and_evaluate(config, workdir, verbose=False)
   return config, workdir, result, steps.steps
 

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan import data
+from tfgan import data, losses
 
 
 class FamilyModel(keras.Model):
@@ -152,3 +152,24 @@ class Family:
     if config.evaluation.metric_names:
       raise ValueError(f"family {self.name!r} has no eval_metrics; leave eval_metrics empty.")
     return None
+
+
+class ImageToImageFamily(Family):
+  """What the image-to-image families share: a G and a D optimizer, and their objective
+  checks (a tfgan loss pair; no noise-GAN penalties or augmentation; paired metrics only)."""
+  section = "translation"
+
+  def check_objective(self, config):
+    """Raises ValueError naming the settings this family cannot use."""
+    losses.get(config.objective.loss)
+    unused = [n for n in ("gp_weight", "r1_gamma", "weight_clip", "label_smoothing")
+              if getattr(config.objective, n)] + (
+                  ["diffaugment"] if config.objective.diffaugment else [])
+    if unused:
+      raise ValueError(f"{unused} are noise-GAN options; family {self.name} does not use "
+                       f"them.")
+    from tfgan.metrics import paired  # numpy and TensorFlow image ops only
+    paired.check(config.evaluation.metric_names, config.evaluation.best_metric)
+
+  def optimizers(self, config):
+    return {"g": (config.optimization.g_lr, 1), "d": (config.optimization.d_lr, 1)}

@@ -223,12 +223,11 @@ def _rgb(x):
   return np.repeat(x, 3, axis=-1) if x.shape[-1] == 1 else x
 
 
-class CycleGANFamily(base.Family):
+class CycleGANFamily(base.ImageToImageFamily):
   """Unpaired image-to-image translation (`--family=cyclegan`, `--network=resnet`): settings
   in config.translation (domains, lambdas, pool), config.objective (the loss pair: the paper
   uses least_squares) and config.optimization."""
   name = "cyclegan"
-  section = "translation"
   architecture_fields = ("domains", "norm", "upsample", "d_layers", "resnet_blocks", "loss",
                          "pool_size")
 
@@ -242,18 +241,11 @@ class CycleGANFamily(base.Family):
     if t.lambda_cycle < 0 or t.lambda_identity < 0 or t.pool_size < 0 or t.resnet_blocks < 0:
       raise ValueError("lambda_cycle, lambda_identity, pool_size and resnet_blocks must be "
                        ">= 0.")
-    losses_lib.get(config.objective.loss)
-    unused = [n for n in ("gp_weight", "r1_gamma", "weight_clip", "label_smoothing")
-              if getattr(config.objective, n)] + (
-                  ["diffaugment"] if config.objective.diffaugment else [])
-    if unused:
-      raise ValueError(f"{unused} are noise-GAN options; family cyclegan does not use them.")
     if config.evaluation.metric_names and t.domains not in TRANSFORMS:
       raise ValueError("eval_metrics=paired needs held-out pairs: domains derived by a "
                        "transform (edges, grey, blur, downsample) with --holdout; unpaired "
                        "folders have no ground truth to compare with.")
-    from tfgan.metrics import paired
-    paired.check(config.evaluation.metric_names, config.evaluation.best_metric)
+    self.check_objective(config)
 
   def _domains(self, config, split, log=print, data_dir=None):
     c, t = config.data, config.translation
@@ -284,9 +276,6 @@ class CycleGANFamily(base.Family):
                                           config.data.shuffle_buffer, seed,
                                           cache=config.data.cache,
                                           use_jitter=config.translation.jitter)
-
-  def optimizers(self, config):
-    return {"g": (config.optimization.g_lr, 1), "d": (config.optimization.d_lr, 1)}
 
   def describe(self, config, spec):
     shape = lambda s: "x".join(map(str, s))  # noqa: E731

@@ -135,11 +135,10 @@ def _rgb(x):
   return np.repeat(x, 3, axis=-1) if x.shape[-1] == 1 else x
 
 
-class Pix2PixFamily(base.Family):
+class Pix2PixFamily(base.ImageToImageFamily):
   """Paired image-to-image translation (`--family=pix2pix`, `--network=unet`): settings in
   config.translation, config.objective (the loss pair) and config.optimization."""
   name = "pix2pix"
-  section = "translation"
   architecture_fields = ("pairs", "direction", "norm", "upsample", "d_layers", "loss",
                          "test_mode")
 
@@ -154,14 +153,7 @@ class Pix2PixFamily(base.Family):
       raise ValueError("pairs=folders needs --target_dir (targets named as their inputs).")
     if t.lambda_l1 < 0 or t.lambda_gan < 0 or not (t.lambda_l1 or t.lambda_gan):
       raise ValueError("lambda_l1 and lambda_gan must be >= 0 and not both 0.")
-    losses_lib.get(config.objective.loss)
-    unused = [n for n in ("gp_weight", "r1_gamma", "weight_clip", "label_smoothing")
-              if getattr(config.objective, n)] + (
-                  ["diffaugment"] if config.objective.diffaugment else [])
-    if unused:
-      raise ValueError(f"{unused} are noise-GAN options; family pix2pix does not use them.")
-    from tfgan.metrics import paired  # numpy and TensorFlow image ops only
-    paired.check(config.evaluation.metric_names, config.evaluation.best_metric)
+    self.check_objective(config)
 
   def _pairs(self, config, split, log=print, data_dir=None):
     c, t = config.data, config.translation
@@ -177,9 +169,6 @@ class Pix2PixFamily(base.Family):
     return pairs_lib.make_pair_dataset(source, config.optimization.batch_size,
                                        config.data.shuffle_buffer, seed, cache=config.data.cache,
                                        use_jitter=config.translation.jitter)
-
-  def optimizers(self, config):
-    return {"g": (config.optimization.g_lr, 1), "d": (config.optimization.d_lr, 1)}
 
   def describe(self, config, spec):
     shape = lambda s: "x".join(map(str, s))  # noqa: E731
