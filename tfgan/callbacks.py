@@ -170,8 +170,10 @@ class EvaluateEvery(StepCallback):
 class StopAt(StepCallback):
   """Stops fit() at `last_step`, or after a SIGINT/SIGTERM (recorded in `signal_received`).
 
-  The handlers are installed for the duration of fit() from the main thread only; a second
-  signal of the same kind falls through to the previous handler (a second Ctrl-C aborts).
+  The handlers are installed for the duration of fit() from the main thread only. A second
+  signal calls the previous handler when that is a Python function, then (or otherwise: the
+  default actions) raises KeyboardInterrupt: a second Ctrl-C or SIGTERM aborts at once, without
+  a new checkpoint.
   """
 
   def __init__(self, last_step):
