@@ -2,6 +2,8 @@
 rules, and its state through a checkpoint), and a whole run through the shared trainer on a
 tiny folder (train, resume, preview, both exports, translate both ways, evaluate)."""
 
+import glob
+import json
 import os
 
 import keras
@@ -182,6 +184,30 @@ def test_a_cyclegan_run_trains_resumes_exports_and_translates_both_ways(tmp_path
     translation.translate_files(workdir, photo, str(tmp_path / "x"), derive=True, reverse=True)
   table = translation.evaluate_run(workdir, log=lambda s: None)
   assert table["model"]["pairs"] == 4 and "input_itself" in table
+
+
+def test_a_run_on_unpaired_folders_is_scored_by_its_cycle_l1_on_the_test_domains(tmp_path):
+  root = tmp_path / "apples2pears"
+  for split, n in (("trainA", 4), ("trainB", 4), ("testA", 3), ("testB", 2)):
+    write_gradient_faces(str(root / split), n=n, size=(16, 16))
+  workdir = str(tmp_path / "run")
+  result = trainer.train_and_evaluate(
+      _config(str(root), domains="folders", holdout=0, eval_metrics="", best_metric="",
+              train_steps=2, lr_decay_start=1), workdir, verbose=False)
+  from tfgan import translation
+  scores = translation.evaluate_cycles(workdir, config_lib.from_dict(
+      json.load(open(os.path.join(workdir, "config.json")))), log=lambda line: None)["model"]
+  assert (scores["images_a"], scores["images_b"]) == (3, 2)
+  model = result["model"]
+  for name, there, back in (("a", model.g_ab, model.g_ba), ("b", model.g_ba, model.g_ab)):
+    x = np.stack([np.asarray(tf.io.decode_png(open(p, "rb").read()), np.float32)
+                  for p in sorted(glob.glob(str(root / f"test{name.upper()}" / "*.png")))])
+    x = x / 127.5 - 1.0
+    expected = np.abs(back(there(x)).numpy() - x).mean() / 2.0
+    assert scores[f"cycle_l1_{name}"] == pytest.approx(expected, rel=1e-4), name
+  cli = run_module("tfgan.evaluate", f"--workdir={workdir}")
+  assert cli.returncode == 0 and "cycle_l1_a" in cli.stdout, cli.stderr[-2000:]
+  assert "eval/cycle_l1_b" in rundir.RunDir(workdir).metric_rows()[-1]
 
 
 def test_bad_cyclegan_settings_are_refused_by_name():

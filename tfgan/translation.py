@@ -122,6 +122,8 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   with open(run.path(rundir.CONFIG)) as f:
     config = config_lib.from_dict(json.load(f))
   family = models.FAMILIES[config.model.family]
+  if config.model.family == "cyclegan" and config.translation.domains == "folders":
+    return evaluate_cycles(workdir, config, data_dir, log)
   split = "holdout" if data_dir is None and config.data.holdout else "train"
   if data_dir is None and not config.data.holdout:
     raise ValueError(f"{workdir} held no images out (--holdout=0): give --data_dir=FOLDER of "
@@ -153,6 +155,45 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   for name, r in table.items():
     log(f"  {name[:28]:<28} {r['l1_rgb']:8.4f} {r['psnr_rgb']:9.3f} {r['ssim_rgb']:9.4f}")
   return table
+
+
+def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32):
+  """Scores a CycleGAN run on unpaired test domains (testA/ and testB/ of `data_dir`, by
+  default of the run's --data_dir), where no ground truth exists: the cycle-consistency L1
+  mean |F(G(a)) - a| over testA and mean |G(F(b)) - b| over testB (RGB in [0, 1]; lower is
+  more faithful, 0 for any pair of inverse maps, so it does not say the outputs look like the
+  other domain). Appends one row to
+  WORKDIR/metrics.jsonl and returns {"model": {"cycle_l1_a": ..., "cycle_l1_b": ..., ...}}.
+  Distribution distances to the target domain are not computed here yet."""
+  from tfgan.data import unpaired
+  run = rundir.RunDir(workdir)
+  g = generation.load_generator(workdir)
+  f = generation.load_generator(os.path.join(workdir, "generator_ba.keras"))
+  c = config.data
+  domains = unpaired.open_domains("folders", data_dir=data_dir or c.data_dir,
+                                  tfds_dir=c.tfds_dir, image_size=c.image_size,
+                                  crop_fraction=c.crop_fraction, channels=c.channels,
+                                  split="test", log=lambda line: None)
+  t0 = time.perf_counter()
+  results = {}
+  for name, there, back in (("a", g, f), ("b", f, g)):
+    total, count = 0.0, 0
+    for x in domains.domain(name.upper()).batch(batch_size):
+      x = np.asarray(x, np.float32) / 127.5 - 1.0
+      cycled = generation.translate(back, generation.translate(there, x))
+      total += float(np.abs(cycled - x).mean(axis=(1, 2, 3)).sum()) / 2.0  # [-1, 1] -> [0, 1]
+      count += len(x)
+    results[f"cycle_l1_{name}"] = total / count
+    results[f"images_{name}"] = count
+  where = f"{domains.spec.origin} testA/ and testB/ ({results['images_a']} + " \
+      f"{results['images_b']} images)"
+  row = {"step": run.last_step(), "eval_seconds": round(time.perf_counter() - t0, 1),
+         "eval_split": where, **{f"eval/{k}": v for k, v in results.items()}}
+  run.append_metrics(row)
+  log(f"{workdir} (step {row['step']}), on {where}:")
+  log(f"  cycle_l1_a (|F(G(a)) - a|, RGB [0, 1]) {results['cycle_l1_a']:.4f}")
+  log(f"  cycle_l1_b (|G(F(b)) - b|, RGB [0, 1]) {results['cycle_l1_b']:.4f}")
+  return {"model": results}
 
 
 def channels_for(generator, x, name):

@@ -348,7 +348,7 @@ class CycleGANFamily(base.ImageToImageFamily):
            f"--output={os.path.join(workdir, 'translated')}{derive}",
            f"python -m tfgan.translate --workdir={workdir} --reverse --input=YOUR_B_IMAGES "
            f"--output={os.path.join(workdir, 'translated_ba')}"]
-    if config.translation.domains in TRANSFORMS and config.data.holdout:
+    if config.translation.domains == "folders" or config.data.holdout:
       out.append(f"python -m tfgan.evaluate --workdir={workdir}")
     return out + super().next_commands(config, workdir)
 
