@@ -55,10 +55,8 @@ def translate_image(generator, image, transform=None):
   """
   if transform:
     image = pairs_lib.TRANSFORMS[transform](tf.convert_to_tensor(image))
-  channels = generator.image_shape[-1]
-  if image.shape[-1] == 1 and channels != 1:  # a grey image, into a network of RGB inputs
-    image = tf.repeat(image, channels, axis=-1)
   x = tf.cast(image, tf.float32) / 127.5 - 1.0
+  x = tf.constant(channels_for(generator, x.numpy()[None], "the run's generator")[0])
   multiple = 2 ** generator.num_downs
   h, w = int(x.shape[0]), int(x.shape[1])
   pad_h, pad_w = -h % multiple, -w % multiple

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from tfgan import distribute, export, generation, images, precision, rundir
+from tfgan import data, distribute, export, generation, images, precision, rundir
 from tfgan import losses as losses_lib
 from tfgan.data import unpaired
 from tfgan.data.pairs import TRANSFORMS
@@ -263,7 +263,7 @@ class CycleGANFamily(base.ImageToImageFamily):
                        "derived by a transform).")
     if data_dir is not None:
       c = config.data
-      return unpaired.HalvesPairs(unpaired.open_source(
+      return unpaired.HalvesPairs(data.open_source(
           c.dataset, "train", data_dir, c.tfds_dir, c.image_size, c.crop_fraction, c.channels,
           c.skip_bad_images, log=log), config.translation.domains)
     return self._domains(config, split, log)
