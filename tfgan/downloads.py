@@ -6,6 +6,7 @@ tfgan download path first asks `unreachable(host)`, which answers within `timeou
 and, when the host is out of reach, raises its own error naming the offline way.
 """
 
+import os
 import socket
 import threading
 
@@ -35,3 +36,10 @@ def unreachable(host, port=443, timeout=5.0):
   if outcome.get("ok"):
     return None
   return outcome.get("error", f"no answer within {timeout:g} s")
+
+
+def keras_cached(name):
+  """Where keras.utils.get_file keeps downloaded model weights `name`: $KERAS_HOME/models,
+  else ~/.keras/models."""
+  return os.path.join(os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"),
+                                                                   ".keras"), "models", name)

@@ -145,6 +145,35 @@ def least_squares_discriminator_loss(real_logits, fake_logits):
   return 0.5 * tf.square(_flat(real_logits) - 1.0) + 0.5 * tf.square(_flat(fake_logits))
 
 
+def relativistic_average_generator_loss(real_logits, fake_logits, real_mean, fake_mean):
+  """Relativistic average GAN generator loss (Jolicoeur-Martineau 2018,
+  https://arxiv.org/abs/1807.00734; ESRGAN, Wang et al. 2018, eq. 2), on raw critic values C:
+  1/2 [-log(1 - sigmoid(C(x_r) - E[C(x_f)])) - log sigmoid(C(x_f) - E[C(x_r)])]
+  = 1/2 [softplus(C(x_r) - E[C(x_f)]) + softplus(E[C(x_r)] - C(x_f))]: G is rewarded for
+  making real images look less real than its fakes on average, so both terms carry gradient.
+
+  Args:
+    real_logits, fake_logits: float [N] critic values (per example or per patch).
+    real_mean, fake_mean: float scalars, E[C(x_r)] and E[C(x_f)] over the global batch (the
+      caller averages across replicas).
+  Returns:
+    [N] float32 per-logit loss, >= 0.
+  """
+  real, fake = _flat(real_logits), _flat(fake_logits)
+  return 0.5 * (tf.math.softplus(real - fake_mean) + tf.math.softplus(real_mean - fake))
+
+
+def relativistic_average_discriminator_loss(real_logits, fake_logits, real_mean, fake_mean):
+  """Relativistic average GAN discriminator loss (as above, the labels swapped):
+  1/2 [softplus(E[C(x_f)] - C(x_r)) + softplus(C(x_f) - E[C(x_r)])].
+
+  Returns:
+    [N] float32 per-logit loss, >= 0.
+  """
+  real, fake = _flat(real_logits), _flat(fake_logits)
+  return 0.5 * (tf.math.softplus(fake_mean - real) + tf.math.softplus(fake - real_mean))
+
+
 LOSSES = {
     "non_saturating": LossPair(non_saturating_generator_loss, non_saturating_discriminator_loss,
                                "non_saturating", cross_entropy=True),

@@ -348,11 +348,14 @@ def jitter(inputs, targets, seed, load_ratio=286 / 256):
 
 
 def make_pair_dataset(pairs: PairSource, batch_size, shuffle_buffer=10000, seed=None,
-                      repeat=True, cache="auto", use_jitter=False, drop_remainder=True):
+                      repeat=True, cache="auto", use_jitter=False, drop_remainder=True,
+                      augment=None):
   """Batches (input float32 [B, H, W, C_in], target float32 [B, H, W, C_out]) in [-1, 1].
 
   Decoded pairs are cached in memory when they fit in 2 GiB (cache 'auto' or 'memory'),
   shuffled, repeated, jittered per example with `seed` (training only), batched.
+  augment: instead of pix2pix's `jitter`, a function (input, target, seed int32 [2]) ->
+  (input, target) of float images in [0, 1], applied per example like it.
   """
   spec = pairs.spec
   n = spec.num_examples
@@ -365,10 +368,11 @@ def make_pair_dataset(pairs: PairSource, batch_size, shuffle_buffer=10000, seed=
     ds = ds.shuffle(min(shuffle_buffer, n or shuffle_buffer), seed=seed,
                     reshuffle_each_iteration=True).repeat()
   ds = ds.map(lambda a, b: (to_float(a) * 0.5 + 0.5, to_float(b) * 0.5 + 0.5))
-  if use_jitter:
+  augment = augment or (jitter if use_jitter else None)
+  if augment is not None:
     seeds = tf.data.Dataset.random(seed if seed is not None else 0).batch(2)
     ds = tf.data.Dataset.zip((ds, seeds)).map(
-        lambda ab, s: jitter(ab[0], ab[1], tf.cast(s % (2**31 - 1), tf.int32)),
+        lambda ab, s: augment(ab[0], ab[1], tf.cast(s % (2**31 - 1), tf.int32)),
         num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.map(lambda a, b: (tf.clip_by_value(a, 0.0, 1.0), tf.clip_by_value(b, 0.0, 1.0)))
   ds = ds.batch(batch_size, drop_remainder=drop_remainder)

@@ -19,10 +19,7 @@ INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
 
 
 def _keras_cached(name):
-  """Where keras.utils.get_file keeps downloaded model weights: $KERAS_HOME/models, else
-  ~/.keras/models."""
-  return os.path.join(os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"),
-                                                                   ".keras"), "models", name)
+  return downloads.keras_cached(name)
 
 
 class MetricsUnavailableError(RuntimeError):

@@ -11,6 +11,7 @@ from tfgan.networks.base import (CONDITIONINGS, NORMALIZATIONS, DiscriminatorBas
                                  GeneratorBase, NetworkBase, check_d_options)
 from tfgan.networks.dcgan import DCGANDiscriminator, DCGANGenerator, SNDCGANDiscriminator
 from tfgan.networks.mlp import MLPDiscriminator, MLPGenerator
+from tfgan.networks.rrdb import RRDBGenerator
 from tfgan.networks.unet import PatchDiscriminator, UNetGenerator
 
 # generator, discriminator: the classes. d_norm: what d_norm='auto' means for this pair.
@@ -68,6 +69,6 @@ def build(name, latent_dim, image_shape, width=1.0, g_options=None, d_options=No
 
 __all__ = ["CONDITIONINGS", "DCGANDiscriminator", "DCGANGenerator", "DiscriminatorBase",
            "GeneratorBase", "MLPDiscriminator", "MLPGenerator", "NETWORKS", "NORMALIZATIONS",
-           "NetworkBase", "NetworkPair", "PatchDiscriminator", "SNDCGANDiscriminator",
+           "NetworkBase", "NetworkPair", "PatchDiscriminator", "RRDBGenerator", "SNDCGANDiscriminator",
            "UNetGenerator", "build", "check",
            "check_d_options", "resolve_d_norm"]

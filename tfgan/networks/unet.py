@@ -197,7 +197,13 @@ class PatchDiscriminator(ImageNetworkBase):
     return field
 
   def call(self, x, training=False):
+    return self.features(x, training)[-1]
+
+  def features(self, x, training=False):
+    """[the activation after each LeakyReLU (n_layers + 1 of them, [B, h_i, w_i, c_i]),
+    logits [B, h, w, 1]]: the intermediate features of feature matching (pix2pixHD)."""
     last = len(self.convs) - 1
+    out = []
     for i, (conv, norm, pad) in enumerate(zip(self.convs, self.norms, self.pads)):
       if pad is not None:
         x = pad(x)
@@ -206,4 +212,5 @@ class PatchDiscriminator(ImageNetworkBase):
         x = norm(x, training=training)
       if i < last:
         x = ops.leaky_relu(x, 0.2)
-    return x
+      out.append(x)
+    return out
