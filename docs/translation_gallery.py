@@ -4,7 +4,8 @@ colourfulness and sharpness beside the targets'.
   python docs/translation_gallery.py --out=docs/images/NAME.png --rows=6 RUN [RUN ...]
 
 Rows: the first `rows` held-out pairs of the first run; columns: input | each run's output |
-target, each tile upscaled 2x (nearest). Colourfulness is Hasler & Suesstrunk's (2003) M on
+target, each tile upscaled 2x (nearest). For super-resolution runs the input is shown
+upscaled by nearest neighbours, followed by its bicubic upsampling. Colourfulness is Hasler & Suesstrunk's (2003) M on
 RGB in [0, 255]; sharpness the mean |Laplacian| of the luma in [0, 1]; both averaged over all
 held-out pairs.
 """
@@ -45,13 +46,20 @@ def main():
   args = parser.parse_args()
   with open(os.path.join(args.runs[0], "config.json")) as f:
     config = config_lib.from_dict(json.load(f))
-  held = models.FAMILIES[config.model.family]._pairs(config, "holdout", log=lambda s: None)
+  held = models.FAMILIES[config.model.family].open_pairs(config, "holdout", log=lambda s: None)
   ds = pairs_lib.make_pair_dataset(held, 50, repeat=False, cache="none", drop_remainder=False)
   xs, ys = zip(*[(np.asarray(x), np.asarray(y)) for x, y in ds])
   x, y = np.concatenate(xs), np.concatenate(ys)
   rgb = lambda a: np.repeat(a, 3, -1) if a.shape[-1] == 1 else a  # noqa: E731
   gens = [generation.load_generator(run) for run in args.runs]
-  outs = [generation.translate(g, translation.channels_for(g, x, run)) for g, run in zip(gens, args.runs)]
+  outs = [np.clip(generation.translate(g, translation.channels_for(g, x, run)), -1, 1)
+          for g, run in zip(gens, args.runs)]
+  scale = y.shape[1] // x.shape[1]
+  if scale > 1:  # super-resolution: LR shown by nearest neighbours, then bicubic, as outputs
+    from tfgan.metrics import restoration
+    outs = [restoration.bicubic_upsample(x, scale)] + outs
+    args.runs = ["bicubic"] + args.runs
+    x = x.repeat(scale, axis=1).repeat(scale, axis=2)
   unit = lambda a: np.clip(rgb(a) * 0.5 + 0.5, 0, 1)  # noqa: E731
   for name, a in [("target", y)] + list(zip(args.runs, outs)):
     print(f"{name:40s} colourfulness {colourfulness(unit(a) * 255).mean():6.2f}  "

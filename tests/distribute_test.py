@@ -161,3 +161,10 @@ def test_mirrored_cyclegan_steps_and_image_pools_equal_the_single_device_ones():
   for row in _worker("cyclegan", ["3"]):
     assert row["replicas"] == 2 and row["max_abs_diff"] < 1e-5, row
     assert row["count"] == 3, row
+
+
+def test_mirrored_esrgan_steps_equal_the_single_device_ones():
+  # The relativistic losses' E[C(real)] and E[C(fake)] are all-reduced over the replicas.
+  for row in _worker("esrgan", ["psnr", "gan"]):
+    assert row["replicas"] == 2 and row["max_abs_diff"] < 1e-5, row
+    assert (row["d_moved"] > 1e-4) == (row["name"] == "gan"), row

@@ -8,6 +8,7 @@ Usage:
   python tests/mirrored_worker.py xla NETWORK...   # build.resolve_jit_compile's answers
   python tests/mirrored_worker.py pix2pix NORM...  # one pix2pix step, 2 replicas vs 1 device
   python tests/mirrored_worker.py cyclegan POOL... # two CycleGAN steps, 2 replicas vs 1
+  python tests/mirrored_worker.py esrgan STAGE...  # two ESRGAN steps (psnr, gan), 2 vs 1
 Prints one JSON line per name.
 """
 
@@ -187,6 +188,47 @@ def cyclegan_equal(pool_sizes):
           flush=True)
 
 
+def _esrgan(stage):
+  from tfgan.models import esrgan
+  from tfgan.networks import rrdb, unet
+  keras.utils.set_random_seed(3)
+  g = rrdb.RRDBGenerator((8, 8, 3), scale=2, features=8, n_blocks=1, growth=4)
+  d = unet.PatchDiscriminator((16, 16, 3), width=0.125, n_layers=1, norm="spectral")
+  g.build(g.input_shapes())
+  d.build(d.input_shapes())
+  gan = stage == "gan"
+  model = esrgan.ESRGAN(g, d, 1.0 if not gan else 1e-2, 1.0 if gan else 0.0,
+                        5e-3 * 20 if gan else 0.0, "d_features" if gan else None,
+                        ema_half_life=32.0)
+  model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05))
+  return model
+
+
+def esrgan_equal(stages):
+  """Two steps of batch 8; the GAN stage's relativistic means are over the global batch."""
+  rng = np.random.default_rng(1)
+  x = rng.uniform(-1, 1, (16, 8, 8, 3)).astype(np.float32)
+  y = rng.uniform(-1, 1, (16, 16, 16, 3)).astype(np.float32)
+  batch = tf.data.Dataset.from_tensor_slices((x, y)).batch(8).repeat()
+  for stage in stages:
+    results = []
+    for scope in (None, STRATEGY):
+      if scope is None:
+        model = _esrgan(stage)
+      else:
+        with scope.scope():
+          model = _esrgan(stage)
+      initial = [v.numpy().copy() for v in model.discriminator.weights]
+      model.fit(batch, epochs=1, steps_per_epoch=2, verbose=0)
+      results.append([v.numpy() for v in model.generator.weights +
+                      model.ema_generator.weights + model.discriminator.weights])
+    diff = max(float(np.max(np.abs(a - b))) for a, b in zip(*results))
+    d_moved = max(float(np.max(np.abs(a - v.numpy())))
+                  for a, v in zip(initial, model.discriminator.weights))
+    print(json.dumps({"name": stage, "replicas": STRATEGY.num_replicas_in_sync,
+                      "max_abs_diff": diff, "d_moved": d_moved}), flush=True)
+
+
 if __name__ == "__main__":
   {"combos": combos, "equal": equal, "xla": xla,
-   "pix2pix": pix2pix_equal, "cyclegan": cyclegan_equal}[sys.argv[1]](sys.argv[2:])
+   "pix2pix": pix2pix_equal, "cyclegan": cyclegan_equal, "esrgan": esrgan_equal}[sys.argv[1]](sys.argv[2:])

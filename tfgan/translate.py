@@ -1,10 +1,11 @@
-"""Command line: translate images with a trained image-to-image run.
+"""Command line: translate images with a trained image-to-image or super-resolution run.
 
   python -m tfgan.translate --workdir=DIR --input=FOLDER_OR_FILE --output=FOLDER
       [--derive] [--overwrite] [--reverse]
 
 Writes one PNG per input image into --output, with the input's base name. Inputs of any size
-are padded (by reflection) to the next size the U-Net takes, translated and cropped back.
+are padded (by reflection) to the next size the U-Net takes, translated and cropped back; a
+super-resolution run (family esrgan) takes any size and writes images --scale times larger.
 With --derive, each input is first turned into the run's input domain by the transform it was
 trained with (e.g. photos -> edges for an edges -> photo run). Existing files are never
 overwritten unless --overwrite is given.
@@ -21,7 +22,9 @@ _INPUT = flags.DEFINE_string("input", None, "An image file, or a folder of image
                              "recursively: jpg, jpeg, png, bmp, gif).")
 _OUTPUT = flags.DEFINE_string("output", None, "Folder for the translated PNGs (created).")
 _DERIVE = flags.DEFINE_bool("derive", False, "Apply the run's --pairs transform (edges, grey, "
-                            "blur, downsample) to each input first.")
+                            "blur, downsample) to each input first; for a super-resolution "
+                            "run, its bicubic downsampling by --scale (to see what it "
+                            "restores).")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing output files.")
 _REVERSE = flags.DEFINE_bool("reverse", False, "CycleGAN runs: translate B -> A with the "
                              "second generator (generator_ba.keras).")

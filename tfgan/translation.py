@@ -42,19 +42,27 @@ def load_run(workdir, reverse=False):
 
 
 def input_transform(config):
-  """The TRANSFORMS name that makes a run's input domain from a photo, or None."""
+  """The function uint8 [H, W, C] -> uint8 image that makes a run's input domain from a photo
+  (a TRANSFORMS entry, or a super-resolution run's downsampling), or None."""
+  if config.get("family") in models.FAMILIES and config.get("family") not in (
+      "gan", "pix2pix", "cyclegan"):
+    return models.FAMILIES[config["family"]].input_transform(config_lib.from_dict(config))
   kind = config.get("domains") if config.get("family") == "cyclegan" else config.get("pairs")
-  return kind if kind in pairs_lib.TRANSFORMS else None
+  return pairs_lib.TRANSFORMS[kind] if kind in pairs_lib.TRANSFORMS else None
 
 
 def translate_image(generator, image, transform=None):
-  """uint8 [H, W, C] -> float32 [H, W, C_out] in [-1, 1].
+  """uint8 [H, W, C] -> float32 [H * s, W * s, C_out] in [-1, 1] (s: a super-resolution
+  generator's scale, else 1).
 
-  transform: a tfgan.data.pairs.TRANSFORMS name applied first (the run's input domain).
+  transform: a function applied first (the run's input domain: `input_transform`), or a
+  tfgan.data.pairs.TRANSFORMS name.
   Raises ValueError when the image is too small to pad to a size the network takes.
   """
+  if isinstance(transform, str):
+    transform = pairs_lib.TRANSFORMS[transform]
   if transform:
-    image = pairs_lib.TRANSFORMS[transform](tf.convert_to_tensor(image))
+    image = transform(tf.convert_to_tensor(image))
   x = tf.cast(image, tf.float32) / 127.5 - 1.0
   x = tf.constant(channels_for(generator, x.numpy()[None], "the run's generator")[0])
   multiple = 2 ** generator.num_downs
@@ -65,7 +73,8 @@ def translate_image(generator, image, transform=None):
                      f"are multiples of {multiple} (images of at least {multiple // 2} px are "
                      f"padded up).")
   padded = tf.pad(x, [[0, pad_h], [0, pad_w], [0, 0]], mode="SYMMETRIC")
-  return generation.translate(generator, padded.numpy()[None])[0, :h, :w]
+  scale = int(getattr(generator, "scale", 1))
+  return generation.translate(generator, padded.numpy()[None])[0, :h * scale, :w * scale]
 
 
 def translate_files(workdir, source, output, derive=False, overwrite=False, reverse=False,
@@ -81,8 +90,8 @@ def translate_files(workdir, source, output, derive=False, overwrite=False, reve
   transform = input_transform(config) if derive else None
   if derive and (transform is None or reverse):
     raise ValueError(f"--derive needs a run trained on inputs derived by "
-                     f"{sorted(pairs_lib.TRANSFORMS)} (and not --reverse: domain B is the "
-                     f"images themselves); {workdir} used "
+                     f"{sorted(pairs_lib.TRANSFORMS)} or a super-resolution run (and not "
+                     f"--reverse: domain B is the images themselves); {workdir} used "
                      f"{config.get('domains') or config.get('pairs')}.")
   paths = ([source] if os.path.isfile(source) else
            [p.decode() for p in folder.index_folder(source).paths.numpy()])
@@ -126,7 +135,7 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   if data_dir is None and not config.data.holdout:
     raise ValueError(f"{workdir} held no images out (--holdout=0): give --data_dir=FOLDER of "
                      f"images it did not train on.")
-  pairs = family._pairs(config, split, log=lambda line: None, data_dir=data_dir)
+  pairs = family.open_pairs(config, split, log=lambda line: None, data_dir=data_dir)
   where = f"{data_dir} (all {pairs.spec.num_examples} pairs)" if data_dir else (
       f"the run's held-out split ({pairs.spec.num_examples} pairs)")
 
@@ -136,22 +145,28 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
       _set_test_mode(generator, test_mode)
     return lambda x: generation.translate(generator, channels_for(generator, x, path))
 
+  score_fn = family.scores(config)
   t0 = time.perf_counter()
-  table = {"model": paired.evaluate_pairs(predictor(workdir), pairs)}
-  if pairs.spec.input_shape[:2] == pairs.spec.target_shape[:2]:
-    table["input_itself"] = paired.evaluate_pairs(None, pairs)
+  table = {"model": paired.evaluate_pairs(predictor(workdir), pairs, score_fn=score_fn)}
+  for name, predict in family.baselines(config, pairs.spec).items():
+    table[name] = paired.evaluate_pairs(predict, pairs, score_fn=score_fn)
   if baseline_workdir:
-    table[f"baseline {baseline_workdir}"] = paired.evaluate_pairs(predictor(baseline_workdir), pairs)
+    table[f"baseline {baseline_workdir}"] = paired.evaluate_pairs(predictor(baseline_workdir),
+                                                                  pairs, score_fn=score_fn)
   row = {"step": run.last_step(), "eval_seconds": round(time.perf_counter() - t0, 1),
-         "eval_split": where, "test_mode": test_mode or config.translation.test_mode}
+         "eval_split": where}
+  if family.test_modes:
+    row["test_mode"] = test_mode or config.translation.test_mode
   for name, results in table.items():
     prefix = "eval/" if name == "model" else f"eval_{name.split()[0]}/"
     row.update({f"{prefix}{k}": v for k, v in results.items() if k != "pairs"})
   run.append_metrics(row)
-  log(f"{workdir} (step {row['step']}), on {where}, test_mode {row['test_mode']}:")
-  log(f"  {'':<28} {'l1_rgb':>8} {'psnr_rgb':>9} {'ssim_rgb':>9}")
+  mode = f", test_mode {row['test_mode']}" if "test_mode" in row else ""
+  log(f"{workdir} (step {row['step']}), on {where}{mode}:")
+  keys = family.score_keys(config)
+  log(f"  {'':<28} " + " ".join(f"{k:>{max(9, len(k))}}" for k in keys))
   for name, r in table.items():
-    log(f"  {name[:28]:<28} {r['l1_rgb']:8.4f} {r['psnr_rgb']:9.3f} {r['ssim_rgb']:9.4f}")
+    log(f"  {name[:28]:<28} " + " ".join(f"{r[k]:>{max(9, len(k))}.4f}" for k in keys))
   return table
 
 

@@ -16,10 +16,11 @@ from tfgan.config.sections import (ARCHITECTURE_FIELDS, CACHE_CHOICES, CHOICES, 
                                    JIT_CHOICES, PRECISION_CHOICES, SECTIONS, STRATEGY_CHOICES,
                                    Config, DataConfig, EvaluationConfig, GANConfig, ModelConfig,
                                    ObjectiveConfig, OptimizationConfig, OutputsConfig,
-                                   RuntimeConfig, TranslationConfig, from_dict, make)
+                                   RestorationConfig, RuntimeConfig, TranslationConfig, from_dict,
+                                   make)
 
 __all__ = ["ARCHITECTURE_FIELDS", "CACHE_CHOICES", "CHOICES", "Config", "DataConfig",
            "EvaluationConfig", "FIELDS", "GANConfig", "JIT_CHOICES", "ModelConfig",
            "ObjectiveConfig", "OptimizationConfig", "OutputsConfig", "PRECISION_CHOICES",
-           "RuntimeConfig", "SECTIONS", "TranslationConfig", "STRATEGY_CHOICES", "check", "config_from_flags",
+           "RestorationConfig", "RuntimeConfig", "SECTIONS", "TranslationConfig", "STRATEGY_CHOICES", "check", "config_from_flags",
            "define_flags", "from_dict", "from_flagfile", "make"]

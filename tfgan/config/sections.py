@@ -56,11 +56,12 @@ class DataConfig:
 class ModelConfig:
   """Which family trains which networks (tfgan.models, tfgan.networks)."""
   family: str = _field("gan", "Model family from tfgan.models.FAMILIES: gan (noise-to-image), "
-                       "pix2pix (paired image-to-image translation) or cyclegan (unpaired).")
+                       "pix2pix (paired image-to-image translation), cyclegan (unpaired) or "
+                       "esrgan (super-resolution).")
   network: str = _field("dcgan", "Network pair from tfgan.networks.NETWORKS: mlp, dcgan, or "
                         "sndcgan (dcgan with a deeper, spectrally normalised D); for pix2pix "
                         "unet (U-Net G, PatchGAN D); for cyclegan resnet (ResNet G, PatchGAN "
-                        "D).")
+                        "D); for esrgan rrdb (RRDB G, spectrally normalised PatchGAN D).")
   width: float = _field(1.0, "Width multiplier for the channel/unit counts of the networks.")
   kernel_size: int = _field(
       4, "dcgan convolution kernel size (4 in Radford et al.; 3 ran ~3x faster on a 2-core CPU). "
@@ -127,6 +128,39 @@ class TranslationConfig:
                           "paper); 0: only the current batch.")
   resnet_blocks: int = _field(0, "cyclegan: residual blocks of the ResNet generators; 0: 6 "
                               "below 256 px, 9 from 256 px (the paper).")
+
+
+@dataclasses.dataclass(frozen=True)
+class RestorationConfig:
+  """Super-resolution (tfgan.models.esrgan): the degradation, the RRDB generator's size, the
+  loss weights of ESRGAN's two stages, and where the second starts from."""
+  scale: int = _field(4, "esrgan: upscaling factor, 2, 4 or 8: LR = bicubic (antialiased) "
+                      "resize of each image to 1/scale, rounded to uint8 like a saved PNG.")
+  rrdb_features: int = _field(64, "esrgan: RRDB generator channels (64 in ESRGAN).")
+  rrdb_blocks: int = _field(23, "esrgan: residual-in-residual dense blocks (23 in ESRGAN).")
+  rrdb_growth: int = _field(32, "esrgan: dense-block growth channels (32 in ESRGAN).")
+  rrdb_skip: str = _field(
+      "none", "esrgan: none (ESRGAN's RRDB) or bicubic (the output is added to the bicubic "
+      "upsampling of the input: VDSR's global residual, which starts G at the bicubic image).")
+  pixel_weight: float = _field(1.0, "esrgan: weight of L1 |G(LR) - HR| in G's loss (1 for "
+                               "ESRGAN's PSNR-oriented model, 1e-2 in its GAN stage).")
+  perceptual_weight: float = _field(0.0, "esrgan: weight of the perceptual L1 term (1 in "
+                                    "ESRGAN's GAN stage); 0: off.")
+  adversarial_weight: float = _field(
+      0.0, "esrgan: weight of the relativistic-average GAN term in G's loss (5e-3 in ESRGAN's "
+      "GAN stage); 0: no discriminator is trained (the PSNR-oriented model).")
+  perceptual: str = _field(
+      "auto", "esrgan: the perceptual features: vgg19 (conv5_4 before its ReLU, as ESRGAN; "
+      "needs --vgg_weights), d_features (L1 between D's intermediate features of HR and "
+      "G(LR), pix2pixHD's feature matching: needs no weights), or auto (vgg19 when "
+      "--vgg_weights is given, else d_features).")
+  vgg_weights: str = _field("", "esrgan: VGG19 weights for perceptual=vgg19: a Keras weights "
+                            "file of keras.applications.VGG19(include_top=False), or "
+                            "'imagenet' (Keras downloads them, 80 MB).")
+  init_from: str = _field("", "esrgan: a finished run directory whose exported generator "
+                          "initialises G (ESRGAN starts its GAN stage from the PSNR model); "
+                          "its architecture must match. Used when the run starts, not when "
+                          "it resumes.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,7 +262,8 @@ class EvaluationConfig:
 # adds its section here; its flags then exist everywhere at once.
 SECTIONS = {
     "data": DataConfig, "model": ModelConfig, "gan": GANConfig,
-    "translation": TranslationConfig, "objective": ObjectiveConfig,
+    "translation": TranslationConfig, "restoration": RestorationConfig,
+    "objective": ObjectiveConfig,
     "optimization": OptimizationConfig, "runtime": RuntimeConfig, "outputs": OutputsConfig,
     "evaluation": EvaluationConfig,
 }
@@ -238,6 +273,7 @@ CHOICES = {"jit_compile": JIT_CHOICES, "strategy": STRATEGY_CHOICES,
            "mixed_precision": PRECISION_CHOICES, "cache": CACHE_CHOICES,
            "direction": ("AtoB", "BtoA"), "domains": ("folders", "edges", "grey", "blur", "downsample"),
            "test_mode": ("train", "inference"),
+           "perceptual": ("auto", "vgg19", "d_features"), "rrdb_skip": ("none", "bicubic"),
            "norm": ("auto", "batch", "instance", "none"), "upsample": ("transpose", "resize")}
 
 # Shared settings that change a checkpoint's variables; each family adds its own
@@ -257,6 +293,7 @@ class Config:
   model: ModelConfig = _section_field(ModelConfig)
   gan: GANConfig = _section_field(GANConfig)
   translation: TranslationConfig = _section_field(TranslationConfig)
+  restoration: RestorationConfig = _section_field(RestorationConfig)
   objective: ObjectiveConfig = _section_field(ObjectiveConfig)
   optimization: OptimizationConfig = _section_field(OptimizationConfig)
   runtime: RuntimeConfig = _section_field(RuntimeConfig)

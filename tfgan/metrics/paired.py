@@ -46,15 +46,17 @@ def scores(prediction, target):
           "ssim_rgb": tf.image.ssim(p, t, max_val=1.0)}
 
 
-def evaluate_pairs(predict, pairs, batch_size=32):
-  """Means of `scores` over every pair of `pairs` (a tfgan.data.pairs.PairSource), in file
-  order. predict: x float32 [B, H, W, C_in] in [-1, 1] -> [B, H, W, C_out]; None scores the
-  input itself (the identity baseline). Returns {key: float, 'pairs': count}."""
+def evaluate_pairs(predict, pairs, batch_size=32, score_fn=None):
+  """Means of `scores` (or `score_fn`, same contract) over every pair of `pairs` (a
+  tfgan.data.pairs.PairSource), in file order. predict: x float32 [B, H, W, C_in] in [-1, 1]
+  -> [B, H, W, C_out]; None scores the input itself (the identity baseline). Returns
+  {key: float, 'pairs': count}."""
+  score_fn = score_fn or scores
   totals, n = {}, 0
   for x, y in pairs_lib.make_pair_dataset(pairs, batch_size, repeat=False, cache="none",
                                           drop_remainder=False):
     out = x if predict is None else predict(x.numpy())
-    for key, values in scores(out, y).items():
+    for key, values in score_fn(out, y).items():
       totals[key] = totals.get(key, 0.0) + float(tf.reduce_sum(tf.cast(values, tf.float64)))
     n += int(x.shape[0])
   return {**{k: v / n for k, v in totals.items()}, "pairs": n}
@@ -62,15 +64,23 @@ def evaluate_pairs(predict, pairs, batch_size=32):
 
 class PairedEvaluator:
   """The evaluation of an image-to-image run during training (tfgan.models.base.Evaluator):
-  the paired metrics of its generator (in its test_mode) on `pairs`."""
+  the paired metrics of its generator (in its test_mode) on `pairs`.
 
-  def __init__(self, names, pairs):
+  score_fn, higher: a family's own per-image scores and {key: higher is better} (default
+  `scores` and METRICS['paired']); generator_of: model -> the generator to score (default
+  model.generator)."""
+
+  def __init__(self, names, pairs, score_fn=None, higher=None, generator_of=None):
     self.names, self.pairs = list(names), pairs
+    self.score_fn, self.higher = score_fn, higher or METRICS["paired"]
+    self.generator_of = generator_of or (lambda model: model.generator)
 
   def __call__(self, model):
-    results = evaluate_pairs(lambda x: generation.translate(model.generator, x), self.pairs)
+    generator = self.generator_of(model)
+    results = evaluate_pairs(lambda x: generation.translate(generator, x), self.pairs,
+                             score_fn=self.score_fn)
     results.pop("pairs")
     return results
 
   def higher_is_better(self, key):
-    return METRICS["paired"].get(key)
+    return self.higher.get(key)

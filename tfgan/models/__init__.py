@@ -7,10 +7,12 @@ A new family is a module with a Family subclass, added here.
 
 from tfgan.models.base import Evaluator, Family, FamilyModel
 from tfgan.models.cyclegan import CycleGAN, CycleGANFamily
+from tfgan.models.esrgan import ESRGAN, ESRGANFamily
 from tfgan.models.gan import GAN, GANFamily
 from tfgan.models.pix2pix import Pix2Pix, Pix2PixFamily
 
-FAMILIES = {"gan": GANFamily(), "pix2pix": Pix2PixFamily(), "cyclegan": CycleGANFamily()}
+FAMILIES = {"gan": GANFamily(), "pix2pix": Pix2PixFamily(), "cyclegan": CycleGANFamily(),
+            "esrgan": ESRGANFamily()}
 
-__all__ = ["CycleGAN", "CycleGANFamily", "Evaluator", "FAMILIES", "Family", "FamilyModel", "GAN", "GANFamily", "Pix2Pix",
+__all__ = ["CycleGAN", "CycleGANFamily", "ESRGAN", "ESRGANFamily", "Evaluator", "FAMILIES", "Family", "FamilyModel", "GAN", "GANFamily", "Pix2Pix",
            "Pix2PixFamily"]

@@ -156,11 +156,16 @@ class Family:
 
 class ImageToImageFamily(Family):
   """What the image-to-image families share: a G and a D optimizer, and their objective
-  checks (a tfgan loss pair; no noise-GAN penalties or augmentation; paired metrics only)."""
-  section = "translation"
+  checks (a tfgan loss pair; no noise-GAN penalties or augmentation; paired metrics only).
 
-  def check_objective(self, config):
-    """Raises ValueError naming the settings this family cannot use."""
+  test_modes: whether the generator behaves differently in --test_mode train and inference
+  (dropout, batch norm); evaluation then records which was used."""
+  section = "translation"
+  test_modes = True
+
+  def check_objective(self, config, metrics=True):
+    """Raises ValueError naming the settings this family cannot use (with `metrics`, also
+    eval_metrics other than the paired ones)."""
     losses.get(config.objective.loss)
     unused = [n for n in ("gp_weight", "r1_gamma", "weight_clip", "label_smoothing")
               if getattr(config.objective, n)] + (
@@ -168,8 +173,38 @@ class ImageToImageFamily(Family):
     if unused:
       raise ValueError(f"{unused} are noise-GAN options; family {self.name} does not use "
                        f"them.")
-    from tfgan.metrics import paired  # numpy and TensorFlow image ops only
-    paired.check(config.evaluation.metric_names, config.evaluation.best_metric)
+    if metrics:
+      from tfgan.metrics import paired  # numpy and TensorFlow image ops only
+      paired.check(config.evaluation.metric_names, config.evaluation.best_metric)
+
+  def open_pairs(self, config, split, log=print, data_dir=None):
+    """The (input, target) pairs of `split` ('train' or 'holdout'), or of every image in
+    `data_dir` (derived pairs re-derived with the run's transform), as a PairSource."""
+    return self._pairs(config, split, log=log, data_dir=data_dir)
+
+  def _pairs(self, config, split, log=print, data_dir=None):
+    raise NotImplementedError
+
+  def scores(self, config):
+    """The per-image scores of evaluation: (prediction, target) float [B, H, W, C] in
+    [-1, 1] -> {key: [B]} (tfgan.metrics.paired.scores by default)."""
+    from tfgan.metrics import paired
+    return paired.scores
+
+  def score_keys(self, config):
+    """The keys `scores` returns, in table order."""
+    from tfgan.metrics import paired
+    return list(paired.METRICS["paired"])
+
+  def baselines(self, config, spec):
+    """{name: predict x -> output, or None for the input itself}: what evaluation scores
+    beside the model on the same pairs (the input itself where its shape is the target's)."""
+    return {"input_itself": None} if spec.input_shape[:2] == spec.target_shape[:2] else {}
+
+  def input_transform(self, config):
+    """A function uint8 image [H, W, C] -> the run's input domain (tfgan.translate
+    --derive), or None when the inputs are not derived from images."""
+    return None
 
   def optimizers(self, config):
     return {"g": (config.optimization.g_lr, 1), "d": (config.optimization.d_lr, 1)}
