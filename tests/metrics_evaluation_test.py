@@ -291,3 +291,119 @@ def test_cli_trains_a_classifier_and_evaluates_a_run(tmp_path, idx_dir):
   bad = run_module("tfgan.evaluate", f"--workdir={workdir}", "--metrics=fid3k")
   assert bad.returncode != 0 and "unknown metrics ['fid3k']" in bad.stderr
 
+
+
+def _smooth_source(n, shape=(28, 28, 1), seed=0):
+  """An array source of n structured images: random 7x7-pixel blocks, slightly noisy."""
+  rng = np.random.default_rng(seed)
+  h, w, c = shape
+  low = rng.uniform(0, 1, (n, h // 7, w // 7, c)).repeat(7, 1).repeat(7, 2)
+  images = np.clip((0.8 * low + 0.1 * rng.uniform(0, 1, (n,) + shape)) * 255, 0, 255)
+  return data.ArraySource(data.DataSpec("mnist", shape, 10, num_examples=n, origin="test"),
+                          images.astype(np.uint8), (np.arange(n) % 10).astype(np.int32))
+
+
+class _Shows:
+  """A "generator" that ignores its latents and returns fixed images float32 in [-1, 1]."""
+  latent_dim, num_classes = 8, 0
+
+  def __init__(self, images):
+    self.images = np.asarray(images, np.float32)
+
+  def __call__(self, z, training=False):
+    return self.images[:len(z)]
+
+
+def _seeded_real_uint8(source, seed=0):
+  """The real split in the seeded order the evaluation reads it in, back to uint8."""
+  from tfgan.images import to_uint8
+  return to_uint8(np.concatenate([x.numpy() for x, _ in data.make_dataset(
+      data.ArraySource(source.spec, source.images, source.labels), 250, seed=seed,
+      repeat=False, cache="none", drop_remainder=False)]))
+
+
+def test_swd_metric_equals_swd_by_hand_on_the_same_images_and_reads_the_real_set_once():
+  from tfgan.images import to_uint8
+  from tfgan.metrics import swd
+  registry = {"swd12": evaluation.MetricSpec("swd", 12, "pixels")}
+  source, generator = _read_once_source(), _tiny_generator()
+  extractors = metrics.build_extractors(["swd12"], "mnist", registry=registry)
+  assert set(extractors) == {"pixels"}  # no network for the pixels
+  results = metrics.evaluate_generator(generator, source, ["swd12"], extractors=extractors,
+                                       registry=registry)
+  # By hand: 12 generated images from the seed's latents, the first 12 real images of the
+  # seeded order, both as uint8; levels 28 and 14 px.
+  z = np.random.default_rng(0).standard_normal((12, 8)).astype(np.float32)
+  fake = to_uint8(generator(z, training=False))
+  expected = swd.swd(_seeded_real_uint8(source)[:12], fake, seed=0)
+  assert results == {"swd12": expected["swd"], "swd12_28px": expected["swd_28px"],
+                     "swd12_14px": expected["swd_14px"]}
+  assert results["swd12"] > 0
+  # The same real set again, from memory (_ReadOnce raises on a second read of the split).
+  assert metrics.evaluate_generator(generator, source, ["swd12"], extractors=extractors,
+                                    registry=registry) == results
+  # And through compute() without a prebuilt extractor.
+  again = evaluation.compute(["swd12"], generator, 8, 0, {}, lambda: (
+      x for x, _ in data.make_dataset(_array_source(), 250, seed=0, repeat=False,
+                                      cache="none", drop_remainder=False)), "key",
+      registry=registry)
+  assert again == results
+
+
+def test_swd_metric_scores_real_images_below_noise_and_is_zero_for_the_real_set_itself():
+  registry = {"swd24": evaluation.MetricSpec("swd", 24, "pixels")}
+  source = _smooth_source(48)
+  real = _seeded_real_uint8(source)
+  scale = lambda x: x.astype(np.float32) / 127.5 - 1  # noqa: E731
+  other = scale(_smooth_source(24, seed=1).images)  # the same distribution, other images
+  noise = np.random.default_rng(2).uniform(-1, 1, (24, 28, 28, 1)).astype(np.float32)
+  score = lambda images: metrics.evaluate_generator(  # noqa: E731
+      _Shows(images), source, ["swd24"], registry=registry)
+  itself, real_like, noisy = score(scale(real[:24])), score(other), score(noise)
+  assert itself == {"swd24": 0.0, "swd24_28px": 0.0, "swd24_14px": 0.0}
+  assert 0 < real_like["swd24"] < 0.5 * noisy["swd24"], (real_like, noisy)
+
+
+def test_swd_names_and_best_metric():
+  assert {"swd1k", "swd10k"} <= set(metrics.METRICS)
+  assert evaluation.METRICS["swd10k"] == evaluation.MetricSpec("swd", 10000, "pixels")
+  assert evaluation.result_keys(["swd1k"]) == {"swd1k": False}
+  assert evaluation.higher_is_better("swd1k") is False
+  assert evaluation.higher_is_better("swd10k_16px") is False
+  evaluation.check(["swd1k"], "swd1k")  # accepted
+  with pytest.raises(ValueError, match="choose one of \\['swd1k'\\]"):
+    evaluation.check(["swd1k"], "swd1k_16px")  # the levels depend on the data
+  with pytest.raises(ValueError, match="no metric"):
+    evaluation.higher_is_better("swd1k_px")
+
+
+def test_swd_metric_refuses_a_split_smaller_than_its_sets_and_tiny_images():
+  with pytest.raises(ValueError, match="swd1k compares 1000 generated with 1000 real images, "
+                                       "but the training split holds 24"):
+    metrics.evaluate_generator(_tiny_generator(), _array_source(), ["swd1k"])
+  registry = {"swd4": evaluation.MetricSpec("swd", 4, "pixels")}
+  tiny = _smooth_source(8, shape=(14, 14, 3))
+  with pytest.raises(ValueError, match="swd4: swd needs images of at least 16x16 px"):
+    metrics.evaluate_generator(_Shows(np.zeros((4, 14, 14, 3))), tiny, ["swd4"],
+                               registry=registry)
+
+
+def test_training_with_swd1k_and_evaluating_a_run_with_it(tmp_path):
+  from conftest import make_idx_dir
+  idx, _ = make_idx_dir(str(tmp_path / "mnist"), n_train=1000)  # swd1k needs 1000 real
+  workdir = str(tmp_path / "run")
+  smoke = os.path.join(os.path.dirname(os.path.dirname(__file__)), "flags", "smoke.flags")
+  result = run_module("tfgan.train", f"--flagfile={smoke}", f"--workdir={workdir}",
+                      f"--data_dir={idx}", "--eval_metrics=swd1k", "--eval_every=6",
+                      "--best_metric=swd1k", f"--metrics_cache_dir={tmp_path / 'cache'}")
+  assert result.returncode == 0, result.stderr[-3000:]
+  rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
+  evals = [r for r in rows if "eval/swd1k" in r]
+  assert [r["step"] for r in evals] == [6] and "eval/swd1k_14px" in evals[0]
+  assert json.load(open(os.path.join(workdir, "best.json")))["step"] == 6
+  evaluated = run_module("tfgan.evaluate", f"--workdir={workdir}", "--metrics=swd1k",
+                         f"--cache_dir={tmp_path / 'cache'}")
+  assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+  assert "swd1k_28px" in evaluated.stdout
+  last = json.loads(open(os.path.join(workdir, "metrics.jsonl")).read().splitlines()[-1])
+  assert last["step"] == 6 and last["eval/swd1k"] > 0

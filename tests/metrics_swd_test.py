@@ -67,3 +67,52 @@ def test_swd_is_zero_for_a_set_and_itself_and_small_against_a_second_sample():
 def test_swd_refuses_sets_of_other_shapes():
   with pytest.raises(ValueError, match="same shape"):
     swd.swd(_blobs(4, 0), _blobs(5, 0))
+
+
+def _reference_swd(a, b, seed=0):
+  """The definition in float64 with plain numpy (the first implementation): whole pyramids,
+  per-pixel fancy indexing, one [D, 512] projection per repeat sorted along axis 0."""
+  rng = np.random.default_rng(seed)
+  out = {}
+  channels = a.shape[-1]
+  for la, lb in zip(swd.laplacian_pyramid(a.astype(np.float64)),
+                    swd.laplacian_pyramid(b.astype(np.float64))):
+    positions = int(rng.integers(2**31))
+    descs = []
+    for level in (la, lb):
+      r = np.random.default_rng(positions)
+      n, h, w, c = level.shape
+      ys, xs = r.integers(0, h - 6, (n, 128)), r.integers(0, w - 6, (n, 128))
+      rows = ys[..., None, None] + np.arange(7)[:, None]
+      cols = xs[..., None, None] + np.arange(7)[None, :]
+      d = level[np.arange(n)[:, None, None, None], rows, cols].reshape(n * 128, -1, channels)
+      descs.append(((d - d.mean(axis=(0, 1))) / d.std(axis=(0, 1))).reshape(n * 128, -1))
+    total = 0.0
+    for _ in range(4):
+      v = rng.standard_normal((descs[0].shape[1], 512))
+      v /= np.sqrt((v**2).sum(axis=0, keepdims=True))
+      total += np.abs(np.sort(descs[0] @ v, axis=0) - np.sort(descs[1] @ v, axis=0)).mean()
+    out[f"swd_{min(la.shape[1:3])}px"] = 1e3 * total / 4
+  out["swd"] = float(np.mean(list(out.values())))
+  return out
+
+
+def test_the_float32_chunked_swd_matches_the_float64_definition(monkeypatch):
+  a, b = _blobs(24, 0, size=40), _blobs(24, 1, noise=0.1, size=40)
+  expected = _reference_swd(a, b)
+  fast = swd.swd(a, b)
+  assert set(fast) == set(expected) == {"swd", "swd_40px", "swd_20px", "swd_10px"}
+  for key in expected:
+    assert fast[key] == pytest.approx(expected[key], rel=1e-4), key
+  # Chunks of images and blocks of directions that do not divide the set: the same numbers.
+  monkeypatch.setattr(swd, "IMAGE_CHUNK", 5)
+  monkeypatch.setattr(swd, "PROJECTION_BLOCK", 24 * 128 * 200)  # 200 directions a block
+  chunked = swd.swd(a, b)
+  for key in expected:
+    assert chunked[key] == pytest.approx(fast[key], rel=1e-5), key
+  assert swd.swd(a, a)["swd"] == 0.0
+
+
+def test_swd_refuses_images_below_16_px_by_their_size():
+  with pytest.raises(ValueError, match="at least 16x16 px.*got 12x15"):
+    swd.swd(_blobs(4, 0)[:, :15, :12], _blobs(4, 1)[:, :15, :12])

@@ -205,9 +205,28 @@ def test_a_run_on_unpaired_folders_is_scored_by_its_cycle_l1_on_the_test_domains
     x = x / 127.5 - 1.0
     expected = np.abs(back(there(x)).numpy() - x).mean() / 2.0
     assert scores[f"cycle_l1_{name}"] == pytest.approx(expected, rel=1e-4), name
+  # The SWD of each generator's outputs against the other test domain, by hand: the exported
+  # generators, the first min(3, 2) = 2 images of each side, as uint8.
+  from tfgan import generation
+  from tfgan.images import to_uint8
+  from tfgan.metrics import swd
+  test = {d: np.stack([np.asarray(tf.io.decode_png(open(p, "rb").read()))
+                       for p in sorted(glob.glob(str(root / f"test{d}" / "*.png")))])
+          for d in "AB"}
+  g = generation.load_generator(workdir)
+  f = generation.load_generator(os.path.join(workdir, "generator_ba.keras"))
+  scale = lambda images: images.astype(np.float32) / 127.5 - 1.0  # noqa: E731
+  assert scores["swd_images"] == 2
+  for key, fake, real in (("swd_g_vs_b", generation.translate(g, scale(test["A"])), test["B"]),
+                          ("swd_f_vs_a", generation.translate(f, scale(test["B"])), test["A"])):
+    expected = swd.swd(real[:2], to_uint8(fake)[:2])
+    assert scores[key] == pytest.approx(expected["swd"], rel=1e-6), key
+    assert scores[f"{key}_16px"] == pytest.approx(expected["swd_16px"], rel=1e-6), key
   cli = run_module("tfgan.evaluate", f"--workdir={workdir}")
   assert cli.returncode == 0 and "cycle_l1_a" in cli.stdout, cli.stderr[-2000:]
-  assert "eval/cycle_l1_b" in rundir.RunDir(workdir).metric_rows()[-1]
+  assert "swd_g_vs_b (SWD x1e3, first 2 of G(testA) vs first 2 of testB)" in cli.stdout
+  last = rundir.RunDir(workdir).metric_rows()[-1]
+  assert "eval/cycle_l1_b" in last and last["eval/swd_f_vs_a"] > 0
 
 
 def test_bad_cyclegan_settings_are_refused_by_name():

@@ -139,6 +139,34 @@ def test_a_pix2pix_run_trains_resumes_exports_and_translates(tmp_path):
   last = rundir.RunDir(workdir).metric_rows()[-1]
   assert last["test_mode"] == "inference" and "eval_input_itself/psnr_rgb" in last
   assert 0 < last["eval/psnr_rgb"] < 60 and 0 < last["eval/l1_rgb"] < 1
+  assert "swd_vs_targets (SWD x1e3, all 4 outputs vs 4 targets)" in result.stdout
+  assert last["eval/swd_vs_targets"] > 0 and "eval_input_itself/swd_vs_targets_16px" in last
+
+  # The SWD of each row by hand: the 4 held-out pairs, the exported generator in inference
+  # mode, outputs and targets as uint8, the 1-channel edge maps repeated to RGB.
+  import json
+  from tfgan import models
+  from tfgan.data import pairs as pairs_lib
+  from tfgan.images import to_uint8
+  from tfgan.metrics import swd
+  lines = []
+  table = translation.evaluate_run(workdir, test_mode="inference", log=lines.append)
+  config = config_lib.from_dict(json.load(open(os.path.join(workdir, "config.json"))))
+  held_out = models.FAMILIES["pix2pix"]._pairs(config, "holdout", log=lambda line: None)
+  x, y = (np.concatenate(a) for a in zip(*[(x.numpy(), y.numpy()) for x, y in
+                                           pairs_lib.make_pair_dataset(
+                                               held_out, 32, repeat=False, cache="none",
+                                               drop_remainder=False)]))
+  generator = generation.load_generator(workdir)
+  translation._set_test_mode(generator, "inference")
+  out = to_uint8(generation.translate(generator, x))
+  targets = to_uint8(y)
+  assert x.shape == (4, 16, 16, 1) and targets.shape == (4, 16, 16, 3)
+  for name, images in (("model", out), ("input_itself", np.repeat(to_uint8(x), 3, axis=-1))):
+    expected = swd.swd(targets, images)
+    assert table[name]["swd_vs_targets"] == pytest.approx(expected["swd"], rel=1e-6), name
+    assert table[name]["swd_vs_targets_16px"] == pytest.approx(expected["swd_16px"], rel=1e-6)
+  assert table["model"]["swd_vs_targets"] != table["input_itself"]["swd_vs_targets"]
 
 
 def test_bad_pix2pix_settings_are_refused_by_name():
@@ -175,3 +203,18 @@ def test_the_online_facades_flagfile_trains_on_an_archive_of_its_layout(tmp_path
   assert config.data.data_dir == "pix2pix:facades" and config.translation.direction == "BtoA"
   result = trainer.train_and_evaluate(config, str(tmp_path / "run"), verbose=False)
   assert result["step"] == 2 and os.path.isfile(result["generator_keras"])
+
+
+def test_swd_against_targets_repeats_grey_outputs_and_is_skipped_below_16_px():
+  from tfgan.metrics import paired, swd
+  rng = np.random.default_rng(0)
+  targets = rng.integers(0, 256, (6, 16, 20, 3), dtype=np.uint8)
+  grey = rng.integers(0, 256, (6, 16, 20, 1), dtype=np.uint8)
+  result = paired.swd_vs_targets(grey, targets)
+  expected = swd.swd(targets, np.repeat(grey, 3, axis=-1))
+  assert result == {"swd_vs_targets": expected["swd"],
+                    "swd_vs_targets_16px": expected["swd_16px"]}
+  assert paired.swd_vs_targets(targets, targets)["swd_vs_targets"] == 0.0
+  assert paired.swd_skip_reason((4, 16, 20, 3)) is None
+  assert "swd_vs_targets skipped: 20x15 images are below the 16 px" in paired.swd_skip_reason(
+      (4, 15, 20, 3))

@@ -1,6 +1,6 @@
 """Command line: evaluate a run, or train the domain classifier a dataset's report needs.
 
-  python -m tfgan.evaluate --workdir=DIR --metrics=fid10k,kid10k,pr10k,classifier
+  python -m tfgan.evaluate --workdir=DIR --metrics=fid10k,kid10k,pr10k,classifier,swd10k
   python -m tfgan.evaluate --workdir=PIX2PIX_DIR [--data_dir=FOLDER] [--baseline_workdir=DIR]
   python -m tfgan.evaluate --train_classifier --dataset=mnist [--data_dir=FOLDER]
 
@@ -17,7 +17,7 @@ from tfgan import quiet
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory to evaluate.")
 _METRICS = flags.DEFINE_list("metrics", ["fid10k"], "Metrics from tfgan.metrics.METRICS, e.g. "
-                             "fid10k,kid10k,is10k,pr10k,classifier.")
+                             "fid10k,kid10k,is10k,pr10k,classifier,swd10k.")
 _INCEPTION = flags.DEFINE_string("inception_weights", "imagenet", "InceptionV3 weights: "
                                  "'imagenet' (Keras downloads them) or a local weights file.")
 _CACHE_DIR = flags.DEFINE_string("cache_dir", "", "Where classifiers and real-data statistics "

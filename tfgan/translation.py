@@ -21,6 +21,7 @@ from tfgan.data import decode, folder
 from tfgan.layers import BatchNorm, NoiseDropout
 from tfgan.data import pairs as pairs_lib
 from tfgan.metrics import paired
+from tfgan.metrics import swd as swd_lib
 
 
 def load_run(workdir, reverse=False):
@@ -147,12 +148,17 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
 
   score_fn = family.scores(config)
   t0 = time.perf_counter()
-  table = {"model": paired.evaluate_pairs(predictor(workdir), pairs, score_fn=score_fn)}
+  # SWD of each row's outputs against the targets (paired.SWD_KEY), skipped below 16 px.
+  swd_note = paired.swd_skip_reason(pairs.spec.target_shape)
+  if swd_note:
+    log(swd_note)
+  score = lambda predict: paired.evaluate_pairs(  # noqa: E731
+      predict, pairs, swd=not swd_note, log=log, score_fn=score_fn)
+  table = {"model": score(predictor(workdir))}
   for name, predict in family.baselines(config, pairs.spec).items():
-    table[name] = paired.evaluate_pairs(predict, pairs, score_fn=score_fn)
+    table[name] = score(predict)
   if baseline_workdir:
-    table[f"baseline {baseline_workdir}"] = paired.evaluate_pairs(predictor(baseline_workdir),
-                                                                  pairs, score_fn=score_fn)
+    table[f"baseline {baseline_workdir}"] = score(predictor(baseline_workdir))
   row = {"step": run.last_step(), "eval_seconds": round(time.perf_counter() - t0, 1),
          "eval_split": where}
   if family.test_modes:
@@ -163,7 +169,10 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   run.append_metrics(row)
   mode = f", test_mode {row['test_mode']}" if "test_mode" in row else ""
   log(f"{workdir} (step {row['step']}), on {where}{mode}:")
-  keys = family.score_keys(config)
+  keys = family.score_keys(config) + ([] if swd_note else [paired.SWD_KEY])
+  if not swd_note:
+    log(f"  {paired.SWD_KEY} (SWD x1e3, all {pairs.spec.num_examples} outputs vs "
+        f"{pairs.spec.num_examples} targets)")
   log(f"  {'':<28} " + " ".join(f"{k:>{max(9, len(k))}}" for k in keys))
   for name, r in table.items():
     log(f"  {name[:28]:<28} " + " ".join(f"{r[k]:>{max(9, len(k))}.4f}" for k in keys))
@@ -177,7 +186,11 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32):
   more faithful, 0 for any pair of inverse maps, so it does not say the outputs look like the
   other domain). Appends one row to
   WORKDIR/metrics.jsonl and returns {"model": {"cycle_l1_a": ..., "cycle_l1_b": ..., ...}}.
-  Distribution distances to the target domain are not computed here yet."""
+  Whether the outputs look like the other domain: `swd_g_vs_b`, the SWD (tfgan.metrics.swd,
+  x1e3, mean over levels; `_<side>px` per level) of G(testA) against testB, and `swd_f_vs_a`,
+  of F(testB) against testA, on the first n = min(len(testA), len(testB)) images of each
+  (SWD compares sets of equal size; `swd_images` records n). Skipped, with a message, for
+  images below 16 px. Memory: the test domains and their translations as uint8."""
   from tfgan.data import unpaired
   run = rundir.RunDir(workdir)
   g = generation.load_generator(workdir)
@@ -188,16 +201,33 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32):
                                   crop_fraction=c.crop_fraction, channels=c.channels,
                                   split="test", log=lambda line: None)
   t0 = time.perf_counter()
-  results = {}
+  results, kept, translated = {}, {}, {}
   for name, there, back in (("a", g, f), ("b", f, g)):
     total, count = 0.0, 0
+    kept[name], translated[name] = [], []
     for x in domains.domain(name.upper()).batch(batch_size):
+      kept[name].append(np.asarray(x))  # uint8, for the SWD against the other domain
       x = np.asarray(x, np.float32) / 127.5 - 1.0
-      cycled = generation.translate(back, generation.translate(there, x))
+      forward = generation.translate(there, x)
+      translated[name].append(images.to_uint8(forward))
+      cycled = generation.translate(back, forward)
       total += float(np.abs(cycled - x).mean(axis=(1, 2, 3)).sum()) / 2.0  # [-1, 1] -> [0, 1]
       count += len(x)
     results[f"cycle_l1_{name}"] = total / count
     results[f"images_{name}"] = count
+  kept = {k: np.concatenate(v) for k, v in kept.items()}
+  translated = {k: np.concatenate(v) for k, v in translated.items()}
+  swd_note = paired.swd_skip_reason(kept["a"].shape) or paired.swd_skip_reason(kept["b"].shape)
+  if swd_note:
+    log(swd_note.replace(paired.SWD_KEY, "swd_g_vs_b and swd_f_vs_a"))
+  else:
+    n = min(len(kept["a"]), len(kept["b"]))  # equal sets: the first n of each domain
+    results["swd_images"] = n
+    for key, fake, real in (("swd_g_vs_b", translated["a"], kept["b"]),
+                            ("swd_f_vs_a", translated["b"], kept["a"])):
+      distance = swd_lib.swd(real[:n], fake[:n])
+      results[key] = distance["swd"]
+      results.update({f"{key}{k[len('swd'):]}": v for k, v in distance.items() if k != "swd"})
   where = f"{domains.spec.origin} testA/ and testB/ ({results['images_a']} + " \
       f"{results['images_b']} images)"
   row = {"step": run.last_step(), "eval_seconds": round(time.perf_counter() - t0, 1),
@@ -206,6 +236,12 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32):
   log(f"{workdir} (step {row['step']}), on {where}:")
   log(f"  cycle_l1_a (|F(G(a)) - a|, RGB [0, 1]) {results['cycle_l1_a']:.4f}")
   log(f"  cycle_l1_b (|G(F(b)) - b|, RGB [0, 1]) {results['cycle_l1_b']:.4f}")
+  if "swd_images" in results:
+    n = results["swd_images"]
+    log(f"  swd_g_vs_b (SWD x1e3, first {n} of G(testA) vs first {n} of testB) "
+        f"{results['swd_g_vs_b']:.3f}")
+    log(f"  swd_f_vs_a (SWD x1e3, first {n} of F(testB) vs first {n} of testA) "
+        f"{results['swd_f_vs_a']:.3f}")
   return {"model": results}
 
 

@@ -242,7 +242,7 @@ class EvaluationConfig:
   """Evaluation during training (tfgan.metrics)."""
   eval_metrics: str = _field(
       "", "Comma-separated names from tfgan.metrics.METRICS evaluated every eval_every steps "
-      "(e.g. classifier1k,fid1k); empty: none.")
+      "(e.g. classifier1k,fid1k,swd1k); empty: none.")
   eval_every: int = _field(0, "Steps between evaluations; needed with eval_metrics.")
   best_metric: str = _field(
       "", "A result of eval_metrics (e.g. fid1k, pr1k_recall, classifier1k_kl_uniform) whose "

@@ -4,24 +4,27 @@ generation per feature extractor shared by every requested metric.
 Metric names state their protocol: `fid10k` is the Frechet distance between 10,000 generated
 samples and the moments of the full training split; `kid10k` and `pr10k` compare 10,000
 generated with 10,000 real samples; `is10k` scores 10,000 generated samples in 10 splits;
-`classifier10k` is the domain-classifier report on 10,000 generated samples.
+`classifier10k` is the domain-classifier report on 10,000 generated samples; `swd10k` is the
+multi-scale sliced Wasserstein distance (tfgan.metrics.swd, no network) between 10,000
+generated images and the first 10,000 images of the seeded shuffled training split.
 """
 
 import dataclasses
 import hashlib
 import os
+import re
 from typing import Dict, Optional
 
 import numpy as np
 
-from tfgan import files
-from tfgan.metrics import distances
+from tfgan import files, images as images_lib
+from tfgan.metrics import distances, swd as swd_lib
 
 
 @dataclasses.dataclass(frozen=True)
 class MetricSpec:
-  """kind: fid, kid, is, pr or classifier; num_samples generated; extractor: inception or
-  classifier."""
+  """kind: fid, kid, is, pr, classifier or swd; num_samples generated; extractor: inception,
+  classifier or pixels (no network: the images themselves, as uint8)."""
   kind: str
   num_samples: int
   extractor: str
@@ -31,12 +34,14 @@ METRICS = {
     **{f"{kind}{n}k": MetricSpec(kind, n * 1000, "inception")
        for kind in ("fid", "kid", "is", "pr") for n in (1, 10, 50)},
     **{f"classifier{n}k": MetricSpec("classifier", n * 1000, "classifier") for n in (1, 10)},
+    **{f"swd{n}k": MetricSpec("swd", n * 1000, "pixels") for n in (1, 10)},
 }
 METRICS["classifier"] = METRICS["classifier10k"]
 
 # The results each kind of metric reports, as {suffix of the metric name: higher is better}
 # (None: a spread, not a quality to optimise). `classifier10k_fd` is the Frechet distance in
-# the classifier's feature space; the other classifier fields are class_report's.
+# the classifier's feature space; the other classifier fields are class_report's. `swd10k` is
+# the mean over pyramid levels.
 RESULTS = {
     "fid": {"": False},
     "kid": {"": False, "_std": None},
@@ -44,7 +49,13 @@ RESULTS = {
     "pr": {"_precision": True, "_recall": True},
     "classifier": {"_fd": False, "_classes_hit": True, "_kl_uniform": False,
                    "_confidence": True, "_label_accuracy": True},
+    "swd": {"": False},
 }
+# Results whose suffix depends on the images: SWD's per-level distances (`swd10k_16px`, one
+# per pyramid level, named by its shorter side), lower is better. They are reported and
+# understood by higher_is_better, but not listed by result_keys (the levels are not known
+# before the data is), so best_metric takes the mean over levels, `swdNk`.
+PATTERN_RESULTS = {"swd": ((re.compile(r"_\d+px"), False),)}
 
 
 def result_keys(names, registry=None) -> Dict[str, Optional[bool]]:
@@ -55,12 +66,15 @@ def result_keys(names, registry=None) -> Dict[str, Optional[bool]]:
 
 
 def higher_is_better(key: str, registry=None) -> Optional[bool]:
-  """Whether a larger value of result `key` (e.g. 'fid10k', 'pr10k_recall') is better; None
-  for spreads (e.g. 'kid10k_std'). ValueError for a key no metric reports."""
+  """Whether a larger value of result `key` (e.g. 'fid10k', 'pr10k_recall', 'swd1k_16px') is
+  better; None for spreads (e.g. 'kid10k_std'). ValueError for a key no metric reports."""
   registry = registry or METRICS
   for name, spec in registry.items():
     if key.startswith(name) and key[len(name):] in RESULTS[spec.kind]:
       return RESULTS[spec.kind][key[len(name):]]
+    for pattern, higher in PATTERN_RESULTS.get(spec.kind, ()):
+      if key.startswith(name) and pattern.fullmatch(key[len(name):]):
+        return higher
   raise ValueError(f"no metric of {sorted(registry)} reports a result {key!r}.")
 
 
@@ -134,6 +148,38 @@ class FeatureSet:
     return np.concatenate(self.features), np.concatenate(self.logits)
 
 
+class PixelExtractor:
+  """The "pixels" extractor of the SWD metrics: no network. Called on generated images float
+  [B, H, W, C] in [-1, 1] it returns (uint8 [B, H, W, C], None); `real_images` keeps the first
+  real images of the split, in memory, so that evaluations during training read them once."""
+  id = "pixels"
+
+  def __init__(self):
+    self._key, self._images = None, None
+
+  def __call__(self, images):
+    return images_lib.to_uint8(images), None
+
+  def real_images(self, real_batches, cache_key, num, name=""):
+    """uint8 [num, H, W, C]: the first `num` images of `real_batches()` (the seeded shuffled
+    split: the same images every call), read once per cache key and number (memory: those
+    images only). ValueError naming the metric `name` when the split holds fewer."""
+    if self._key == (cache_key, num):
+      return self._images
+    self._images = None  # Released before the next set is read: one set held at a time.
+    kept, have = [], 0
+    for batch in real_batches():
+      kept.append(images_lib.to_uint8(batch)[:num - have])
+      have += len(kept[-1])
+      if have >= num:
+        break
+    if have < num:
+      raise ValueError(f"{name or 'swd'} compares {num} generated with {num} real images, but "
+                       f"the training split holds {have}; choose a smaller metric (e.g. swd1k).")
+    self._key, self._images = (cache_key, num), np.concatenate(kept)
+    return self._images
+
+
 def extract(extractor, batches, keep) -> FeatureSet:
   """Runs `extractor` over an iterable of image batches float32 [B, H, W, C] in [-1, 1]."""
   out = FeatureSet(keep)
@@ -190,8 +236,8 @@ def generated_batches(generator, num, latent_dim, num_classes=0, batch_size=250,
 
 class _Accumulator:
   """What one metric needs from the first `n` generated samples, gathered batch by batch:
-  moments (fid, classifier), kept features (kid, pr), streaming Inception Score sums (is), and
-  kept class probabilities (the classifier report: K is small)."""
+  moments (fid, classifier), kept features (kid, pr), streaming Inception Score sums (is),
+  kept class probabilities (the classifier report: K is small) and kept uint8 images (swd)."""
 
   def __init__(self, spec):
     self.spec, self.n, self.seen = spec, spec.num_samples, 0
@@ -203,6 +249,10 @@ class _Accumulator:
   def update(self, features, logits, asked):
     take = min(len(features), self.n - self.seen)
     if take <= 0:
+      return
+    if self.spec.kind == "swd":  # The "features" are the uint8 images; there are no logits.
+      self.features.append(np.asarray(features)[:take])
+      self.seen += take
       return
     features, logits = np.asarray(features)[:take], np.asarray(logits, np.float64)[:take]
     kind = self.spec.kind
@@ -241,6 +291,18 @@ class _Accumulator:
       precision, recall = distances.precision_recall(real["features"][:self.n],
                                                      np.concatenate(self.features))
       return {f"{name}_precision": precision, f"{name}_recall": recall}
+    if kind == "swd":
+      generated = np.concatenate(self.features)
+      real_images = real["images"][:self.n]
+      if generated.shape != real_images.shape:
+        raise ValueError(f"{name}: generated images {generated.shape[1:]} and real images "
+                         f"{real_images.shape[1:]} differ in shape.")
+      try:
+        distance = swd_lib.swd(real_images, generated, seed=seed)
+      except ValueError as e:
+        raise ValueError(f"{name}: {e}") from None
+      return {name: distance["swd"], **{f"{name}{k[len('swd'):]}": v
+                                        for k, v in distance.items() if k != "swd"}}
     if kind == "is":
       # Per split: exp(mean_x sum_y p log p - sum_y m log m), m the split's mean prediction;
       # the same value as distances.inception_score on the stored probabilities.
@@ -262,17 +324,20 @@ def compute(names, generator, latent_dim, num_classes, extractors, real_batches,
             cache_dir="", seed=0, batch_size=250, registry=None) -> Dict[str, float]:
   """Evaluates `generator` on the metrics `names`, with one generation pass per extractor.
 
-  Memory: moments are O(d^2); only kid/pr keep feature rows (N x d) and the classifier
-  report keeps N x K probabilities; the Inception Score streams.
+  Memory: moments are O(d^2); only kid/pr keep feature rows (N x d), the classifier
+  report keeps N x K probabilities and swd keeps N generated and N real uint8 images (plus
+  swd()'s own working memory, see tfgan.metrics.swd); the Inception Score streams.
 
   Args:
-    extractors: {'inception': extractor, 'classifier': extractor} for the kinds requested.
+    extractors: {'inception': extractor, 'classifier': extractor, 'pixels': PixelExtractor}
+      for the kinds requested ('pixels' is made here when missing: it has no weights).
     real_batches: callable returning the real training split's batches (see real_statistics).
     registry: metric specs by name; default METRICS.
   Returns:
     {name: value} with extra keys for two-valued metrics: `<name>_std` (kid, is),
     `<name>_precision`/`<name>_recall` (pr), `<name>_<field>` for the classifier report
-    (`_fd`: Frechet distance in the classifier's feature space, and class_report's fields).
+    (`_fd`: Frechet distance in the classifier's feature space, and class_report's fields),
+    and for swd `<name>` (the mean over pyramid levels) with `<name>_<side>px` per level.
   """
   registry = registry or METRICS
   unknown = [n for n in names if n not in registry]
@@ -281,11 +346,18 @@ def compute(names, generator, latent_dim, num_classes, extractors, real_batches,
   results = {}
   for kind in sorted({registry[n].extractor for n in names}):
     wanted = [n for n in names if registry[n].extractor == kind]
-    extractor = extractors[kind]
+    extractor = extractors.get(kind) or (PixelExtractor() if kind == "pixels" else
+                                         extractors[kind])
     num = max(registry[n].num_samples for n in wanted)
-    keep = max([registry[n].num_samples for n in wanted if registry[n].kind in ("kid", "pr")],
-               default=0)
-    real = real_statistics(extractor, real_batches, cache_key, keep, cache_dir)
+    if kind == "pixels":
+      # Real pixels are not cached on disk: decoding N images is seconds, and the first N of
+      # the seeded order are the same N every call.
+      real = {"images": extractor.real_images(real_batches, f"{cache_key}|seed {seed}", num,
+                                              max(wanted, key=lambda n: registry[n].num_samples))}
+    else:
+      keep = max([registry[n].num_samples for n in wanted
+                  if registry[n].kind in ("kid", "pr")], default=0)
+      real = real_statistics(extractor, real_batches, cache_key, keep, cache_dir)
     accumulators = {n: _Accumulator(registry[n]) for n in wanted}
     for images, labels in generated_batches(generator, num, latent_dim, num_classes,
                                             batch_size, seed):

@@ -7,13 +7,25 @@ difference, `psnr_rgb` tf.image.psnr with max_val 1 and `ssim_rgb` tf.image.ssim
 Gaussian window, sigma 1.5, k1 0.01, k2 0.03, averaged over channels), each averaged over the
 images. The split (held-out files, or a folder given to tfgan.evaluate) is recorded with the
 numbers. `tfgan.translation.evaluate_run` evaluates a run directory with them.
+
+`tfgan.translation.evaluate_run` adds a distribution distance, `swd_vs_targets`: the
+multi-scale sliced Wasserstein distance (tfgan.metrics.swd; its protocol there) between all
+N outputs and all N targets of the split as uint8 (outputs from [-1, 1] rounded and clipped; a
+1-channel output against 3-channel targets repeated to 3), the mean over pyramid levels, with
+`swd_vs_targets_<side>px` per level; lower is closer. N is the split's pair count, recorded
+and printed with it. It says whether the outputs look like the targets as a set, which L1,
+PSNR and SSIM (per pair) do not; it needs images of at least 16 px and is skipped, with a
+message, below that. It is not one of the metrics evaluated during training.
 """
 
-
+import numpy as np
 import tensorflow as tf
 
-from tfgan import generation
+from tfgan import generation, images
 from tfgan.data import pairs as pairs_lib
+from tfgan.metrics import swd as swd_lib
+
+SWD_KEY = "swd_vs_targets"
 
 # The one paired metric set: name -> {result key: higher is better}.
 METRICS = {"paired": {"l1_rgb": False, "psnr_rgb": True, "ssim_rgb": True}}
@@ -46,20 +58,55 @@ def scores(prediction, target):
           "ssim_rgb": tf.image.ssim(p, t, max_val=1.0)}
 
 
-def evaluate_pairs(predict, pairs, batch_size=32, score_fn=None):
+def swd_skip_reason(shape):
+  """Why SWD cannot score images of `shape` [..., H, W, C] (None when it can)."""
+  h, w = shape[-3:-1]
+  if min(h, w) < swd_lib.SMALLEST:
+    return (f"{SWD_KEY} skipped: {w}x{h} images are below the {swd_lib.SMALLEST} px SWD needs "
+            f"(pyramid levels down to {swd_lib.SMALLEST} px, {swd_lib.NEIGHBOURHOOD}x"
+            f"{swd_lib.NEIGHBOURHOOD} neighbourhoods).")
+  return None
+
+
+def swd_vs_targets(outputs, targets, seed=0):
+  """{'swd_vs_targets': mean over levels, 'swd_vs_targets_<side>px': per level} of outputs
+  uint8 [N, H, W, C_out] against targets uint8 [N, H, W, C] (1 output channel is repeated to
+  3 for RGB targets); see tfgan.metrics.swd.swd."""
+  outputs, targets = np.asarray(outputs), np.asarray(targets)
+  if outputs.shape[-1] == 1 and targets.shape[-1] == 3:
+    outputs = np.repeat(outputs, 3, axis=-1)
+  result = swd_lib.swd(targets, outputs, seed=seed)
+  return {SWD_KEY: result["swd"], **{f"{SWD_KEY}{k[len('swd'):]}": v for k, v in result.items()
+                                     if k != "swd"}}
+
+
+def evaluate_pairs(predict, pairs, batch_size=32, swd=False, log=print, score_fn=None):
   """Means of `scores` (or `score_fn`, same contract) over every pair of `pairs` (a
   tfgan.data.pairs.PairSource), in file order. predict: x float32 [B, H, W, C_in] in [-1, 1]
-  -> [B, H, W, C_out]; None scores the input itself (the identity baseline). Returns
-  {key: float, 'pairs': count}."""
+  -> [B, H, W, C_out]; None scores the input itself (the identity baseline).
+
+  swd: also the SWD of all outputs against all targets (swd_vs_targets; memory: both sets as
+  uint8, N x H x W x C bytes each), skipped with a message to `log` for images below 16 px.
+  Returns {key: float, 'pairs': count}."""
   score_fn = score_fn or scores
   totals, n = {}, 0
+  if swd and swd_skip_reason(pairs.spec.target_shape):
+    log(swd_skip_reason(pairs.spec.target_shape))
+    swd = False
+  outputs, targets = [], []
   for x, y in pairs_lib.make_pair_dataset(pairs, batch_size, repeat=False, cache="none",
                                           drop_remainder=False):
     out = x if predict is None else predict(x.numpy())
     for key, values in score_fn(out, y).items():
       totals[key] = totals.get(key, 0.0) + float(tf.reduce_sum(tf.cast(values, tf.float64)))
+    if swd:
+      outputs.append(images.to_uint8(out))
+      targets.append(images.to_uint8(y))
     n += int(x.shape[0])
-  return {**{k: v / n for k, v in totals.items()}, "pairs": n}
+  results = {**{k: v / n for k, v in totals.items()}, "pairs": n}
+  if swd:
+    results.update(swd_vs_targets(np.concatenate(outputs), np.concatenate(targets)))
+  return results
 
 
 class PairedEvaluator:

@@ -13,13 +13,16 @@ from tfgan.metrics.features import ClassifierExtractor, InceptionExtractor
 
 def build_extractors(names, dataset, inception_weights="imagenet", cache_dir="",
                      registry=None):
-  """{'inception': ..., 'classifier': ...}: the feature extractors the metrics `names` need
-  (InceptionV3 with `inception_weights`; `dataset`'s cached domain classifier)."""
+  """{'inception': ..., 'classifier': ..., 'pixels': ...}: the feature extractors the metrics
+  `names` need (InceptionV3 with `inception_weights`; `dataset`'s cached domain classifier;
+  for swd, evaluation.PixelExtractor, no network)."""
   registry = registry or evaluation.METRICS
   kinds = {registry[n].extractor for n in names if n in registry}
   out = {}
   if "inception" in kinds:
     out["inception"] = InceptionExtractor(inception_weights)
+  if "pixels" in kinds:
+    out["pixels"] = evaluation.PixelExtractor()
   if "classifier" in kinds:
     path = classifier_lib.classifier_path(dataset, cache_dir)
     out["classifier"] = ClassifierExtractor(classifier_lib.load_classifier(dataset, cache_dir),
