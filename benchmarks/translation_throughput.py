@@ -1,17 +1,19 @@
-"""pix2pix and CycleGAN train-step throughput of tfgan against a minimal hand-written
+"""pix2pix, CycleGAN and ESRGAN train-step throughput of tfgan against a minimal hand-written
 GradientTape loop.
 
   python benchmarks/translation_throughput.py --data_dir=../shared/data/celeba_89x109
       [--flagfile=flags/celeba_edges2face_pix2pix.flags] [--out=benchmarks/results/...json]
   python benchmarks/translation_throughput.py --flagfile=flags/celeba_cyclegan.flags --no_xla
+  python benchmarks/translation_throughput.py --flagfile=flags/celeba_sr4x_gan.flags --no_xla
 
 Builds the flagfile's networks twice (identical weights) and times, in this one process and
 interleaved (median of --rounds rounds):
   * hand:   a tf.function of the same updates with Adam on the same networks and losses, the
             least code that trains (pix2pix: 0.5 * BCE for D, BCE + lambda_L1 * L1 for G;
             CycleGAN: LSGAN, cycle and identity L1, both Ds on this step's fakes: no image
-            pool, so fit() pays for its pools against a loop that has none);
-  * fit:    tfgan's Pix2Pix / CycleGAN .fit() with no callbacks;
+            pool, so fit() pays for its pools against a loop that has none; ESRGAN: L1 and,
+            in the GAN stage, D feature matching and the relativistic losses, no EMA);
+  * fit:    tfgan's Pix2Pix / CycleGAN / ESRGAN .fit() with no callbacks;
   * fit_xla: .fit() with jit_compile=True (--no_xla skips it: CycleGAN compiles for minutes
             on a CPU);
   * input:  the flagfile's pipeline alone (derived pairs or domains, jitter).
@@ -105,6 +107,39 @@ def cyclegan_hand_rate(model, dataset, steps):
   return _loop_timer(step, dataset, steps)
 
 
+def esrgan_hand_rate(model, dataset, steps):
+  """The hand-written ESRGAN step on `model`'s G and D (see the module docstring)."""
+  g, d = model.generator, model.discriminator
+  pw, fw, aw = model.pixel_weight, model.perceptual_weight, model.adversarial_weight
+  g_opt, d_opt = keras.optimizers.Adam(1e-4, 0.9), keras.optimizers.Adam(1e-4, 0.9)
+  sp = tf.math.softplus
+
+  @tf.function
+  def step(x, y):
+    with tf.GradientTape() as tape:
+      fake = g(x, training=True)
+      g_loss = pw * tf.reduce_mean(tf.abs(fake - y))
+      if aw:
+        real_f, fake_f = d.features(y, training=True), d.features(fake, training=True)
+        r, f = tf.stop_gradient(real_f[-1]), fake_f[-1]
+        g_loss += aw * tf.reduce_mean(0.5 * (sp(r - tf.reduce_mean(f)) +
+                                             sp(tf.reduce_mean(r) - f)))
+        g_loss += fw * tf.add_n([tf.reduce_mean(tf.abs(a - tf.stop_gradient(b)))
+                                 for a, b in zip(fake_f[:-1], real_f[:-1])]) / (len(real_f) - 1)
+    g_opt.apply_gradients(zip(tape.gradient(g_loss, g.trainable_variables),
+                              g.trainable_variables))
+    d_loss = g_loss
+    if aw:
+      with tf.GradientTape() as tape:
+        r, f = d(y, training=True), d(tf.stop_gradient(fake), training=True)
+        d_loss = tf.reduce_mean(0.5 * (sp(tf.reduce_mean(f) - r) + sp(f - tf.reduce_mean(r))))
+      d_opt.apply_gradients(zip(tape.gradient(d_loss, d.trainable_variables),
+                                d.trainable_variables))
+    return d_loss, g_loss
+
+  return _loop_timer(step, dataset, steps)
+
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--data_dir", default=os.path.join(REPO, "..", "shared", "data",
@@ -126,6 +161,8 @@ def main():
   hand = build.build_model(config, source.spec)
   if config.model.family == "cyclegan":
     hand_timer = cyclegan_hand_rate(hand, step_data, args.steps)
+  elif config.model.family == "esrgan":
+    hand_timer = esrgan_hand_rate(hand, step_data, args.steps)
   else:
     hand_timer = hand_written_rate(hand.generator, hand.discriminator, step_data, args.steps,
                                    config.translation.lambda_l1)

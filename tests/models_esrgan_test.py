@@ -124,7 +124,8 @@ def test_psnr_then_gan_runs_train_resume_export_translate_and_evaluate(tmp_path)
   # the bicubic numbers are those of the metric functions applied by hand.
   printed = []
   table = translation.evaluate_run(psnr_dir, log=printed.append)
-  assert list(table) == ["model", "bicubic"] and "psnr_y_crop2" in printed[1]
+  assert list(table) == ["model", "bicubic"] and "psnr_y_crop2" in "".join(printed)
+  assert table["bicubic"]["swd_vs_targets"] > 0  # the distribution distance, per row too
   row = run.metric_rows()[-1]
   held = esrgan.ESRGANFamily().open_pairs(_config(root), "holdout")
   lr, hr = next(iter(held_batches(held)))
@@ -195,3 +196,49 @@ def test_vgg_features_are_conv5_4_before_its_relu_from_a_weights_file(tmp_path, 
                                      vgg.VGG19_WEIGHTS_FILE)):
     with pytest.raises(vgg.WeightsUnavailableError, match="cannot be reached"):
       vgg.VGGFeatures("imagenet")
+
+
+def test_the_online_div2k_flagfiles_train_on_full_size_images_and_evaluate_on_set5(tmp_path):
+  # flags/div2k_sr4x_{psnr,gan}.flags are NOT YET RUN here (no internet, no GPU): their own
+  # settings, with a tiny network, 16 px patches and 2 steps, on full-size images written here;
+  # the GAN stage with ESRGAN's VGG19 loss from a weights file written here.
+  from conftest import REPO
+  rng = np.random.default_rng(0)
+  train, set5 = tmp_path / "DIV2K_train_HR", tmp_path / "Set5"
+  for i, shape in enumerate([(40, 52), (36, 36), (48, 41)]):
+    write_image(str(train / f"{i:04d}.png"), rng.integers(0, 256, shape + (3,), dtype=np.uint8))
+  for name, shape in (("baby", (47, 45)), ("bird", (50, 61))):
+    write_image(str(set5 / f"{name}.png"), rng.integers(0, 256, shape + (3,), dtype=np.uint8))
+  tiny = dict(data_dir=str(train), patch_size=16, rrdb_features=8, rrdb_blocks=1,
+              rrdb_growth=4, width=0.125, d_layers=1, batch_size=2, train_steps=2,
+              lr_decay_start=1, log_every=1, sample_every=2, checkpoint_every=2,
+              num_samples=2)
+  psnr_dir, gan_dir = str(tmp_path / "psnr"), str(tmp_path / "gan")
+  config = config_lib.from_flagfile(os.path.join(REPO, "flags", "div2k_sr4x_psnr.flags"), **tiny)
+  assert (config.restoration.rrdb_blocks, config.restoration.patch_size) == (1, 16)
+  assert trainer.train_and_evaluate(config, psnr_dir, verbose=False)["step"] == 2
+  printed = []
+  table = translation.evaluate_run(psnr_dir, data_dir=str(set5), log=printed.append)
+  assert table["model"]["pairs"] == 2 and np.isfinite(table["bicubic"]["psnr_y_crop4"])
+  assert any("vary in size" in line for line in printed)  # SWD needs one size
+  # Whole images, mod-cropped to multiples of 4: the bicubic row by hand, one image at a time.
+  from tfgan.data import pairs as pairs_lib
+  by_hand = []
+  for name in ("baby", "bird"):
+    hr = tf.io.decode_png(tf.io.read_file(str(set5 / f"{name}.png")))
+    hr = hr[:hr.shape[0] // 4 * 4, :hr.shape[1] // 4 * 4]
+    lr = pairs_lib.downsample(hr, 4)
+    signed = lambda a: tf.cast(a, tf.float32).numpy()[None] / 127.5 - 1  # noqa: E731
+    by_hand.append(restoration.sr_scores(restoration.bicubic_upsample(signed(lr), 4),
+                                         signed(hr), 4)["psnr_y_crop4"][0])
+  assert table["bicubic"]["psnr_y_crop4"] == pytest.approx(np.mean(by_hand))
+
+  net = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
+  vgg_file = str(tmp_path / "vgg19.weights.h5")
+  net.save_weights(vgg_file)
+  gan = config_lib.from_flagfile(os.path.join(REPO, "flags", "div2k_sr4x_gan.flags"), **tiny,
+                                 init_from=psnr_dir, vgg_weights=vgg_file)
+  assert gan.restoration.perceptual == "vgg19" and gan.restoration.adversarial_weight == 5e-3
+  result = trainer.train_and_evaluate(gan, gan_dir, verbose=False)
+  rows = rundir.RunDir(gan_dir).metric_rows()
+  assert result["step"] == 2 and all(np.isfinite(rows[-1][k]) for k in ("perceptual", "d_loss"))

@@ -136,6 +136,10 @@ class RestorationConfig:
   loss weights of ESRGAN's two stages, and where the second starts from."""
   scale: int = _field(4, "esrgan: upscaling factor, 2, 4 or 8: LR = bicubic (antialiased) "
                       "resize of each image to 1/scale, rounded to uint8 like a saved PNG.")
+  patch_size: int = _field(
+      0, "esrgan with --dataset=folder: train on random patch_size x patch_size HR crops of "
+      "the full-size images (DIV2K-style; 128 in ESRGAN at x4) and evaluate on whole held-out "
+      "images; 0: the images as the data source frames them (--image_size).")
   rrdb_features: int = _field(64, "esrgan: RRDB generator channels (64 in ESRGAN).")
   rrdb_blocks: int = _field(23, "esrgan: residual-in-residual dense blocks (23 in ESRGAN).")
   rrdb_growth: int = _field(32, "esrgan: dense-block growth channels (32 in ESRGAN).")

@@ -121,8 +121,12 @@ class PairSpec:
 
 
 class PairSource:
-  """(input uint8 [H, W, C_in], target uint8 [H, W, C_out]) pairs of one split."""
+  """(input uint8 [H, W, C_in], target uint8 [H, W, C_out]) pairs of one split.
+
+  cacheable: False when the examples must be recomputed on every pass (random crops) or vary
+  in size; make_pair_dataset then never caches them."""
   spec: PairSpec
+  cacheable = True
 
   def examples(self, shuffle_seed=None) -> tf.data.Dataset:
     raise NotImplementedError
@@ -359,8 +363,11 @@ def make_pair_dataset(pairs: PairSource, batch_size, shuffle_buffer=10000, seed=
   """
   spec = pairs.spec
   n = spec.num_examples
-  per_example = int(np.prod(spec.input_shape)) + int(np.prod(spec.target_shape))
   ds = pairs.examples()
+  if not pairs.cacheable:
+    cache = "none"
+  per_example = (int(np.prod(spec.input_shape)) + int(np.prod(spec.target_shape))
+                 if cache != "none" else 0)
   if cache == "memory" or (cache == "auto" and n is not None and
                            n * per_example <= AUTO_CACHE_LIMIT):
     ds = ds.cache()

@@ -61,6 +61,8 @@ def scores(prediction, target):
 def swd_skip_reason(shape):
   """Why SWD cannot score images of `shape` [..., H, W, C] (None when it can)."""
   h, w = shape[-3:-1]
+  if h is None or w is None:
+    return f"{SWD_KEY} skipped: the images vary in size (SWD compares sets of one size)."
   if min(h, w) < swd_lib.SMALLEST:
     return (f"{SWD_KEY} skipped: {w}x{h} images are below the {swd_lib.SMALLEST} px SWD needs "
             f"(pyramid levels down to {swd_lib.SMALLEST} px, {swd_lib.NEIGHBOURHOOD}x"
@@ -89,6 +91,8 @@ def evaluate_pairs(predict, pairs, batch_size=32, swd=False, log=print, score_fn
   uint8, N x H x W x C bytes each), skipped with a message to `log` for images below 16 px.
   Returns {key: float, 'pairs': count}."""
   score_fn = score_fn or scores
+  if pairs.spec.target_shape[0] is None:
+    batch_size = 1  # whole images of varied sizes (Set5, Set14): one at a time
   totals, n = {}, 0
   if swd and swd_skip_reason(pairs.spec.target_shape):
     log(swd_skip_reason(pairs.spec.target_shape))

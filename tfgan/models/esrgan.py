@@ -218,6 +218,9 @@ class ESRGANFamily(base.ImageToImageFamily):
       raise ValueError("perceptual_weight with perceptual=d_features (no --vgg_weights) "
                        "matches a trained D's features: set adversarial_weight > 0, or give "
                        "--vgg_weights.")
+    if r.patch_size and config.data.dataset != "folder":
+      raise ValueError(f"--patch_size crops full-size images of --dataset=folder, not "
+                       f"{config.data.dataset!r}.")
     if r.perceptual == "vgg19" and not r.vgg_weights:
       raise ValueError("perceptual=vgg19 needs --vgg_weights=PATH (or 'imagenet' online).")
     if config.objective.loss != "non_saturating":
@@ -257,7 +260,14 @@ class ESRGANFamily(base.ImageToImageFamily):
     return lambda image: pairs_lib.downsample(image, s)
 
   def _pairs(self, config, split, log=print, data_dir=None):
-    c = config.data
+    c, r = config.data, config.restoration
+    if r.patch_size:  # DIV2K-style: random crops to train, whole images to evaluate
+      holdout = c.holdout if data_dir is None else 0
+      if data_dir is not None or split == "holdout":
+        return data_lib.WholeImagePairs(data_dir or c.data_dir, r.scale, c.channels or 3,
+                                        holdout, split if data_dir is None else "train")
+      return data_lib.PatchPairs(c.data_dir, r.patch_size, r.scale, c.channels or 3, holdout,
+                                 split)
     return data_lib.open_sr_pairs(
         config.restoration.scale, c.dataset, c.data_dir if data_dir is None else data_dir,
         c.tfds_dir, c.image_size, c.crop_fraction, c.channels,
@@ -315,7 +325,9 @@ class ESRGANFamily(base.ImageToImageFamily):
 
   def preview(self, config, source):
     n = min(config.outputs.num_samples, 16)
-    pairs = self._pairs(config, "holdout") if config.data.holdout else source
+    # Whole held-out images vary in size: patch runs preview crops drawn once from training.
+    held = config.data.holdout and not config.restoration.patch_size
+    pairs = self._pairs(config, "holdout") if held else source
     x, y = next(iter(pairs_lib.make_pair_dataset(pairs, n, repeat=False, cache="none",
                                                  drop_remainder=False)))
     x, y = np.asarray(x), np.asarray(y)
