@@ -173,8 +173,8 @@ def _expected_direction(key):
   for suffix, higher in _DIRECTIONS:
     if key.endswith(suffix):
       return higher
-  if key.startswith(("fid", "kid")):
-    return False  # distances
+  if key.startswith(("fid", "kid", "swd")):
+    return False  # distances (swd: per level too)
   assert key.startswith("is"), key
   return True  # Inception score
 
