@@ -42,7 +42,7 @@ def test_strokes_coverage_is_the_same_at_64_and_256_px():
   for c in (c64, c256):
     assert 0.12 < c.mean() < 0.22 and c.min() > 0.005 and c.max() < 0.6
   # Scaled with the image: the same seed draws the same strokes shrunk, so the coverages
-  # agree mask by mask, not only on average (unscaled 12-40 px brushes would cover ~50% of
+  # agree mask by mask, not only on average (unscaled 12-40 px brushes cover 48% of
   # a 64x64 image).
   assert abs(c64.mean() - c256.mean()) < 0.01
   assert np.abs(c64 - c256).mean() < 0.01

@@ -102,15 +102,17 @@ def free_form(h, w, seed):
   2 pi - U(lo, hi) and U(lo, hi) with lo, hi = 2 pi/5 -/+ U(0, 2 pi/15) drawn per stroke (a
   zigzag), each vertex clipped to the image; the brush width is U(12, 40) px at 256x256.
 
-  Differences from the original, so that a mask scales with the image (a 64x64 mask is a
-  256x256 one of the same seed shrunk; the tests check this): the brush width is scaled by
+  Differences from the original, so that a mask scales with the image (a 64x64 mask is nearly
+  the 256x256 one of the same seed shrunk; the tests check this): the brush width is scaled by
   d / (256 sqrt 2), as the step lengths already are (the original keeps 12-40 px at every
-  size, which would cover most of a 64x64 image), and the start and the vertices stay real
-  numbers (the original truncates them to whole pixels, a quarter of its 256-px pixel grid
-  at 64x64). Its random flips are not applied: the original discards their result
-  (`mask.transpose(...)` unassigned), so its masks are unflipped. Drawn with numpy: each
-  segment is the union of brush-radius circles centred along it (the original draws PIL's
-  thick line plus a disc at every vertex), no OpenCV or PIL.
+  size: unscaled, the mean coverage at 64x64 is 48% instead of 17%), and the start, the
+  vertices and the width stay real numbers (the original truncates them to whole pixels,
+  which at 64x64 would be steps of 4 of its 256x256 pixels). The step's standard deviation is
+  d/16 (the original floors it: 22 instead of 22.6 px at 256x256). Its random flips are not
+  applied: the original discards their result (`mask.transpose(...)` unassigned), so its
+  masks are unflipped. Drawn with numpy: each segment is the union of brush-radius circles
+  centred along it (the original draws PIL's thick line plus a disc at every vertex), no
+  OpenCV or PIL.
 
   Coverage (tests/data_masks_test.py): 12-22% averaged over 100 seeds (measured 16.8% at
   64x64 and at 256x256), every mask between 0.5% and 60%.
