@@ -218,3 +218,31 @@ def test_swd_against_targets_repeats_grey_outputs_and_is_skipped_below_16_px():
   assert paired.swd_skip_reason((4, 16, 20, 3)) is None
   assert "swd_vs_targets skipped: 20x15 images are below the 16 px" in paired.swd_skip_reason(
       (4, 15, 20, 3))
+
+
+def test_inception_distances_of_outputs_against_targets_are_the_metric_functions(tmp_path):
+  # tfgan.evaluate --metrics=fid on an image-to-image run: FID and KID of every row's outputs
+  # against the targets, in Inception's feature space (random weights here: offline).
+  from tfgan.data import pairs as pairs_lib
+  from tfgan.images import to_uint8
+  from tfgan.metrics import distances, paired
+  from tfgan.metrics.features import InceptionExtractor
+  root = write_gradient_faces(str(tmp_path / "faces"), n=6)
+  pairs = pairs_lib.open_pairs("blur", "folder", root, image_size=16, log=lambda line: None)
+  keras.utils.set_random_seed(0)
+  extractor = InceptionExtractor(None)
+  result = paired.evaluate_pairs(None, pairs, inception=extractor)
+  x, y = next(iter(pairs_lib.make_pair_dataset(pairs, 6, repeat=False, cache="none",
+                                               drop_remainder=False)))
+  feats = [np.asarray(extractor(to_uint8(a).astype(np.float32) / 127.5 - 1)[0], np.float64)
+           for a in (x, y)]
+  moments = []
+  for f in feats:
+    m = distances.Moments(f.shape[1])
+    m.update(f)
+    moments.append(m.result())
+  assert result["fid_vs_targets"] == pytest.approx(
+      distances.frechet_distance(*moments[0], *moments[1]), rel=1e-6)
+  kid, _ = distances.kernel_inception_distance(feats[1], feats[0])
+  assert result["kid_vs_targets"] == pytest.approx(kid, rel=1e-6)
+  assert result["fid_vs_targets"] > 0 and "swd_vs_targets" not in result

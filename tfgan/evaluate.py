@@ -17,7 +17,9 @@ from tfgan import quiet
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory to evaluate.")
 _METRICS = flags.DEFINE_list("metrics", ["fid10k"], "Metrics from tfgan.metrics.METRICS, e.g. "
-                             "fid10k,kid10k,is10k,pr10k,classifier,swd10k.")
+                             "fid10k,kid10k,is10k,pr10k,classifier,swd10k. Image-to-image "
+                             "runs: fid or kid adds the Inception FID and KID of the outputs "
+                             "against the targets (with --inception_weights).")
 _INCEPTION = flags.DEFINE_string("inception_weights", "imagenet", "InceptionV3 weights: "
                                  "'imagenet' (Keras downloads them) or a local weights file.")
 _CACHE_DIR = flags.DEFINE_string("cache_dir", "", "Where classifiers and real-data statistics "
@@ -70,9 +72,13 @@ def main(argv):
   if _translation_run(_WORKDIR.value):
     from tfgan import translation
     try:
+      # Inception distances only when asked for (--metrics=fid or kid): 299 px features of
+      # every output cost minutes on a CPU, and offline they need a weights file.
+      inception = _INCEPTION.value if _METRICS.present and any(
+          m.startswith(("fid", "kid")) for m in _METRICS.value) else None
       translation.evaluate_run(_WORKDIR.value, _DATA_DIR.value, _BASELINE.value,
-                               _TEST_MODE.value)
-    except (ValueError, FileNotFoundError, data.DataError) as e:
+                               _TEST_MODE.value, inception_weights=inception)
+    except (ValueError, FileNotFoundError, data.DataError, metrics.MetricsUnavailableError) as e:
       sys.exit(f"tfgan.evaluate: error: {e}")
     return 0
   try:

@@ -116,7 +116,8 @@ def translate_files(workdir, source, output, derive=False, overwrite=False, reve
   return written
 
 
-def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, log=print):
+def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, log=print,
+                 inception_weights=None):
   """Evaluates an image-to-image run's exported generator on the pairs of `data_dir` (derived
   pairs re-derived with the run's transform) or, by default, on the run's held-out split;
   beside it the identity baseline (the input itself, where shapes allow) and, with
@@ -125,6 +126,8 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
 
   test_mode: 'train' or 'inference' overrides the run's --test_mode (dropout and batch norm
   at test time), to measure what it changes.
+  inception_weights: 'imagenet' or a weights file: also the Inception FID and KID of each
+  row's outputs against the targets (fid_vs_targets, kid_vs_targets); None: not computed.
   """
   run = rundir.RunDir(workdir)
   with open(run.path(rundir.CONFIG)) as f:
@@ -152,8 +155,15 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   swd_note = paired.swd_skip_reason(pairs.spec.target_shape)
   if swd_note:
     log(swd_note)
+  inception = None
+  if inception_weights is not None:
+    if pairs.spec.target_shape[0] is None:
+      log("fid_vs_targets, kid_vs_targets skipped: the images vary in size.")
+    else:
+      from tfgan.metrics.features import InceptionExtractor
+      inception = InceptionExtractor(inception_weights)
   score = lambda predict: paired.evaluate_pairs(  # noqa: E731
-      predict, pairs, swd=not swd_note, log=log, score_fn=score_fn)
+      predict, pairs, swd=not swd_note, log=log, score_fn=score_fn, inception=inception)
   table = {"model": score(predictor(workdir))}
   for name, predict in family.baselines(config, pairs.spec).items():
     table[name] = score(predict)
@@ -169,7 +179,8 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   run.append_metrics(row)
   mode = f", test_mode {row['test_mode']}" if "test_mode" in row else ""
   log(f"{workdir} (step {row['step']}), on {where}{mode}:")
-  keys = family.score_keys(config) + ([] if swd_note else [paired.SWD_KEY])
+  keys = family.score_keys(config) + ([] if swd_note else [paired.SWD_KEY]) + (
+      ["fid_vs_targets", "kid_vs_targets"] if inception is not None else [])
   if not swd_note:
     log(f"  {paired.SWD_KEY} (SWD x1e3, all {pairs.spec.num_examples} outputs vs "
         f"{pairs.spec.num_examples} targets)")

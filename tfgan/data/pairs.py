@@ -52,13 +52,13 @@ def _gaussian(x, sigma):
   t = tf.range(-radius, radius + 1, dtype=tf.float32)
   k = tf.exp(-0.5 * (t / sigma) ** 2)
   k = k / tf.reduce_sum(k)
-  c = x.shape[-1]
-  padded = tf.pad(x[None], [[0, 0], [radius, radius], [radius, radius], [0, 0]], "REFLECT")
-  out = tf.nn.depthwise_conv2d(padded, tf.tile(k[:, None, None, None], [1, 1, c, 1]),
-                               [1, 1, 1, 1], "VALID")
-  out = tf.nn.depthwise_conv2d(out, tf.tile(k[None, :, None, None], [1, 1, c, 1]),
-                               [1, 1, 1, 1], "VALID")
-  return out[0]
+  # Channels become the batch (one 1-channel image each): the channel count may be known only
+  # at run time (folder images), which a depthwise filter's shape cannot be.
+  planes = tf.transpose(x, [2, 0, 1])[..., None]  # [C, H, W, 1]
+  padded = tf.pad(planes, [[0, 0], [radius, radius], [radius, radius], [0, 0]], "REFLECT")
+  out = tf.nn.conv2d(padded, k[:, None, None, None], 1, "VALID")
+  out = tf.nn.conv2d(out, k[None, :, None, None], 1, "VALID")
+  return tf.transpose(out[..., 0], [1, 2, 0])
 
 
 def grey(image):

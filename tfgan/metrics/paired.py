@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from tfgan import generation, images
 from tfgan.data import pairs as pairs_lib
+from tfgan.metrics import distances
 from tfgan.metrics import swd as swd_lib
 
 SWD_KEY = "swd_vs_targets"
@@ -82,13 +83,37 @@ def swd_vs_targets(outputs, targets, seed=0):
                                      if k != "swd"}}
 
 
-def evaluate_pairs(predict, pairs, batch_size=32, swd=False, log=print, score_fn=None):
+def inception_vs_targets(outputs, targets, extractor, seed=0, batch_size=50):
+  """{'fid_vs_targets', 'kid_vs_targets', 'kid_vs_targets_std'}: Frechet and kernel
+  Inception distances between the features of outputs and targets uint8 [N, H, W, C] (grey
+  repeated to RGB), with `extractor` (tfgan.metrics.features.InceptionExtractor: images
+  resized to 299 bilinearly); KID over subsets of min(N, 1000) (distances.py). Lower is
+  closer; the numbers depend on N (state it)."""
+  feats = []
+  for images in (outputs, targets):
+    chunks = [np.asarray(extractor(images[i:i + batch_size].astype(np.float32) / 127.5 - 1.0)[0],
+                         np.float64) for i in range(0, len(images), batch_size)]
+    feats.append(np.concatenate(chunks))
+  moments = []
+  for f in feats:
+    m = distances.Moments(f.shape[1])
+    m.update(f)
+    moments.append(m.result())
+  kid, kid_std = distances.kernel_inception_distance(feats[1], feats[0], seed=seed)
+  return {"fid_vs_targets": distances.frechet_distance(*moments[0], *moments[1]),
+          "kid_vs_targets": kid, "kid_vs_targets_std": kid_std}
+
+
+def evaluate_pairs(predict, pairs, batch_size=32, swd=False, log=print, score_fn=None,
+                   inception=None):
   """Means of `scores` (or `score_fn`, same contract) over every pair of `pairs` (a
   tfgan.data.pairs.PairSource), in file order. predict: x float32 [B, H, W, C_in] in [-1, 1]
   -> [B, H, W, C_out]; None scores the input itself (the identity baseline).
 
   swd: also the SWD of all outputs against all targets (swd_vs_targets; memory: both sets as
   uint8, N x H x W x C bytes each), skipped with a message to `log` for images below 16 px.
+  inception: an Inception extractor: also `inception_vs_targets` (FID, KID of all outputs
+  against all targets; images of one size only).
   Returns {key: float, 'pairs': count}."""
   score_fn = score_fn or scores
   if pairs.spec.target_shape[0] is None:
@@ -103,13 +128,16 @@ def evaluate_pairs(predict, pairs, batch_size=32, swd=False, log=print, score_fn
     out = x if predict is None else predict(x.numpy())
     for key, values in score_fn(out, y).items():
       totals[key] = totals.get(key, 0.0) + float(tf.reduce_sum(tf.cast(values, tf.float64)))
-    if swd:
+    if swd or inception is not None:
       outputs.append(images.to_uint8(out))
       targets.append(images.to_uint8(y))
     n += int(x.shape[0])
   results = {**{k: v / n for k, v in totals.items()}, "pairs": n}
   if swd:
     results.update(swd_vs_targets(np.concatenate(outputs), np.concatenate(targets)))
+  if inception is not None:
+    results.update(inception_vs_targets(np.concatenate(outputs), np.concatenate(targets),
+                                        inception))
   return results
 
 
