@@ -53,6 +53,42 @@ def seed_states(*networks) -> Dict[str, object]:
   return out
 
 
+def ema_copy(generator):
+  """A copy of `generator` (same class and config, named generator_ema) holding its current
+  weights: the start of an exponential moving average of them."""
+  ema = generator.__class__.from_config({**generator.get_config(), "name": "generator_ema"})
+  ema.build(ema.input_shapes())
+  ema.set_weights(generator.get_weights())
+  return ema
+
+
+def update_ema(ema, generator, images, half_life):
+  """One step of the weight average: w_ema <- b * w_ema + (1 - b) * w with
+  b = 0.5 ** (images / half_life), `images` the real images this step consumed (a float32
+  tensor, all replicas); non-trainable weights (batch-norm statistics) are copied."""
+  beta = tf.pow(0.5, images / half_life)
+  for e, w in zip(ema.trainable_weights, generator.trainable_weights):
+    e.assign(beta * e + (1.0 - beta) * w)
+  for e, w in zip(ema.non_trainable_weights, generator.non_trainable_weights):
+    e.assign(w)
+
+
+class GeneratorDiscriminatorModel(FamilyModel):
+  """A FamilyModel training `generator` and `discriminator` with one optimizer each, whose
+  step counter is G's updates."""
+
+  def compile(self, g_optimizer, d_optimizer, **kwargs):
+    """One optimizer per network; other kwargs (jit_compile, ...) go to keras.Model.compile."""
+    super().compile(**kwargs)
+    self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+    g_optimizer.build(self.generator.trainable_variables)
+    d_optimizer.build(self.discriminator.trainable_variables)
+
+  @property
+  def step(self):
+    return self.g_optimizer.iterations
+
+
 class Evaluator:
   """What a family's evaluation gives the EvaluateEvery callback."""
   names: List[str] = []

@@ -50,7 +50,7 @@ def _per_example(values, batch_size):
   return ops.mean(ops.reshape(ops.cast(values, "float32"), (batch_size, -1)), axis=1)
 
 
-class ESRGAN(base.FamilyModel):
+class ESRGAN(base.GeneratorDiscriminatorModel):
   """Super-resolution G (and D in the GAN stage).
 
   Each `train_step` takes (LR float32 [B, h, w, C], HR float32 [B, h * s, w * s, C]) in
@@ -83,12 +83,7 @@ class ESRGAN(base.FamilyModel):
     self.pixel_weight, self.perceptual_weight = float(pixel_weight), float(perceptual_weight)
     self.adversarial_weight, self.perceptual = float(adversarial_weight), perceptual
     self.ema_half_life = float(ema_half_life)
-    self.ema_generator = None
-    if self.ema_half_life > 0:
-      self.ema_generator = generator.__class__.from_config(
-          {**generator.get_config(), "name": "generator_ema"})
-      self.ema_generator.build(self.ema_generator.input_shapes())
-      self.ema_generator.set_weights(generator.get_weights())
+    self.ema_generator = base.ema_copy(generator) if self.ema_half_life > 0 else None
     self.trackers = {name: keras.metrics.Mean(name=name) for name in
                      ("l1", "perceptual", "g_gan", "d_loss", "d_real", "d_fake")}
     self.built = True  # G and D arrive built; fit() must not call the model on a batch
@@ -98,17 +93,6 @@ class ESRGAN(base.FamilyModel):
     names = ["l1"] + (["perceptual"] if self.perceptual_weight else []) + (
         ["g_gan", "d_loss", "d_real", "d_fake"] if self.adversarial_weight else [])
     return [self.trackers[n] for n in names]
-
-  def compile(self, g_optimizer, d_optimizer, **kwargs):
-    """One optimizer per network; other kwargs (jit_compile, ...) go to keras.Model.compile."""
-    super().compile(**kwargs)
-    self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-    g_optimizer.build(self.generator.trainable_variables)
-    d_optimizer.build(self.discriminator.trainable_variables)
-
-  @property
-  def step(self):
-    return self.g_optimizer.iterations
 
   @property
   def sampling_generator(self):
@@ -188,9 +172,8 @@ class ESRGAN(base.FamilyModel):
 
   def _update_ema(self, batch_size):
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    beta = tf.pow(0.5, tf.cast(batch_size * replicas, tf.float32) / self.ema_half_life)
-    for ema, w in zip(self.ema_generator.trainable_weights, self.generator.trainable_weights):
-      ema.assign(beta * ema + (1.0 - beta) * w)
+    base.update_ema(self.ema_generator, self.generator,
+                    tf.cast(batch_size * replicas, tf.float32), self.ema_half_life)
 
 
 class ESRGANFamily(base.ImageToImageFamily):

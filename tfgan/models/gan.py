@@ -123,12 +123,7 @@ class GAN(base.FamilyModel):
     self.augment_policy = augment
     self.seed_generator = keras.random.SeedGenerator(seed)
     self.ema_half_life = float(ema_half_life)
-    self.ema_generator = None
-    if self.ema_half_life > 0:
-      self.ema_generator = generator.__class__.from_config(
-          {**generator.get_config(), "name": "generator_ema"})
-      self.ema_generator.build(self.ema_generator.input_shapes())
-      self.ema_generator.set_weights(generator.get_weights())
+    self.ema_generator = base.ema_copy(generator) if self.ema_half_life > 0 else None
     self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
     self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
     # Mean D(x) and D(G(z)) logits through a sigmoid, in [0, 1]: the quickest signs of a
@@ -310,12 +305,7 @@ class GAN(base.FamilyModel):
     # The half-life counts real images seen, as documented: d_steps batches per G update.
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     images = tf.cast(batch_size * replicas * self.d_steps, tf.float32)
-    beta = tf.pow(0.5, images / self.ema_half_life)
-    for ema, w in zip(self.ema_generator.trainable_weights, self.generator.trainable_weights):
-      ema.assign(beta * ema + (1.0 - beta) * w)
-    for ema, w in zip(self.ema_generator.non_trainable_weights,
-                      self.generator.non_trainable_weights):
-      ema.assign(w)
+    base.update_ema(self.ema_generator, self.generator, images, self.ema_half_life)
 
   def train_step(self, data):
     real, labels = (data[0], data[1]) if isinstance(data, (tuple, list)) else (data, None)

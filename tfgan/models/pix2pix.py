@@ -32,7 +32,7 @@ def _per_example(per_patch, batch_size):
   return ops.mean(ops.reshape(per_patch, (batch_size, -1)), axis=1)
 
 
-class Pix2Pix(base.FamilyModel):
+class Pix2Pix(base.GeneratorDiscriminatorModel):
   """Conditional GAN for paired translation.
 
   Each `train_step` takes (input x float32 [B, H, W, C_in], target y float32 [B, H, W, C_out])
@@ -70,17 +70,6 @@ class Pix2Pix(base.FamilyModel):
       return [self.l1_tracker]
     return [self.d_loss_tracker, self.g_gan_tracker, self.l1_tracker, self.real_score_tracker,
             self.fake_score_tracker]
-
-  def compile(self, g_optimizer, d_optimizer, **kwargs):
-    """One optimizer per network; other kwargs (jit_compile, ...) go to keras.Model.compile."""
-    super().compile(**kwargs)
-    self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
-    g_optimizer.build(self.generator.trainable_variables)
-    d_optimizer.build(self.discriminator.trainable_variables)
-
-  @property
-  def step(self):
-    return self.g_optimizer.iterations
 
   def checkpoint_objects(self):
     """G, D, both optimizers (with the step) and G's dropout seed states."""
