@@ -222,6 +222,20 @@ def test_a_run_on_unpaired_folders_is_scored_by_its_cycle_l1_on_the_test_domains
     expected = swd.swd(real[:2], to_uint8(fake)[:2])
     assert scores[key] == pytest.approx(expected["swd"], rel=1e-6), key
     assert scores[f"{key}_16px"] == pytest.approx(expected["swd_16px"], rel=1e-6), key
+  # With Inception (random weights: offline), FID/KID of all of G(testA) against all of testB.
+  import keras
+  from tfgan.metrics import paired
+  from tfgan.metrics.features import InceptionExtractor
+  keras.utils.set_random_seed(0)
+  extractor = InceptionExtractor(None)
+  with_inception = translation.evaluate_cycles(workdir, config_lib.from_dict(
+      json.load(open(os.path.join(workdir, "config.json")))), log=lambda line: None,
+      inception_weights=extractor)["model"]
+  by_hand = paired.inception_vs_targets(to_uint8(generation.translate(g, scale(test["A"]))),
+                                        test["B"], extractor)
+  assert with_inception["fid_g_vs_b"] == pytest.approx(by_hand["fid_vs_targets"], rel=1e-6)
+  assert with_inception["kid_g_vs_b"] == pytest.approx(by_hand["kid_vs_targets"], rel=1e-6)
+  assert with_inception["fid_f_vs_a"] > 0 and "fid_g_vs_b" not in scores
   cli = run_module("tfgan.evaluate", f"--workdir={workdir}")
   assert cli.returncode == 0 and "cycle_l1_a" in cli.stdout, cli.stderr[-2000:]
   assert "swd_g_vs_b (SWD x1e3, first 2 of G(testA) vs first 2 of testB)" in cli.stdout

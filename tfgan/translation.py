@@ -126,15 +126,16 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
 
   test_mode: 'train' or 'inference' overrides the run's --test_mode (dropout and batch norm
   at test time), to measure what it changes.
-  inception_weights: 'imagenet' or a weights file: also the Inception FID and KID of each
-  row's outputs against the targets (fid_vs_targets, kid_vs_targets); None: not computed.
+  inception_weights: 'imagenet', a weights file or an InceptionExtractor: also the Inception
+  FID and KID of each row's outputs against the targets (fid_vs_targets, kid_vs_targets);
+  None: not computed.
   """
   run = rundir.RunDir(workdir)
   with open(run.path(rundir.CONFIG)) as f:
     config = config_lib.from_dict(json.load(f))
   family = models.FAMILIES[config.model.family]
   if config.model.family == "cyclegan" and config.translation.domains == "folders":
-    return evaluate_cycles(workdir, config, data_dir, log)
+    return evaluate_cycles(workdir, config, data_dir, log, inception_weights=inception_weights)
   split = "holdout" if data_dir is None and config.data.holdout else "train"
   if data_dir is None and not config.data.holdout:
     raise ValueError(f"{workdir} held no images out (--holdout=0): give --data_dir=FOLDER of "
@@ -160,8 +161,7 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
     if pairs.spec.target_shape[0] is None:
       log("fid_vs_targets, kid_vs_targets skipped: the images vary in size.")
     else:
-      from tfgan.metrics.features import InceptionExtractor
-      inception = InceptionExtractor(inception_weights)
+      inception = _inception(inception_weights)
   score = lambda predict: paired.evaluate_pairs(  # noqa: E731
       predict, pairs, swd=not swd_note, log=log, score_fn=score_fn, inception=inception)
   table = {"model": score(predictor(workdir))}
@@ -190,7 +190,8 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   return table
 
 
-def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32):
+def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32,
+                    inception_weights=None):
   """Scores a CycleGAN run on unpaired test domains (testA/ and testB/ of `data_dir`, by
   default of the run's --data_dir), where no ground truth exists: the cycle-consistency L1
   mean |F(G(a)) - a| over testA and mean |G(F(b)) - b| over testB (RGB in [0, 1]; lower is
@@ -201,7 +202,10 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32):
   x1e3, mean over levels; `_<side>px` per level) of G(testA) against testB, and `swd_f_vs_a`,
   of F(testB) against testA, on the first n = min(len(testA), len(testB)) images of each
   (SWD compares sets of equal size; `swd_images` records n). Skipped, with a message, for
-  images below 16 px. Memory: the test domains and their translations as uint8."""
+  images below 16 px. With `inception_weights`, also `fid_g_vs_b`, `kid_g_vs_b`,
+  `fid_f_vs_a`, `kid_f_vs_a`: the Inception distances of all of G(testA) against all of
+  testB and back (tfgan.metrics.paired.inception_vs_targets). Memory: the test domains and
+  their translations as uint8."""
   from tfgan.data import unpaired
   run = rundir.RunDir(workdir)
   g = generation.load_generator(workdir)
@@ -239,6 +243,13 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32):
       distance = swd_lib.swd(real[:n], fake[:n])
       results[key] = distance["swd"]
       results.update({f"{key}{k[len('swd'):]}": v for k, v in distance.items() if k != "swd"})
+  if inception_weights is not None:
+    extractor = _inception(inception_weights)
+    for key, fake, real in (("g_vs_b", translated["a"], kept["b"]),
+                            ("f_vs_a", translated["b"], kept["a"])):
+      distance = paired.inception_vs_targets(fake, real, extractor)
+      results.update({f"{k[:3]}_{key}": v for k, v in distance.items() if k[:3] in ("fid", "kid")
+                      and not k.endswith("_std")})
   where = f"{domains.spec.origin} testA/ and testB/ ({results['images_a']} + " \
       f"{results['images_b']} images)"
   row = {"step": run.last_step(), "eval_seconds": round(time.perf_counter() - t0, 1),
@@ -253,7 +264,18 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32):
         f"{results['swd_g_vs_b']:.3f}")
     log(f"  swd_f_vs_a (SWD x1e3, first {n} of F(testB) vs first {n} of testA) "
         f"{results['swd_f_vs_a']:.3f}")
+  for key in ("fid_g_vs_b", "kid_g_vs_b", "fid_f_vs_a", "kid_f_vs_a"):
+    if key in results:
+      log(f"  {key} (Inception, all {results['images_a']} vs {results['images_b']}) "
+          f"{results[key]:.4f}")
   return {"model": results}
+
+
+def _inception(weights):
+  """An InceptionExtractor for `weights` ('imagenet' or a file), or `weights` itself when it
+  is one already (built once by the caller, or with random weights in tests)."""
+  from tfgan.metrics.features import InceptionExtractor
+  return weights if isinstance(weights, InceptionExtractor) else InceptionExtractor(weights)
 
 
 def channels_for(generator, x, name):
