@@ -412,6 +412,24 @@ def test_a_cyclegan_checkpoint_restores_every_variable_and_both_pools(tmp_path):
       "g_ab", "g_ba", "d_a", "d_b", "g_optimizer", "d_optimizer", "rng", "pools"))
 
 
+def test_an_esrgan_checkpoint_restores_every_variable_and_the_weight_average(tmp_path):
+  # The GAN stage: G, its EMA, the spectrally normalised D (its power-iteration vectors too)
+  # and both optimizers.
+  config = config_lib.make(family="esrgan", network="rrdb", dataset="folder", image_size=16,
+                           scale=2, rrdb_features=8, rrdb_blocks=1, rrdb_growth=4,
+                           rrdb_skip="bicubic", width=0.125, d_layers=1, batch_size=2,
+                           pixel_weight=1e-2, perceptual_weight=1.0, adversarial_weight=5e-3,
+                           ema_kimg=0.01, train_steps=2, lr_decay_start=1, jit_compile="false")
+  spec = pairs.PairSpec("folder", (8, 8, 3), (16, 16, 3), None, "test", "downsample_x2")
+  rng = np.random.default_rng(0)
+  batch = (rng.uniform(-1, 1, (2, 8, 8, 3)).astype(np.float32),
+           rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32))
+  trained, workdir = _train_and_checkpoint(config, spec, batch, 2, tmp_path)
+  fresh = build.build_model(config, spec)
+  _assert_restores_everything(trained, fresh, workdir, moved=(
+      "generator", "ema_generator", "discriminator", "g_optimizer", "d_optimizer"))
+
+
 class _StepScores(models.Evaluator):
   """A higher-is-better 'score' that is a fixed function of the step: the best step is known."""
   names = ["score"]
