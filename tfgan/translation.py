@@ -44,12 +44,9 @@ def load_run(workdir, reverse=False):
 
 def input_transform(config):
   """The function uint8 [H, W, C] -> uint8 image that makes a run's input domain from a photo
-  (a TRANSFORMS entry, or a super-resolution run's downsampling), or None."""
-  if config.get("family") in models.FAMILIES and config.get("family") not in (
-      "gan", "pix2pix", "cyclegan"):
-    return models.FAMILIES[config["family"]].input_transform(config_lib.from_dict(config))
-  kind = config.get("domains") if config.get("family") == "cyclegan" else config.get("pairs")
-  return pairs_lib.TRANSFORMS[kind] if kind in pairs_lib.TRANSFORMS else None
+  (the family's answer: a TRANSFORMS entry, a super-resolution run's downsampling), or None.
+  config: a run's flat config.json mapping."""
+  return models.FAMILIES[config["family"]].input_transform(config_lib.from_dict(config))
 
 
 def translate_image(generator, image, transform=None):

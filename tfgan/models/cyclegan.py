@@ -342,6 +342,10 @@ class CycleGANFamily(base.ImageToImageFamily):
     return [export.Export("generator", model.g_ab, {"serve": (spec(model.g_ab),)}),
             export.Export("generator_ba", model.g_ba, {"serve_ba": (spec(model.g_ba),)})]
 
+  def input_transform(self, config):
+    """Domain A's transform of a photo (domains edges, grey, blur, downsample), or None."""
+    return TRANSFORMS.get(config.translation.domains)
+
   def next_commands(self, config, workdir):
     derive = " --derive" if config.translation.domains in TRANSFORMS else ""
     out = [f"python -m tfgan.translate --workdir={workdir} --input=YOUR_A_IMAGES "

@@ -217,6 +217,10 @@ class Pix2PixFamily(base.ImageToImageFamily):
                          name="images")
     return [export.Export("generator", model.generator, {"serve": (spec,)})]
 
+  def input_transform(self, config):
+    """The --pairs transform of a photo (edges, grey, blur, downsample), or None."""
+    return pairs_lib.TRANSFORMS.get(config.translation.pairs)
+
   def next_commands(self, config, workdir):
     derive = " --derive" if config.translation.pairs in pairs_lib.TRANSFORMS else ""
     return [f"python -m tfgan.translate --workdir={workdir} --input=YOUR_IMAGES "
