@@ -10,6 +10,7 @@ import collections
 from tfgan.networks.base import (CONDITIONINGS, NORMALIZATIONS, DiscriminatorBase,
                                  GeneratorBase, NetworkBase, check_d_options)
 from tfgan.networks.dcgan import DCGANDiscriminator, DCGANGenerator, SNDCGANDiscriminator
+from tfgan.networks.gated import GatedGenerator
 from tfgan.networks.mlp import MLPDiscriminator, MLPGenerator
 from tfgan.networks.rrdb import RRDBGenerator
 from tfgan.networks.unet import PatchDiscriminator, UNetGenerator
@@ -67,7 +68,7 @@ def build(name, latent_dim, image_shape, width=1.0, g_options=None, d_options=No
   return generator, discriminator
 
 
-__all__ = ["CONDITIONINGS", "DCGANDiscriminator", "DCGANGenerator", "DiscriminatorBase",
+__all__ = ["CONDITIONINGS", "DCGANDiscriminator", "DCGANGenerator", "DiscriminatorBase", "GatedGenerator",
            "GeneratorBase", "MLPDiscriminator", "MLPGenerator", "NETWORKS", "NORMALIZATIONS",
            "NetworkBase", "NetworkPair", "PatchDiscriminator", "RRDBGenerator", "SNDCGANDiscriminator",
            "UNetGenerator", "build", "check",
