@@ -171,6 +171,57 @@ def _base(name):
   return os.path.splitext(os.path.basename(name))[0]
 
 
+def _match(folder, names):
+  """([mask path or None per name], [problem lines]) for find_masks and load_masks."""
+  if not os.path.isdir(folder):
+    raise DataError(f"mask folder {folder} does not exist (masks: one PNG per image, named as "
+                    f"the image, white = hole).")
+  found = {}
+  for entry in sorted(os.listdir(folder)):
+    if entry.lower().endswith(IMAGE_EXTENSIONS):
+      found.setdefault(_base(entry), []).append(os.path.join(folder, entry))
+  out, bad = [], []
+  for name in names:
+    paths = found.get(_base(name))
+    out.append(paths[0] if paths and len(paths) == 1 else None)
+    if not paths:
+      bad.append(f"  {name}: no mask {os.path.join(folder, _base(name))}.png (or "
+                 f"{'/'.join(e for e in IMAGE_EXTENSIONS if e != '.png')})")
+    elif len(paths) > 1:
+      bad.append(f"  {name}: several masks {', '.join(paths)}; keep one")
+  return out, bad
+
+
+def _refuse(folder, bad, total):
+  raise DataError(f"{folder}: {len(bad)} of {total} images have no usable mask:\n"
+                  + "\n".join(bad[:20]) + ("\n  ..." if len(bad) > 20 else ""))
+
+
+def find_masks(folder, names: Sequence[str]):
+  """The mask file of each image in `names` (file names or paths): <folder>/<base name>.<ext>
+  with ext any of IMAGE_EXTENSIONS. Raises DataError listing every image whose mask is missing
+  or ambiguous."""
+  paths, bad = _match(folder, names)
+  if bad:
+    _refuse(folder, bad, len(names))
+  return paths
+
+
+def read_mask(path, size: Union[int, Tuple[int, int]]):
+  """float32 [H, W, 1] in {0, 1} of the mask file `path` (white = hole: grey value >= 128, RGB
+  by ITU-R 601 luminance, alpha ignored), resized nearest-neighbour to `size` (H = W = size,
+  or (H, W)). Raises DataError naming the file when it cannot be decoded."""
+  h, w = (size, size) if isinstance(size, int) else tuple(size)
+  try:
+    grey = decode.decode_image(tf.io.read_file(path), 1)
+  except (tf.errors.OpError, ValueError) as e:
+    raise DataError(f"mask {path} is unreadable "
+                    f"({getattr(e, 'message', str(e)).splitlines()[0]})") from None
+  # Threshold before resizing: nearest-neighbour then only copies 0s and 1s.
+  hole = tf.cast(grey >= 128, tf.float32)
+  return tf.image.resize(hole, (h, w), method="nearest").numpy()
+
+
 def load_masks(folder, names: Sequence[str], size: Union[int, Tuple[int, int]]):
   """float32 [len(names), H, W, 1] in {0, 1}: user masks, one per image.
 
@@ -184,34 +235,15 @@ def load_masks(folder, names: Sequence[str], size: Union[int, Tuple[int, int]]):
   Raises DataError listing every image whose mask is missing, ambiguous or unreadable.
   """
   h, w = (size, size) if isinstance(size, int) else tuple(size)
-  if not os.path.isdir(folder):
-    raise DataError(f"mask folder {folder} does not exist (masks: one PNG per image, named as "
-                    f"the image, white = hole).")
-  found = {}
-  for entry in sorted(os.listdir(folder)):
-    if entry.lower().endswith(IMAGE_EXTENSIONS):
-      found.setdefault(_base(entry), []).append(os.path.join(folder, entry))
+  paths, bad = _match(folder, names)
   out = np.zeros((len(names), h, w, 1), np.float32)
-  bad = []
-  for k, name in enumerate(names):
-    paths = found.get(_base(name))
-    if not paths:
-      bad.append(f"  {name}: no mask {os.path.join(folder, _base(name))}.png (or "
-                 f"{'/'.join(e for e in IMAGE_EXTENSIONS if e != '.png')})")
-      continue
-    if len(paths) > 1:
-      bad.append(f"  {name}: several masks {', '.join(paths)}; keep one")
+  for k, (name, path) in enumerate(zip(names, paths)):
+    if path is None:
       continue
     try:
-      grey = decode.decode_image(tf.io.read_file(paths[0]), 1)
-    except (tf.errors.OpError, ValueError) as e:
-      bad.append(f"  {name}: mask {paths[0]} is unreadable "
-                 f"({getattr(e, 'message', str(e)).splitlines()[0]})")
-      continue
-    # Threshold before resizing: nearest-neighbour then only copies 0s and 1s.
-    hole = tf.cast(grey >= 128, tf.float32)
-    out[k] = tf.image.resize(hole, (h, w), method="nearest").numpy()
+      out[k] = read_mask(path, (h, w))
+    except DataError as e:
+      bad.append(f"  {name}: {e}")
   if bad:
-    raise DataError(f"{folder}: {len(bad)} of {len(names)} images have no usable mask:\n"
-                    + "\n".join(bad[:20]) + ("\n  ..." if len(bad) > 20 else ""))
+    _refuse(folder, bad, len(names))
   return out
