@@ -168,3 +168,11 @@ def test_mirrored_esrgan_steps_equal_the_single_device_ones():
   for row in _worker("esrgan", ["psnr", "gan"]):
     assert row["replicas"] == 2 and row["max_abs_diff"] < 1e-5, row
     assert (row["d_moved"] > 1e-4) == (row["name"] == "gan"), row
+
+
+def test_mirrored_inpainting_steps_equal_the_single_device_ones():
+  # Per-example hole and known-pixel means, averaged over the global batch, and the
+  # spectrally normalised D's hinge loss, for the L1-only and the GAN model.
+  for row in _worker("inpaint", ["l1", "gan"]):
+    assert row["replicas"] == 2 and row["max_abs_diff"] < 1e-5, row
+    assert (row["d_moved"] > 1e-4) == (row["name"] == "gan"), row

@@ -9,6 +9,7 @@ Usage:
   python tests/mirrored_worker.py pix2pix NORM...  # one pix2pix step, 2 replicas vs 1 device
   python tests/mirrored_worker.py cyclegan POOL... # two CycleGAN steps, 2 replicas vs 1
   python tests/mirrored_worker.py esrgan STAGE...  # two ESRGAN steps (psnr, gan), 2 vs 1
+  python tests/mirrored_worker.py inpaint STAGE... # two inpainting steps (l1, gan), 2 vs 1
 Prints one JSON line per name.
 """
 
@@ -229,6 +230,49 @@ def esrgan_equal(stages):
                       "max_abs_diff": diff, "d_moved": d_moved}), flush=True)
 
 
+def _inpainter(stage):
+  from tfgan import losses
+  from tfgan.models import inpaint
+  from tfgan.networks import gated, unet
+  keras.utils.set_random_seed(3)
+  g = gated.GatedGenerator((8, 8, 3), width=0.25, stages=1)
+  d = unet.PatchDiscriminator((8, 8, 4), width=0.125, n_layers=1, norm="spectral")
+  g.build(g.input_shapes())
+  d.build(d.input_shapes())
+  model = inpaint.Inpainter(g, d, losses.LOSSES["hinge"], 1.0, 0.5,
+                            0.5 if stage == "gan" else 0.0)
+  model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05))
+  return model
+
+
+def inpaint_equal(stages):
+  """Two steps of batch 8 with masks of varied coverage (the per-example hole means)."""
+  from tfgan.data import masks
+  rng = np.random.default_rng(1)
+  y = rng.uniform(-1, 1, (16, 8, 8, 3)).astype(np.float32)
+  m = masks.mask_batch("mixed", 16, 8, 8, 0)
+  x = np.concatenate([np.where(m > 0, -1.0, y), 2 * m - 1], -1).astype(np.float32)
+  batch = tf.data.Dataset.from_tensor_slices((x, y)).batch(8).repeat()
+  for stage in stages:
+    results = []
+    for scope in (None, STRATEGY):
+      if scope is None:
+        model = _inpainter(stage)
+      else:
+        with scope.scope():
+          model = _inpainter(stage)
+      initial = [v.numpy().copy() for v in model.discriminator.weights]
+      model.fit(batch, epochs=1, steps_per_epoch=2, verbose=0)
+      results.append([v.numpy() for v in model.generator.weights +
+                      model.discriminator.weights])
+    diff = max(float(np.max(np.abs(a - b))) for a, b in zip(*results))
+    d_moved = max(float(np.max(np.abs(a - v.numpy())))
+                  for a, v in zip(initial, model.discriminator.weights))
+    print(json.dumps({"name": stage, "replicas": STRATEGY.num_replicas_in_sync,
+                      "max_abs_diff": diff, "d_moved": d_moved}), flush=True)
+
+
 if __name__ == "__main__":
   {"combos": combos, "equal": equal, "xla": xla,
-   "pix2pix": pix2pix_equal, "cyclegan": cyclegan_equal, "esrgan": esrgan_equal}[sys.argv[1]](sys.argv[2:])
+   "pix2pix": pix2pix_equal, "cyclegan": cyclegan_equal, "esrgan": esrgan_equal,
+   "inpaint": inpaint_equal}[sys.argv[1]](sys.argv[2:])

@@ -13,7 +13,7 @@ from conftest import write_gradient_faces, write_image
 from tfgan import build, generation, losses, rundir, trainer, translation
 from tfgan import config as config_lib
 from tfgan.metrics import restoration
-from tfgan.models import esrgan
+from tfgan.models import base, esrgan
 from tfgan.networks import rrdb, unet
 
 
@@ -172,7 +172,7 @@ def test_bad_esrgan_settings_are_refused_by_name():
     with pytest.raises(ValueError, match=message):
       build.validate(_config("/nowhere", **changes))
   with pytest.raises(ValueError, match="--init_from=/nowhere"):
-    esrgan.load_weights_from(rrdb.RRDBGenerator((4, 4, 3), 2, 4, 1, 2), "/nowhere")
+    base.load_weights_from(rrdb.RRDBGenerator((4, 4, 3), 2, 4, 1, 2), "/nowhere")
 
 
 def test_vgg_features_are_conv5_4_before_its_relu_from_a_weights_file(tmp_path, offline):

@@ -430,6 +430,24 @@ def test_an_esrgan_checkpoint_restores_every_variable_and_the_weight_average(tmp
       "generator", "ema_generator", "discriminator", "g_optimizer", "d_optimizer"))
 
 
+def test_an_inpainting_checkpoint_restores_every_variable_into_a_fresh_model(tmp_path):
+  # The GAN run: the gated G, the spectrally normalised D (its power-iteration vectors too)
+  # and both optimizers.
+  config = config_lib.make(family="inpaint", network="gated", dataset="folder", image_size=16,
+                           width=0.25, d_layers=1, batch_size=2, loss="hinge",
+                           adversarial_weight=1.0, train_steps=2, lr_decay_start=1,
+                           jit_compile="false")
+  spec = pairs.PairSpec("folder", (16, 16, 4), (16, 16, 3), None, "test", "inpaint")
+  rng = np.random.default_rng(0)
+  m = (rng.uniform(size=(2, 16, 16, 1)) < 0.3).astype(np.float32)
+  y = rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)
+  batch = (np.concatenate([np.where(m > 0, -1.0, y), 2 * m - 1], -1).astype(np.float32), y)
+  trained, workdir = _train_and_checkpoint(config, spec, batch, 2, tmp_path)
+  fresh = build.build_model(config, spec)
+  _assert_restores_everything(trained, fresh, workdir, moved=(
+      "generator", "discriminator", "g_optimizer", "d_optimizer"))
+
+
 class _StepScores(models.Evaluator):
   """A higher-is-better 'score' that is a fixed function of the step: the best step is known."""
   names = ["score"]

@@ -2,6 +2,7 @@
 
   python -m tfgan.evaluate --workdir=DIR --metrics=fid10k,kid10k,pr10k,classifier,swd10k
   python -m tfgan.evaluate --workdir=PIX2PIX_DIR [--data_dir=FOLDER] [--baseline_workdir=DIR]
+  python -m tfgan.evaluate --workdir=INPAINT_DIR [--mask_kind=strokes] [--baseline_workdir=DIR]
   python -m tfgan.evaluate --train_classifier --dataset=mnist [--data_dir=FOLDER]
 
 Results are printed as a table and appended to DIR/metrics.jsonl (keys `eval/<metric>`).
@@ -34,6 +35,9 @@ _EPOCHS = flags.DEFINE_integer("epochs", 3, "Training epochs of --train_classifi
 _BASELINE = flags.DEFINE_string("baseline_workdir", None, "Image-to-image runs: another run "
                                 "(e.g. the same U-Net trained on L1 alone) scored on the same "
                                 "pairs.")
+_MASK_KIND = flags.DEFINE_enum("mask_kind", None, ["centre", "boxes", "strokes", "mixed"],
+                               "Inpainting runs: score on these fixed masks (seed 0) instead "
+                               "of the run's --eval_mask.")
 _TEST_MODE = flags.DEFINE_enum("test_mode", None, ["train", "inference"], "Image-to-image "
                                "runs: override the run's --test_mode (dropout and batch norm "
                                "at test time) to measure what it changes.")
@@ -77,7 +81,8 @@ def main(argv):
       inception = _INCEPTION.value if _METRICS.present and any(
           m.startswith(("fid", "kid")) for m in _METRICS.value) else None
       translation.evaluate_run(_WORKDIR.value, _DATA_DIR.value, _BASELINE.value,
-                               _TEST_MODE.value, inception_weights=inception)
+                               _TEST_MODE.value, inception_weights=inception,
+                               mask_kind=_MASK_KIND.value)
     except (ValueError, FileNotFoundError, data.DataError, metrics.MetricsUnavailableError) as e:
       sys.exit(f"tfgan.evaluate: error: {e}")
     return 0

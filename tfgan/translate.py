@@ -1,14 +1,16 @@
 """Command line: translate images with a trained image-to-image or super-resolution run.
 
   python -m tfgan.translate --workdir=DIR --input=FOLDER_OR_FILE --output=FOLDER
-      [--derive] [--overwrite] [--reverse]
+      [--derive] [--overwrite] [--reverse] [--masks=FOLDER]
 
 Writes one PNG per input image into --output, with the input's base name. Inputs of any size
 are padded (by reflection) to the next size the U-Net takes, translated and cropped back; a
 super-resolution run (family esrgan) takes any size and writes images --scale times larger.
 With --derive, each input is first turned into the run's input domain by the transform it was
 trained with (e.g. photos -> edges for an edges -> photo run). Existing files are never
-overwritten unless --overwrite is given.
+overwritten unless --overwrite is given. An inpainting run (family inpaint) fills the holes of
+--masks: a folder with one mask per image, named as the image (faces/a.jpg -> MASKS/a.png),
+white = hole, resized to its image; the known pixels are written unchanged.
 """
 
 import os
@@ -26,6 +28,9 @@ _DERIVE = flags.DEFINE_bool("derive", False, "Apply the run's --pairs transform 
                             "run, its bicubic downsampling by --scale (to see what it "
                             "restores).")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing output files.")
+_MASKS = flags.DEFINE_string("masks", None, "Inpainting runs: the folder of masks, one per "
+                             "input image named as it (any extension; PNG recommended), white "
+                             "= hole.")
 _REVERSE = flags.DEFINE_bool("reverse", False, "CycleGAN runs: translate B -> A with the "
                              "second generator (generator_ba.keras).")
 
@@ -41,11 +46,12 @@ def main(argv):
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
   import sys
   from tfgan import translation
+  from tfgan.data import DataError
   try:
     written = translation.translate_files(_WORKDIR.value, _INPUT.value, _OUTPUT.value,
                                           derive=_DERIVE.value, overwrite=_OVERWRITE.value,
-                                          reverse=_REVERSE.value)
-  except (FileExistsError, FileNotFoundError, ValueError) as e:
+                                          reverse=_REVERSE.value, masks=_MASKS.value)
+  except (FileExistsError, FileNotFoundError, ValueError, DataError) as e:
     sys.exit(f"tfgan.translate: error: {e}")
   print(f"wrote {len(written)} images to {_OUTPUT.value}")
   return 0

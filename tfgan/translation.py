@@ -18,6 +18,7 @@ import tensorflow as tf
 from tfgan import config as config_lib
 from tfgan import generation, images, models, rundir
 from tfgan.data import decode, folder
+from tfgan.data import masks as masks_lib
 from tfgan.layers import BatchNorm, NoiseDropout
 from tfgan.data import pairs as pairs_lib
 from tfgan.metrics import paired
@@ -75,16 +76,43 @@ def translate_image(generator, image, transform=None):
   return generation.translate(generator, padded.numpy()[None])[0, :h * scale, :w * scale]
 
 
+def inpaint_image(generator, image, mask):
+  """uint8 [H, W, C] and mask float [H, W, 1] in {0, 1} (1 = hole) -> float32 [H, W, C] in
+  [-1, 1]: the image with its hole filled by an inpainting generator (known pixels exact)."""
+  x = np.asarray(image, np.float32) / 127.5 - 1.0
+  x = np.concatenate([channels_for_images(generator, x), 2.0 * np.asarray(mask, np.float32)
+                      - 1.0], axis=-1)
+  return generation.translate(generator, x[None])[0]
+
+
+def channels_for_images(generator, x):
+  """x [..., H, W, C] as the image channels an inpainting generator fills (grey <-> RGB)."""
+  want = generator.image_shape[-1]
+  if x.shape[-1] == want:
+    return x
+  if want == 1:
+    return x[..., :1] if x.shape[-1] == 3 else x
+  return np.repeat(x, 3, axis=-1)
+
+
 def translate_files(workdir, source, output, derive=False, overwrite=False, reverse=False,
-                    log=print):
+                    log=print, masks=None):
   """Translates the image file or folder `source` with the run in `workdir` (with `reverse`,
   a CycleGAN run's B -> A generator), writing `output`/<base name>.png for each; returns the
-  paths written.
+  paths written. An inpainting run fills the holes given by `masks`, a folder with one mask
+  per image named as it (white = hole; tfgan.data.masks.find_masks), resized to each image.
 
   Raises FileExistsError naming an output that exists (unless overwrite), ValueError for an
-  input the network cannot take.
+  input the network cannot take or masks that do not fit the run, DataError for missing or
+  unreadable masks.
   """
   generator, config = load_run(workdir, reverse)
+  needs_masks = getattr(models.FAMILIES[config["family"]], "needs_masks", False)
+  if needs_masks and not masks:
+    raise ValueError(f"{workdir} is an inpainting run: give --masks=FOLDER, one mask per image "
+                     f"named as it (white = hole).")
+  if masks and not needs_masks:
+    raise ValueError(f"--masks is for inpainting runs; {workdir} is a {config['family']} run.")
   transform = input_transform(config) if derive else None
   if derive and (transform is None or reverse):
     raise ValueError(f"--derive needs a run trained on inputs derived by "
@@ -102,11 +130,17 @@ def translate_files(workdir, source, output, derive=False, overwrite=False, reve
   if len(set(targets)) < len(targets):
     raise ValueError("two inputs share a base name; translate them into separate folders.")
   channels = (3 if transform else generator.image_shape[-1])
+  # Every mask is found before any image is written: a missing one stops the run up front.
+  mask_paths = masks_lib.find_masks(masks, paths) if needs_masks else [None] * len(paths)
   written = []
-  for path, target in zip(paths, targets):
+  for path, target, mask_path in zip(paths, targets, mask_paths):
     image = decode.decode_image(tf.io.read_file(path), channels)
     try:
-      out = translate_image(generator, image, transform)
+      if needs_masks:
+        out = inpaint_image(generator, image.numpy(),
+                            masks_lib.read_mask(mask_path, tuple(image.shape[:2])))
+      else:
+        out = translate_image(generator, image, transform)
     except ValueError as e:
       raise ValueError(f"{path}: {e}") from None
     written.append(images.save_png(target, images.to_uint8(out), overwrite=overwrite))
@@ -114,7 +148,7 @@ def translate_files(workdir, source, output, derive=False, overwrite=False, reve
 
 
 def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, log=print,
-                 inception_weights=None):
+                 inception_weights=None, mask_kind=None):
   """Evaluates an image-to-image run's exported generator on the pairs of `data_dir` (derived
   pairs re-derived with the run's transform) or, by default, on the run's held-out split;
   beside it the identity baseline (the input itself, where shapes allow) and, with
@@ -126,11 +160,18 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   inception_weights: 'imagenet', a weights file or an InceptionExtractor: also the Inception
   FID and KID of each row's outputs against the targets (fid_vs_targets, kid_vs_targets);
   None: not computed.
+  mask_kind: inpainting runs: the kind of the fixed evaluation masks (seed 0) instead of the
+  run's --eval_mask (the result keys name it, e.g. psnr_hole_strokes).
   """
   run = rundir.RunDir(workdir)
   with open(run.path(rundir.CONFIG)) as f:
     config = config_lib.from_dict(json.load(f))
   family = models.FAMILIES[config.model.family]
+  if mask_kind is not None:
+    if not family.needs_masks:
+      raise ValueError(f"--mask_kind is for inpainting runs; {workdir} is a "
+                       f"{config.model.family} run.")
+    config = config.replace(eval_mask=mask_kind)
   if config.model.family == "cyclegan" and config.translation.domains == "folders":
     return evaluate_cycles(workdir, config, data_dir, log, inception_weights=inception_weights)
   split = "holdout" if data_dir is None and config.data.holdout else "train"
@@ -278,7 +319,7 @@ def _inception(weights):
 def channels_for(generator, x, name):
   """x [N, H, W, C] as the generator's input channels: grey repeated to RGB (a CycleGAN's
   grey domain) becomes one channel for a network that takes one (pix2pix's), and back."""
-  want = generator.image_shape[-1]
+  want = generator.input_spec_shape[-1]  # an inpainting network also takes the mask channel
   if x.shape[-1] == want:
     return x
   if want == 1 and x.shape[-1] == 3 and np.array_equal(x[..., :1], x[..., 1:2]) and \

@@ -13,7 +13,7 @@ _POSITIVE = (("model", "kernel_size"), ("gan", "latent_dim"), ("gan", "d_steps")
              ("outputs", "log_every"), ("outputs", "sample_every"),
              ("outputs", "checkpoint_every"), ("outputs", "keep_checkpoints"),
              ("outputs", "num_samples"), ("data", "shuffle_buffer"),
-             ("translation", "d_layers"))
+             ("translation", "d_layers"), ("restoration", "mask_bank"))
 
 
 def check(config: Config) -> None:

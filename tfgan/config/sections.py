@@ -56,12 +56,13 @@ class DataConfig:
 class ModelConfig:
   """Which family trains which networks (tfgan.models, tfgan.networks)."""
   family: str = _field("gan", "Model family from tfgan.models.FAMILIES: gan (noise-to-image), "
-                       "pix2pix (paired image-to-image translation), cyclegan (unpaired) or "
-                       "esrgan (super-resolution).")
+                       "pix2pix (paired image-to-image translation), cyclegan (unpaired), "
+                       "esrgan (super-resolution) or inpaint (hole filling).")
   network: str = _field("dcgan", "Network pair from tfgan.networks.NETWORKS: mlp, dcgan, or "
                         "sndcgan (dcgan with a deeper, spectrally normalised D); for pix2pix "
                         "unet (U-Net G, PatchGAN D); for cyclegan resnet (ResNet G, PatchGAN "
-                        "D); for esrgan rrdb (RRDB G, spectrally normalised PatchGAN D).")
+                        "D); for esrgan rrdb (RRDB G, spectrally normalised PatchGAN D); for "
+                        "inpaint gated (gated-convolution G, SN-PatchGAN D).")
   width: float = _field(1.0, "Width multiplier for the channel/unit counts of the networks.")
   kernel_size: int = _field(
       4, "dcgan convolution kernel size (4 in Radford et al.; 3 ran ~3x faster on a 2-core CPU). "
@@ -97,7 +98,8 @@ class TranslationConfig:
       "maps to photos).")
   jitter: bool = _field(
       True, "Random jitter of training pairs (pix2pix): resize up by 286/256, random crop "
-      "back, random left-right flip, identical for input and target; never at evaluation.")
+      "back, random left-right flip, identical for input and target; never at evaluation. "
+      "esrgan: flips and transposes; inpaint: left-right flips of the images.")
   lambda_l1: float = _field(100.0, "Weight of the L1 distance to the target in G's loss "
                             "(100 in pix2pix).")
   lambda_gan: float = _field(1.0, "Weight of the adversarial term in G's loss; 0 trains the "
@@ -132,8 +134,9 @@ class TranslationConfig:
 
 @dataclasses.dataclass(frozen=True)
 class RestorationConfig:
-  """Super-resolution (tfgan.models.esrgan): the degradation, the RRDB generator's size, the
-  loss weights of ESRGAN's two stages, and where the second starts from."""
+  """Restoration: super-resolution (tfgan.models.esrgan: the degradation, the RRDB generator's
+  size, the loss weights of ESRGAN's two stages, and where the second starts from) and
+  inpainting (tfgan.models.inpaint: masks, the gated generator's stages, the loss weights)."""
   scale: int = _field(4, "esrgan: upscaling factor, 2, 4 or 8: LR = bicubic (antialiased) "
                       "resize of each image to 1/scale, rounded to uint8 like a saved PNG.")
   patch_size: int = _field(
@@ -152,7 +155,8 @@ class RestorationConfig:
                                     "ESRGAN's GAN stage); 0: off.")
   adversarial_weight: float = _field(
       0.0, "esrgan: weight of the relativistic-average GAN term in G's loss (5e-3 in ESRGAN's "
-      "GAN stage); 0: no discriminator is trained (the PSNR-oriented model).")
+      "GAN stage); inpaint: weight of the --loss pair's GAN term (hinge in DeepFill v2); 0: no "
+      "discriminator is trained (the PSNR-oriented / L1-only model).")
   perceptual: str = _field(
       "auto", "esrgan: the perceptual features: vgg19 (conv5_4 before its ReLU, as ESRGAN; "
       "needs --vgg_weights), d_features (L1 between D's intermediate features of HR and "
@@ -161,10 +165,25 @@ class RestorationConfig:
   vgg_weights: str = _field("", "esrgan: VGG19 weights for perceptual=vgg19: a Keras weights "
                             "file of keras.applications.VGG19(include_top=False), or "
                             "'imagenet' (Keras downloads them, 80 MB).")
-  init_from: str = _field("", "esrgan: a finished run directory whose exported generator "
-                          "initialises G (ESRGAN starts its GAN stage from the PSNR model); "
-                          "its architecture must match. Used when the run starts, not when "
-                          "it resumes.")
+  init_from: str = _field("", "esrgan, inpaint: a finished run directory whose exported "
+                          "generator initialises G (ESRGAN starts its GAN stage from the PSNR "
+                          "model); its architecture must match. Used when the run starts, not "
+                          "when it resumes.")
+  mask_kind: str = _field(
+      "mixed", "inpaint: training masks (tfgan.data.masks): centre, boxes, strokes, mixed "
+      "(boxes and strokes, DeepFill v2's mix) or a comma list such as centre,strokes (the mask "
+      "bank alternates the kinds).")
+  mask_bank: int = _field(4096, "inpaint: training masks drawn once (seeded by --seed), each "
+                          "example taking one at random, flipped at random.")
+  eval_mask: str = _field(
+      "centre", "inpaint: the fixed masks of evaluation (mask i of seed 0 for held-out image "
+      "i): centre, boxes, strokes or mixed; tfgan.evaluate --mask_kind scores another.")
+  inpaint_stages: int = _field(1, "inpaint: 1 (DeepFill v2's coarse network) or 2 (coarse, "
+                               "then its refinement network, without contextual attention).")
+  hole_weight: float = _field(1.0, "inpaint: weight of L1 over the hole pixels (mean over "
+                              "them) in G's loss, per stage.")
+  valid_weight: float = _field(1.0, "inpaint: weight of L1 over the known pixels (mean over "
+                               "them) in G's loss, per stage (before compositing).")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -277,7 +296,8 @@ CHOICES = {"jit_compile": JIT_CHOICES, "strategy": STRATEGY_CHOICES,
            "mixed_precision": PRECISION_CHOICES, "cache": CACHE_CHOICES,
            "direction": ("AtoB", "BtoA"), "domains": ("folders", "edges", "grey", "blur", "downsample"),
            "test_mode": ("train", "inference"),
-           "perceptual": ("auto", "vgg19", "d_features"), "rrdb_skip": ("none", "bicubic"),
+           "perceptual": ("auto", "vgg19", "d_features"),
+           "eval_mask": ("centre", "boxes", "strokes", "mixed"), "rrdb_skip": ("none", "bicubic"),
            "norm": ("auto", "batch", "instance", "none"), "upsample": ("transpose", "resize")}
 
 # Shared settings that change a checkpoint's variables; each family adds its own

@@ -48,9 +48,11 @@ def _unit(x):
   return tf.clip_by_value((tf.convert_to_tensor(x, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
 
 
-def scores(prediction, target):
+def scores(prediction, target, inputs=None):
   """Per-image l1_rgb, psnr_rgb, ssim_rgb (float32 [B] each) of float [B, H, W, C] images in
-  [-1, 1]; a 1-channel prediction against a 3-channel target is repeated to 3 channels."""
+  [-1, 1]; a 1-channel prediction against a 3-channel target is repeated to 3 channels.
+  `inputs` (the network's inputs, which a family's scores may need: an inpainting mask) are
+  not used here."""
   p, t = _unit(prediction), _unit(target)
   if p.shape[-1] == 1 and t.shape[-1] == 3:
     p = tf.repeat(p, 3, axis=-1)
@@ -106,7 +108,8 @@ def inception_vs_targets(outputs, targets, extractor, seed=0, batch_size=50):
 
 def evaluate_pairs(predict, pairs, batch_size=32, swd=False, log=print, score_fn=None,
                    inception=None):
-  """Means of `scores` (or `score_fn`, same contract) over every pair of `pairs` (a
+  """Means of `scores` (or `score_fn`, same contract: (prediction, target, inputs)) over
+  every pair of `pairs` (a
   tfgan.data.pairs.PairSource), in file order. predict: x float32 [B, H, W, C_in] in [-1, 1]
   -> [B, H, W, C_out]; None scores the input itself (the identity baseline).
 
@@ -126,7 +129,7 @@ def evaluate_pairs(predict, pairs, batch_size=32, swd=False, log=print, score_fn
   for x, y in pairs_lib.make_pair_dataset(pairs, batch_size, repeat=False, cache="none",
                                           drop_remainder=False):
     out = x if predict is None else predict(x.numpy())
-    for key, values in score_fn(out, y).items():
+    for key, values in score_fn(out, y, x).items():
       totals[key] = totals.get(key, 0.0) + float(tf.reduce_sum(tf.cast(values, tf.float64)))
     if swd or inception is not None:
       outputs.append(images.to_uint8(out))

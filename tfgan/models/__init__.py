@@ -9,10 +9,12 @@ from tfgan.models.base import Evaluator, Family, FamilyModel
 from tfgan.models.cyclegan import CycleGAN, CycleGANFamily
 from tfgan.models.esrgan import ESRGAN, ESRGANFamily
 from tfgan.models.gan import GAN, GANFamily
+from tfgan.models.inpaint import Inpainter, InpaintingFamily
 from tfgan.models.pix2pix import Pix2Pix, Pix2PixFamily
 
 FAMILIES = {"gan": GANFamily(), "pix2pix": Pix2PixFamily(), "cyclegan": CycleGANFamily(),
-            "esrgan": ESRGANFamily()}
+            "esrgan": ESRGANFamily(), "inpaint": InpaintingFamily()}
 
-__all__ = ["CycleGAN", "CycleGANFamily", "ESRGAN", "ESRGANFamily", "Evaluator", "FAMILIES", "Family", "FamilyModel", "GAN", "GANFamily", "Pix2Pix",
+__all__ = ["CycleGAN", "CycleGANFamily", "ESRGAN", "ESRGANFamily", "Evaluator", "FAMILIES", "Family", "FamilyModel", "GAN", "GANFamily", "Inpainter",
+           "InpaintingFamily", "Pix2Pix",
            "Pix2PixFamily"]

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan import data, losses
+from tfgan import data, generation, losses
 
 
 class FamilyModel(keras.Model):
@@ -87,6 +87,22 @@ class GeneratorDiscriminatorModel(FamilyModel):
   @property
   def step(self):
     return self.g_optimizer.iterations
+
+
+def load_weights_from(generator, workdir):
+  """Sets `generator`'s weights to those of the generator exported by the run in `workdir`
+  (ESRGAN's GAN stage starts from its PSNR model, an inpainting GAN may from its L1 model).
+  Raises ValueError naming --init_from when there is none or its architecture differs."""
+  try:
+    source = generation.load_generator(workdir)
+  except FileNotFoundError as e:
+    raise ValueError(f"--init_from={workdir}: {e}") from None
+  mine = {k: v for k, v in generator.get_config().items() if k in generator._args}
+  theirs = {k: v for k, v in source.get_config().items() if k in generator._args}
+  if type(source) is not type(generator) or mine != theirs:
+    raise ValueError(f"--init_from={workdir}: its generator ({type(source).__name__} "
+                     f"{theirs}) does not match this run's ({type(generator).__name__} {mine}).")
+  generator.set_weights(source.get_weights())
 
 
 class Evaluator:
@@ -198,6 +214,7 @@ class ImageToImageFamily(Family):
   (dropout, batch norm); evaluation then records which was used."""
   section = "translation"
   test_modes = True
+  needs_masks = False  # inpainting: tfgan.translate needs a mask per image (--masks)
 
   def check_objective(self, config, metrics=True):
     """Raises ValueError naming the settings this family cannot use (with `metrics`, also
@@ -222,8 +239,8 @@ class ImageToImageFamily(Family):
     raise NotImplementedError
 
   def scores(self, config):
-    """The per-image scores of evaluation: (prediction, target) float [B, H, W, C] in
-    [-1, 1] -> {key: [B]} (tfgan.metrics.paired.scores by default)."""
+    """The per-image scores of evaluation: (prediction, target float [B, H, W, C] in
+    [-1, 1], the network's inputs) -> {key: [B]} (tfgan.metrics.paired.scores by default)."""
     from tfgan.metrics import paired
     return paired.scores
 

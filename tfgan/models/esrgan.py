@@ -232,7 +232,7 @@ class ESRGANFamily(base.ImageToImageFamily):
 
   def scores(self, config):
     from tfgan.metrics import restoration
-    return lambda p, t: restoration.sr_scores(p, t, config.restoration.scale)
+    return lambda p, t, x=None: restoration.sr_scores(p, t, config.restoration.scale)
 
   def baselines(self, config, spec):
     from tfgan.metrics import restoration
@@ -299,7 +299,7 @@ class ESRGANFamily(base.ImageToImageFamily):
     generator.build(generator.input_shapes())
     discriminator.build(discriminator.input_shapes())
     if r.init_from:
-      load_weights_from(generator, r.init_from)
+      base.load_weights_from(generator, r.init_from)
     model = ESRGAN(generator, discriminator, r.pixel_weight, r.perceptual_weight,
                    r.adversarial_weight, perceptual,
                    ema_half_life=config.optimization.ema_kimg * 1000)
@@ -349,20 +349,4 @@ class ESRGANFamily(base.ImageToImageFamily):
     higher = {k: not k.startswith("l1") for k in self.score_keys(config)}
     return paired.PairedEvaluator(["sr"], pairs, self.scores(config), higher,
                                   lambda model: model.sampling_generator)
-
-
-def load_weights_from(generator, workdir):
-  """Sets `generator`'s weights to those of the generator exported by the run in `workdir`
-  (ESRGAN's GAN stage starts from its PSNR model). Raises ValueError naming --init_from when
-  there is none or its architecture differs."""
-  try:
-    source = generation.load_generator(workdir)
-  except FileNotFoundError as e:
-    raise ValueError(f"--init_from={workdir}: {e}") from None
-  mine = {k: v for k, v in generator.get_config().items() if k in generator._args}
-  theirs = {k: v for k, v in source.get_config().items() if k in generator._args}
-  if type(source) is not type(generator) or mine != theirs:
-    raise ValueError(f"--init_from={workdir}: its generator ({type(source).__name__} "
-                     f"{theirs}) does not match this run's ({type(generator).__name__} {mine}).")
-  generator.set_weights(source.get_weights())
 
