@@ -109,6 +109,7 @@ def test_a_second_family_trains_resumes_and_exports(tmp_path, idx_dir, autoencod
   assert all(np.isfinite(r["l1"]) for r in run.metric_rows())
   assert os.path.exists(run.sample_path(2)) and os.path.exists(run.sample_path(4))
   assert json.load(open(run.path(rundir.CONFIG)))["family"] == "autoencoder"
+  assert os.path.isfile(run.path(rundir.SUMMARY))  # its own keys (l1), no D outputs
 
   second = trainer.train_and_evaluate(_config(idx_dir, train_steps=8), workdir, verbose=False)
   assert second["step"] == 8
@@ -349,6 +350,15 @@ def test_metrics_rows_hold_finite_window_values_and_the_image_rate(gan_run):
   # images (batch 8, 2 D steps), so 32 images/s; wall_sec counts from the start of fit().
   assert [r["images_per_sec"] for r in rows] == [32.0, 32.0, 32.0]
   assert [r["wall_sec"] for r in rows] == [1.0, 2.0, 3.0]
+
+
+def test_a_run_ends_with_its_summary_image(gan_run):
+  from PIL import Image
+  path = os.path.join(gan_run[1], rundir.SUMMARY)
+  image = Image.open(path)
+  image.verify()  # a whole PNG
+  assert image.format == "PNG" and image.size == (1400, 1000)
+  assert os.path.getsize(path) > 20_000  # curves and grids drawn, not a blank canvas
 
 
 def _train_and_checkpoint(config, spec, batch, steps, tmp_path, then=lambda model: None):

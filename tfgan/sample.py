@@ -3,13 +3,16 @@
   python -m tfgan.sample --workdir=DIR --num=64 --out=grid.png [--seed=S] [--npz=out.npz]
   python -m tfgan.sample --model=generator.keras --interpolate --num=8 --out=strip.png
   python -m tfgan.sample --workdir=DIR --nearest=5 --num=8 [--out=DIR/nearest.png]
+  python -m tfgan.sample --workdir=DIR --summary
 
 Writes a PNG grid and/or an .npz of images float32 [N, H, W, C] in [-1, 1] (key `images`,
 with the latents under `z` and, for conditional generators, `labels`). A conditional
 generator gives one row per class, or only class L with --label=L. --nearest=K writes --num
 rows instead, each a sample followed by its K nearest training images by pixel L2 (images in
 [-1, 1] at the model's resolution; tfgan.metrics.neighbours), to DIR/nearest.png by default.
-Existing files are never overwritten unless --overwrite is given.
+--summary (re)writes DIR/summary.png (tfgan.summary), as each training run does at its end.
+Existing files are never overwritten unless --overwrite is given (summary.png excepted: it is
+the run's own, made again from its files).
 """
 
 import os
@@ -37,6 +40,9 @@ _NEAREST = flags.DEFINE_integer("nearest", 0, "With --workdir: write --num rows,
                                 "followed by its K nearest training images by pixel L2 (in "
                                 "[-1, 1], at the model's resolution), to --out (default "
                                 "WORKDIR/nearest.png). 0: off.")
+_SUMMARY = flags.DEFINE_bool("summary", False, "With --workdir: rewrite WORKDIR/summary.png "
+                             "(losses, D outputs, evaluations and sample grids over the run), "
+                             "then exit.")
 
 
 def _resolve_label(label, model_path):
@@ -60,6 +66,8 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   if bool(_WORKDIR.value) == bool(_MODEL.value):
     raise app.UsageError("Give exactly one of --workdir or --model.")
+  if _SUMMARY.value:
+    return _write_summary()
   if flags.FLAGS["nearest"].present and _NEAREST.value <= 0:
     raise app.UsageError(f"--nearest={_NEAREST.value}: the number of nearest training images "
                          f"per row must be positive.")
@@ -143,6 +151,19 @@ def _nearest_grid(fake, k):
     raise app.UsageError(f"--nearest={k}: {e}") from None
   rows = np.concatenate([np.asarray(fake, np.float32)[:, None], neighbours], axis=1)
   return images.make_grid(rows.reshape((-1,) + rows.shape[2:]), rows=len(fake)), distances
+
+
+def _write_summary():
+  if not _WORKDIR.value:
+    raise app.UsageError("--summary needs --workdir.")
+  quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)  # tfgan.rundir's
+  from tfgan import summary
+  try:
+    path = summary.write_summary(_WORKDIR.value)
+  except (FileNotFoundError, ValueError) as e:
+    raise app.UsageError(f"--summary: {e}") from None
+  print(f"wrote {path}")
+  return 0
 
 
 if __name__ == "__main__":

@@ -75,6 +75,8 @@ def _train(config, family, strategy, run, verbose):
   status = "interrupted" if stopper.signal_received is not None else "completed"
   log(f"tfgan: {status} at step {step}; exported " + " and ".join(paths.values()))
   log(f"tfgan: samples of step {step}: {run.sample_path(step)}")
+  if run.chief:
+    _write_summary(run, log)
   if status == "interrupted":
     log("tfgan: to resume, run the same command again.")
   else:
@@ -91,6 +93,17 @@ def _train_dataset(config, built, run, start):
   seed = config.runtime.seed + (0 if deterministic else start)
   dataset = built.family.train_dataset(config, built.source, seed, run.path(rundir.DATA_CACHE))
   return dataset.skip(start) if deterministic and start else dataset
+
+
+def _write_summary(run, log):
+  """WORKDIR/summary.png. A failure is reported, not raised: the run and its exports are
+  complete by now, and the summary can be made again with tfgan.sample --summary."""
+  from tfgan import summary
+  try:
+    log(f"tfgan: summary of the run: {summary.write_summary(run.workdir)}")
+  except (OSError, ValueError, RuntimeError) as e:
+    log(f"tfgan: summary.png not written ({type(e).__name__}: {e}); python -m tfgan.sample "
+        f"--workdir={run.workdir} --summary tries again.")
 
 
 def _callbacks(config, built, run, writer, verbose, log):
