@@ -121,8 +121,8 @@ def figure(workdir):
       if i == 0 and not evals:
         ax.text(0, 0.5, "no evaluation rows\n(--eval_metrics, tfgan.evaluate)", fontsize=10)
   if len(evals) > _MAX_EVAL:
-    fig.text(0.99, 0.42, f"+{len(evals) - _MAX_EVAL} more eval keys in metrics.jsonl",
-             ha="right", fontsize=8)
+    fig.text(0.99, 0.99, f"+{len(evals) - _MAX_EVAL} more eval keys in metrics.jsonl",
+             ha="right", va="top", fontsize=8)
 
   for i in range(_MAX_GRIDS):
     ax = fig.add_subplot(grid[2, i])
