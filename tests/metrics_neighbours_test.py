@@ -153,3 +153,35 @@ def test_evaluate_nn1k_records_the_medians_their_ratio_and_the_held_out_split(ma
   assert row["eval_heldout"].endswith("(test split, 1000 images)")
   assert row["eval_split"].endswith("(32 images)")
   assert "nn1k_heldout" in result.stdout
+
+
+def test_a_folder_run_takes_data_dir_as_its_held_out_images_and_keeps_its_training_folder(
+    tmp_path, monkeypatch):
+  from conftest import write_image
+  monkeypatch.setitem(evaluation.METRICS, "nn4", evaluation.MetricSpec("nn", 4, "none"))
+  rng = np.random.default_rng(0)
+  train_dir, held_dir = tmp_path / "train", tmp_path / "held"
+  for i in range(6):
+    write_image(str(train_dir / f"{i}.png"), rng.integers(0, 256, (16, 16, 3), np.uint8))
+  for i in range(4):
+    write_image(str(held_dir / f"{i}.png"), np.full((16, 16, 3), 60 * i, np.uint8))
+  workdir = tmp_path / "run"
+  workdir.mkdir()
+  config = config_lib.make(dataset="folder", data_dir=str(train_dir), image_size=16,
+                           network="mlp", latent_dim=8, width=0.125)
+  (workdir / "config.json").write_text(config.to_json())
+  g, _ = networks.build("mlp", 8, (16, 16, 3), width=0.125)
+  g.save(str(workdir / "generator.keras"))
+  results = metrics.evaluate_run(str(workdir), ["nn4"], data_dir=str(held_dir),
+                                 log=lambda line: None)
+  row = json.loads((workdir / "metrics.jsonl").read_text().splitlines()[-1])
+  assert row["eval_heldout"] == f"{held_dir} (4 images)"
+  # The held-out medians are the flat images' distances to the 6 training images (not 0:
+  # they are not compared with themselves).
+  held = _scale(np.stack([np.full((16, 16, 3), 60 * i, np.uint8) for i in range(4)]))
+  train = np.concatenate([x.numpy() for x, _ in data.make_dataset(
+      metrics.open_training(config), 6, repeat=False, cache="none")])
+  expected, _ = metrics.nearest(held, [train])
+  assert results["nn4_heldout"] == pytest.approx(np.median(expected), rel=1e-5)
+  with pytest.raises(ValueError, match="give --data_dir=FOLDER"):
+    metrics.evaluate_run(str(workdir), ["nn4"], log=lambda line: None)
