@@ -173,6 +173,8 @@ def _expected_direction(key):
   for suffix, higher in _DIRECTIONS:
     if key.endswith(suffix):
       return higher
+  if key.startswith("nn"):
+    return None  # the memorization medians and their ratio: no quality to optimise
   if key.startswith(("fid", "kid", "swd")):
     return False  # distances (swd: per level too)
   assert key.startswith("is"), key

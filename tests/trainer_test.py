@@ -109,6 +109,7 @@ def test_a_second_family_trains_resumes_and_exports(tmp_path, idx_dir, autoencod
   assert all(np.isfinite(r["l1"]) for r in run.metric_rows())
   assert os.path.exists(run.sample_path(2)) and os.path.exists(run.sample_path(4))
   assert json.load(open(run.path(rundir.CONFIG)))["family"] == "autoencoder"
+  assert os.path.isfile(run.path(rundir.SUMMARY))  # its own keys (l1), no D outputs
 
   second = trainer.train_and_evaluate(_config(idx_dir, train_steps=8), workdir, verbose=False)
   assert second["step"] == 8
@@ -349,6 +350,48 @@ def test_metrics_rows_hold_finite_window_values_and_the_image_rate(gan_run):
   # images (batch 8, 2 D steps), so 32 images/s; wall_sec counts from the start of fit().
   assert [r["images_per_sec"] for r in rows] == [32.0, 32.0, 32.0]
   assert [r["wall_sec"] for r in rows] == [1.0, 2.0, 3.0]
+
+
+def test_a_run_ends_with_its_summary_image(gan_run):
+  from PIL import Image
+  path = os.path.join(gan_run[1], rundir.SUMMARY)
+  image = Image.open(path)
+  image.verify()  # a whole PNG
+  assert image.format == "PNG" and image.size == (1400, 1000)
+  assert os.path.getsize(path) > 20_000  # curves and grids drawn, not a blank canvas
+
+
+def test_eval_data_dir_evaluates_against_that_folder_and_records_it(tmp_path, monkeypatch):
+  from conftest import write_image
+  from tfgan.metrics import evaluation
+  from tfgan.metrics import run as metrics_run
+  # An SWD of 8 images: the only metric cheap enough (no network) for 8 held-out images.
+  monkeypatch.setitem(evaluation.METRICS, "swd8", evaluation.MetricSpec("swd", 8, "pixels"))
+  rng = np.random.default_rng(0)
+  train_dir, eval_dir = tmp_path / "train", tmp_path / "held"
+  for i in range(8):  # noise to train on; flat grey images held out: far apart in SWD
+    write_image(str(train_dir / f"{i}.png"), rng.integers(0, 256, (16, 16, 3), np.uint8))
+    write_image(str(eval_dir / f"{i}.png"), np.full((16, 16, 3), 30 * i, np.uint8))
+  config = config_lib.make(
+      dataset="folder", data_dir=str(train_dir), image_size=16, network="mlp", width=0.125,
+      latent_dim=8, batch_size=4, train_steps=2, log_every=2, sample_every=2,
+      checkpoint_every=2, num_samples=4, shuffle_buffer=8, jit_compile="false",
+      eval_metrics="swd8", eval_every=2, eval_data_dir=str(eval_dir))
+  workdir = str(tmp_path / "run")
+  result = trainer.train_and_evaluate(config, workdir, verbose=False)
+  (row,) = [r for r in rundir.RunDir(workdir).metric_rows() if "eval/swd8" in r]
+  assert row["eval_split"] == f"{eval_dir} (8 images)"
+  # The step-2 evaluation is the final model's against the held-out folder, not the training one.
+  generator = result["model"].sampling_generator
+  against = lambda folder: metrics_run.evaluate_generator(  # noqa: E731
+      generator, metrics_run.open_reference(config, str(folder)), ["swd8"])["swd8"]
+  assert row["eval/swd8"] == pytest.approx(against(eval_dir))
+  assert abs(against(train_dir) - row["eval/swd8"]) > 0.1 * row["eval/swd8"]
+  # A folder that is missing stops the run before anything is written.
+  with pytest.raises(data.DataError, match="missing"):
+    trainer.train_and_evaluate(config.replace(eval_data_dir=str(tmp_path / "missing")),
+                               str(tmp_path / "run2"), verbose=False)
+  assert not os.path.exists(tmp_path / "run2")
 
 
 def _train_and_checkpoint(config, spec, batch, steps, tmp_path, then=lambda model: None):

@@ -138,7 +138,8 @@ class Checkpointer(StepCallback):
 
 class EvaluateEvery(StepCallback):
   """Every `every` steps: runs `evaluator(model)` (a tfgan.models.base.Evaluator), appends a
-  row of `eval/<key>` values to metrics.jsonl, writes TensorBoard scalars and, when
+  row of `eval/<key>` values to metrics.jsonl (with `eval_split`, the real images compared
+  against, when the evaluator describes them as `split`), writes TensorBoard scalars and, when
   `best_metric` improves (in the direction the evaluator gives for it), saves the best
   checkpoint and best.json (RunDir.save_best)."""
 
@@ -150,7 +151,9 @@ class EvaluateEvery(StepCallback):
   def evaluate(self, step):
     """Evaluates now and records the results as of `step`; returns {key: value}."""
     results = self.evaluator(self.model)
-    self.run.append_metrics({"step": step, **{f"eval/{k}": v for k, v in results.items()}})
+    split = getattr(self.evaluator, "split", None)
+    self.run.append_metrics({"step": step, **({"eval_split": split} if split else {}),
+                             **{f"eval/{k}": v for k, v in results.items()}})
     with self.writer.as_default(step=step):
       for k, v in results.items():
         tf.summary.scalar(f"eval/{k}", v)

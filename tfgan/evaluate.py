@@ -1,6 +1,7 @@
 """Command line: evaluate a run, or train the domain classifier a dataset's report needs.
 
   python -m tfgan.evaluate --workdir=DIR --metrics=fid10k,kid10k,pr10k,classifier,swd10k
+  python -m tfgan.evaluate --workdir=DIR --metrics=nn1k [--data_dir=HELD_OUT_FOLDER]
   python -m tfgan.evaluate --workdir=PIX2PIX_DIR [--data_dir=FOLDER] [--baseline_workdir=DIR]
   python -m tfgan.evaluate --workdir=INPAINT_DIR [--mask_kind=strokes] [--baseline_workdir=DIR]
   python -m tfgan.evaluate --train_classifier --dataset=mnist [--data_dir=FOLDER]
@@ -18,15 +19,20 @@ from tfgan import quiet
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory to evaluate.")
 _METRICS = flags.DEFINE_list("metrics", ["fid10k"], "Metrics from tfgan.metrics.METRICS, e.g. "
-                             "fid10k,kid10k,is10k,pr10k,classifier,swd10k. Image-to-image "
+                             "fid10k,kid10k,is10k,pr10k,classifier,swd10k, or nn1k (memorization: "
+                             "median nearest-training pixel-L2 distance of 1000 samples over "
+                             "that of 1000 held-out real images). Image-to-image "
                              "runs: fid or kid adds the Inception FID and KID of the outputs "
                              "against the targets (with --inception_weights).")
 _INCEPTION = flags.DEFINE_string("inception_weights", "imagenet", "InceptionV3 weights: "
                                  "'imagenet' (Keras downloads them) or a local weights file.")
 _CACHE_DIR = flags.DEFINE_string("cache_dir", "", "Where classifiers and real-data statistics "
                                  "are cached; empty: $TFGAN_CACHE_DIR or ~/.cache/tfgan.")
-_DATA_DIR = flags.DEFINE_string("data_dir", None, "Overrides the data_dir recorded by the run "
-                                "(or, with --train_classifier, where the dataset's files are).")
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "Overrides the data_dir recorded by the run: "
+                                "data moved, or images it did not train on (GAN runs: also "
+                                "nn1k's held-out images; mnist, fashion_mnist and cifar10 take "
+                                "their test split). With --train_classifier, where the "
+                                "dataset's files are.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the generated latents and real subsets.")
 _TRAIN_CLASSIFIER = flags.DEFINE_bool("train_classifier", False, "Train and cache the domain "
                                       "classifier of --dataset, then exit.")

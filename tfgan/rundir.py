@@ -6,6 +6,7 @@
     WORKDIR/best.json          {step, metric, value} of the best evaluation (with best_metric)
     WORKDIR/checkpoints/       the latest checkpoints; best_checkpoint/: the best one
     WORKDIR/samples/           step_XXXXXXX.png grids; tensorboard/: event files
+    WORKDIR/summary.png        curves, evaluations and grids over the run (tfgan.summary)
     WORKDIR/data_cache/        decoded examples with --cache=file (safe to delete)
     WORKDIR/<name>.keras, WORKDIR/saved_model/   the family's exports
 
@@ -38,6 +39,7 @@ BEST = "best.json"
 CHECKPOINTS = "checkpoints"
 BEST_CHECKPOINT = "best_checkpoint"
 SAMPLES = "samples"
+SUMMARY = "summary.png"
 TENSORBOARD = "tensorboard"
 DATA_CACHE = "data_cache"
 SAVED_MODEL = "saved_model"

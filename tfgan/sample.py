@@ -2,11 +2,17 @@
 
   python -m tfgan.sample --workdir=DIR --num=64 --out=grid.png [--seed=S] [--npz=out.npz]
   python -m tfgan.sample --model=generator.keras --interpolate --num=8 --out=strip.png
+  python -m tfgan.sample --workdir=DIR --nearest=5 --num=8 [--out=DIR/nearest.png]
+  python -m tfgan.sample --workdir=DIR --summary
 
 Writes a PNG grid and/or an .npz of images float32 [N, H, W, C] in [-1, 1] (key `images`,
 with the latents under `z` and, for conditional generators, `labels`). A conditional
-generator gives one row per class, or only class L with --label=L. Existing files are never
-overwritten unless --overwrite is given.
+generator gives one row per class, or only class L with --label=L. --nearest=K writes --num
+rows instead, each a sample followed by its K nearest training images by pixel L2 (images in
+[-1, 1] at the model's resolution; tfgan.metrics.neighbours), to DIR/nearest.png by default.
+--summary (re)writes DIR/summary.png (tfgan.summary), as each training run does at its end.
+Existing files are never overwritten unless --overwrite is given (summary.png excepted: it is
+the run's own, made again from its files).
 """
 
 import os
@@ -30,6 +36,13 @@ _LABEL = flags.DEFINE_string("label", None, "Conditional generators: generate th
                               "by number or by a name from the run's classes.json (image "
                               "folders). Unset: one row per class.")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing --out / --npz files.")
+_NEAREST = flags.DEFINE_integer("nearest", 0, "With --workdir: write --num rows, each a sample "
+                                "followed by its K nearest training images by pixel L2 (in "
+                                "[-1, 1], at the model's resolution), to --out (default "
+                                "WORKDIR/nearest.png). 0: off.")
+_SUMMARY = flags.DEFINE_bool("summary", False, "With --workdir: rewrite WORKDIR/summary.png "
+                             "(losses, D outputs, evaluations and sample grids over the run), "
+                             "then exit.")
 
 
 def _resolve_label(label, model_path):
@@ -53,11 +66,27 @@ def main(argv):
     raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
   if bool(_WORKDIR.value) == bool(_MODEL.value):
     raise app.UsageError("Give exactly one of --workdir or --model.")
-  if not (_OUT.value or _NPZ.value):
+  if _SUMMARY.value:
+    return _write_summary()
+  if flags.FLAGS["nearest"].present and _NEAREST.value <= 0:
+    raise app.UsageError(f"--nearest={_NEAREST.value}: the number of nearest training images "
+                         f"per row must be positive.")
+  out = _OUT.value
+  if _NEAREST.value:
+    if not _WORKDIR.value:
+      raise app.UsageError("--nearest needs --workdir: the run's config.json names its training "
+                           "images.")
+    if not os.path.isfile(os.path.join(_WORKDIR.value, "config.json")):
+      raise app.UsageError(f"--nearest: {_WORKDIR.value} has no config.json (the run's "
+                           f"training images); not a tfgan run directory.")
+    if _INTERPOLATE.value:
+      raise app.UsageError("--nearest and --interpolate write different grids; give one.")
+    out = out or os.path.join(_WORKDIR.value, "nearest.png")
+  if not (out or _NPZ.value):
     raise app.UsageError("Nothing to write: give --out=PNG and/or --npz=FILE.")
   if _NUM.value <= 0 or _STEPS.value < 2:
     raise app.UsageError("--num must be positive and --steps at least 2.")
-  for path in (_OUT.value, _NPZ.value):
+  for path in (out, _NPZ.value):
     if path and os.path.exists(path) and not _OVERWRITE.value:
       raise app.UsageError(f"{path} exists; choose another path or pass --overwrite.")
 
@@ -87,14 +116,53 @@ def main(argv):
       labels = np.full(_NUM.value, label)
   labels = labels.astype(np.int32) if num_classes else None
   fake = generation.generate(generator, z, labels)
-  if _OUT.value:
-    images.save_png(_OUT.value, images.make_grid(fake, rows=rows), overwrite=_OVERWRITE.value)
-    print(f"wrote {_OUT.value}")
+  if _NEAREST.value:
+    grid, distances = _nearest_grid(fake, _NEAREST.value)
+    images.save_png(out, grid, overwrite=_OVERWRITE.value)
+    print(f"wrote {out}: {len(fake)} samples, each followed by its {_NEAREST.value} nearest "
+          f"training images (pixel L2 in [-1, 1]); nearest distances: median "
+          f"{np.median(distances[:, 0]):.4g}, min {distances[:, 0].min():.4g}")
+  elif out:
+    images.save_png(out, images.make_grid(fake, rows=rows), overwrite=_OVERWRITE.value)
+    print(f"wrote {out}")
   if _NPZ.value:
     extra = {"labels": labels} if labels is not None else {}
     with files.atomic_path(_NPZ.value) as tmp:
       np.savez_compressed(tmp, images=fake, z=z, **extra)
     print(f"wrote {_NPZ.value}: images {fake.shape} in [-1, 1]")
+  return 0
+
+
+def _nearest_grid(fake, k):
+  """(uint8 grid of len(fake) rows: each sample, then its k nearest training images;
+  their distances float64 [N, k]), the training images read from the run's config.json."""
+  import json
+  import numpy as np
+  from tfgan import config as config_lib
+  from tfgan import data, images, metrics
+  with open(os.path.join(_WORKDIR.value, "config.json")) as f:
+    config = config_lib.from_dict(json.load(f))
+  try:
+    source = metrics.open_training(config)
+    batches = (x for x, _ in data.make_dataset(source, 250, seed=0, repeat=False, cache="none",
+                                               drop_remainder=False))
+    distances, neighbours = metrics.nearest(fake, batches, k)
+  except (ValueError, data.DataError, data.DataUnavailableError) as e:
+    raise app.UsageError(f"--nearest={k}: {e}") from None
+  rows = np.concatenate([np.asarray(fake, np.float32)[:, None], neighbours], axis=1)
+  return images.make_grid(rows.reshape((-1,) + rows.shape[2:]), rows=len(fake)), distances
+
+
+def _write_summary():
+  if not _WORKDIR.value:
+    raise app.UsageError("--summary needs --workdir.")
+  quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)  # tfgan.rundir's
+  from tfgan import summary
+  try:
+    path = summary.write_summary(_WORKDIR.value)
+  except (FileNotFoundError, ValueError) as e:
+    raise app.UsageError(f"--summary: {e}") from None
+  print(f"wrote {path}")
   return 0
 
 

@@ -38,6 +38,7 @@ def train_and_evaluate(config, workdir, verbose=True):
 def _train(config, family, strategy, run, verbose):
   log = functools.partial(print, flush=True) if verbose else (lambda line: None)
   built = build_lib.build(config, family, strategy, log)
+  eval_source = _eval_source(config, built)  # opened before anything is written
   run.prepare(config, family.architecture_fields, log)
   run.record_classes(built.spec.class_names, built.spec.origin, family.uses_labels(config))
   run.attach(built.model.checkpoint_objects(), config.outputs.keep_checkpoints)
@@ -45,7 +46,8 @@ def _train(config, family, strategy, run, verbose):
   model, start, last = built.model, built.model.step_count(), config.optimization.train_steps
   log(_start_line(config, built, run, strategy, start))
   writer = tf.summary.create_file_writer(run.path(rundir.TENSORBOARD))
-  callbacks, sampler, stopper = _callbacks(config, built, run, writer, verbose, log)
+  callbacks, sampler, stopper = _callbacks(config, built, run, writer, verbose, log,
+                                           eval_source)
   if start < last:
     dataset = _train_dataset(config, built, run, start)
     options = tf.data.Options()
@@ -75,6 +77,8 @@ def _train(config, family, strategy, run, verbose):
   status = "interrupted" if stopper.signal_received is not None else "completed"
   log(f"tfgan: {status} at step {step}; exported " + " and ".join(paths.values()))
   log(f"tfgan: samples of step {step}: {run.sample_path(step)}")
+  if run.chief:
+    _write_summary(run, log)
   if status == "interrupted":
     log("tfgan: to resume, run the same command again.")
   else:
@@ -93,10 +97,38 @@ def _train_dataset(config, built, run, start):
   return dataset.skip(start) if deterministic and start else dataset
 
 
-def _callbacks(config, built, run, writer, verbose, log):
+def _eval_source(config, built):
+  """The real images evaluations during training compare against: the training split, or
+  with --eval_data_dir (gan family) the run's dataset read from that folder, framed as the
+  training images (tfgan.metrics.open_reference, as tfgan.evaluate --data_dir)."""
+  folder = config.evaluation.eval_data_dir
+  if not folder:
+    return built.source
+  from tfgan import data
+  from tfgan.metrics import run as metrics_run  # Pulls in the metrics only when used.
+  source = metrics_run.open_reference(config, folder)
+  if source.spec.image_shape != built.spec.image_shape:
+    raise data.DataError(f"eval_data_dir {folder}: images {source.spec.image_shape}, the "
+                         f"training images {built.spec.image_shape}.")
+  return source
+
+
+def _write_summary(run, log):
+  """WORKDIR/summary.png. A failure is reported, not raised: the run and its exports are
+  complete by now, and the summary can be made again with tfgan.sample --summary."""
+  from tfgan import summary
+  try:
+    log(f"tfgan: summary of the run: {summary.write_summary(run.workdir)}")
+  except (OSError, ValueError, RuntimeError) as e:
+    log(f"tfgan: summary.png not written ({type(e).__name__}: {e}); python -m tfgan.sample "
+        f"--workdir={run.workdir} --summary tries again.")
+
+
+def _callbacks(config, built, run, writer, verbose, log, eval_source=None):
   """The run's callbacks (the non-finite guard first: nothing is written from a diverged
   state; the StopAt last: a step's evaluation and checkpoint happen first), the sample grid
-  writer and the stopper."""
+  writer and the stopper. Evaluations compare against `eval_source` (default the training
+  split)."""
   o, e = config.outputs, config.evaluation
   preview = built.family.preview(config, built.source)
   sampler = cb.SampleGrid(run, writer, o.sample_every, preview)
@@ -107,7 +139,7 @@ def _callbacks(config, built, run, writer, verbose, log):
                                  built.family.examples_per_step(config),
                                  config.optimization.train_steps, verbose),
                sampler, cb.Checkpointer(run, o.checkpoint_every)]
-  evaluator = built.family.evaluator(config, built.source, log)
+  evaluator = built.family.evaluator(config, eval_source or built.source, log)
   if evaluator is not None:
     callbacks.append(cb.EvaluateEvery(run, writer, e.eval_every, evaluator, e.best_metric, log))
   return callbacks + [stopper], sampler, stopper

@@ -4,6 +4,8 @@ Checks that need a registry (dataset, network, loss, metric names) and option co
 live in the module that owns the concept; `tfgan.build.validate` runs them all, in one place.
 """
 
+import os
+
 from tfgan.config.sections import CHOICES, Config
 
 # (section, field) pairs that count something and must be positive.
@@ -42,6 +44,16 @@ def check(config: Config) -> None:
     raise ValueError(f"eval_every must be >= 0, got {evaluation.eval_every!r}.")
   if evaluation.metric_names and not evaluation.eval_every:
     raise ValueError("eval_metrics needs eval_every > 0 (steps between evaluations).")
+  if evaluation.eval_data_dir:
+    if config.model.family != "gan":
+      raise ValueError(f"eval_data_dir applies to the gan family; family "
+                       f"{config.model.family} evaluates on its --holdout images.")
+    if not evaluation.metric_names:
+      raise ValueError("eval_data_dir needs eval_metrics (what to evaluate against it).")
+    if config.data.data_dir and (os.path.abspath(evaluation.eval_data_dir) ==
+                                 os.path.abspath(config.data.data_dir)):
+      raise ValueError(f"eval_data_dir {evaluation.eval_data_dir} is the data_dir the run "
+                       f"trains on; give a folder of images it does not train on.")
   if evaluation.best_metric and not evaluation.metric_names:
     raise ValueError(f"best_metric {evaluation.best_metric!r} needs eval_metrics to compute "
                      f"it.")

@@ -267,6 +267,11 @@ class EvaluationConfig:
       "", "Comma-separated names from tfgan.metrics.METRICS evaluated every eval_every steps "
       "(e.g. classifier1k,fid1k,swd1k); empty: none.")
   eval_every: int = _field(0, "Steps between evaluations; needed with eval_metrics.")
+  eval_data_dir: str = _field(
+      "", "gan family: evaluate against the images of this folder (the run's --dataset read "
+      "from it, framed as the training images; for image folders and celeb_a any folder of "
+      "images) instead of the training data: images the run does not train on. Recorded as "
+      "eval_split in metrics.jsonl. Empty: the training data.")
   best_metric: str = _field(
       "", "A result of eval_metrics (e.g. fid1k, pr1k_recall, classifier1k_kl_uniform) whose "
       "best value keeps a checkpoint in WORKDIR/best_checkpoint/ (recorded in best.json).")

@@ -1,6 +1,7 @@
 """Evaluation: FID, KID, Inception Score, improved precision/recall, the domain-classifier
-report (mode-collapse diagnostic) and the weights-free sliced Wasserstein distance (`swd`). See
-`METRICS` for the protocol names."""
+report (mode-collapse diagnostic), the weights-free sliced Wasserstein distance (`swd`) and the
+memorization check (`nn`: nearest training images by pixel L2). See `METRICS` for the protocol
+names."""
 
 from tfgan.metrics.classifier import (build_classifier, classifier_path, default_cache_dir,
                                       load_classifier, train_classifier)
@@ -10,5 +11,7 @@ from tfgan.metrics.evaluation import (METRICS, MetricSpec, PixelExtractor, class
                                       compute, higher_is_better)
 from tfgan.metrics.features import (ClassifierExtractor, InceptionExtractor,
                                     MetricsUnavailableError)
-from tfgan.metrics.run import (GeneratorEvaluator, build_extractors, evaluate_generator,
-                               evaluate_run, prepare_classifier)
+from tfgan.metrics.neighbours import memorization, nearest
+from tfgan.metrics.run import (GeneratorEvaluator, build_extractors, describe,
+                               evaluate_generator, evaluate_run, heldout_source, open_reference,
+                               open_training, prepare_classifier)

@@ -6,7 +6,9 @@ samples and the moments of the full training split; `kid10k` and `pr10k` compare
 generated with 10,000 real samples; `is10k` scores 10,000 generated samples in 10 splits;
 `classifier10k` is the domain-classifier report on 10,000 generated samples; `swd10k` is the
 multi-scale sliced Wasserstein distance (tfgan.metrics.swd, no network) between 10,000
-generated images and the first 10,000 images of the seeded shuffled training split.
+generated images and the first 10,000 images of the seeded shuffled training split; `nn1k`
+is the memorization check (tfgan.metrics.neighbours): the median nearest-training pixel-L2
+distance of 1,000 generated samples, that of 1,000 held-out real images, and their ratio.
 """
 
 import dataclasses
@@ -18,13 +20,14 @@ from typing import Dict, Optional
 import numpy as np
 
 from tfgan import files, images as images_lib
-from tfgan.metrics import distances, swd as swd_lib
+from tfgan.metrics import distances, neighbours, swd as swd_lib
 
 
 @dataclasses.dataclass(frozen=True)
 class MetricSpec:
-  """kind: fid, kid, is, pr, classifier or swd; num_samples generated; extractor: inception,
-  classifier or pixels (no network: the images themselves, as uint8)."""
+  """kind: fid, kid, is, pr, classifier, swd or nn; num_samples generated; extractor:
+  inception, classifier, pixels (no network: the images themselves, as uint8) or none (nn:
+  the images in [-1, 1], compared with the whole training split and held-out images)."""
   kind: str
   num_samples: int
   extractor: str
@@ -35,6 +38,7 @@ METRICS = {
        for kind in ("fid", "kid", "is", "pr") for n in (1, 10, 50)},
     **{f"classifier{n}k": MetricSpec("classifier", n * 1000, "classifier") for n in (1, 10)},
     **{f"swd{n}k": MetricSpec("swd", n * 1000, "pixels") for n in (1, 10)},
+    "nn1k": MetricSpec("nn", 1000, "none"),
 }
 METRICS["classifier"] = METRICS["classifier10k"]
 
@@ -50,6 +54,9 @@ RESULTS = {
     "classifier": {"_fd": False, "_classes_hit": True, "_kl_uniform": False,
                    "_confidence": True, "_label_accuracy": True},
     "swd": {"": False},
+    # The ratio is no quality to optimise: ~1 for a good generator, below for copies, above
+    # for samples unlike any real image; so no best_metric.
+    "nn": {"": None, "_generated": None, "_heldout": None},
 }
 # Results whose suffix depends on the images: SWD's per-level distances (`swd10k_16px`, one
 # per pyramid level, named by its shorter side), lower is better. They are reported and
@@ -85,6 +92,11 @@ def check(names, best_metric="", registry=None) -> None:
   unknown = [n for n in names if n not in registry]
   if unknown:
     raise ValueError(f"eval_metrics {unknown} unknown; choose from {sorted(registry)}.")
+  nearest_names = [n for n in names if registry[n].kind == "nn"]
+  if nearest_names:
+    raise ValueError(f"eval_metrics {nearest_names}: the memorization check reads the whole "
+                     f"training split and needs held-out images; run it on the finished run "
+                     f"with python -m tfgan.evaluate --metrics={nearest_names[0]}.")
   if best_metric:
     keys = {k: v for k, v in result_keys(names, registry).items() if v is not None}
     if best_metric not in keys:
@@ -321,30 +333,39 @@ class _Accumulator:
 
 
 def compute(names, generator, latent_dim, num_classes, extractors, real_batches, cache_key,
-            cache_dir="", seed=0, batch_size=250, registry=None) -> Dict[str, float]:
+            cache_dir="", seed=0, batch_size=250, registry=None, training_batches=None,
+            heldout_batches=None) -> Dict[str, float]:
   """Evaluates `generator` on the metrics `names`, with one generation pass per extractor.
 
   Memory: moments are O(d^2); only kid/pr keep feature rows (N x d), the classifier
   report keeps N x K probabilities and swd keeps N generated and N real uint8 images (plus
-  swd()'s own working memory, see tfgan.metrics.swd); the Inception Score streams.
+  swd()'s own working memory, see tfgan.metrics.swd); the Inception Score streams; nn keeps
+  N generated and N held-out images and streams the training split (tfgan.metrics.neighbours).
 
   Args:
     extractors: {'inception': extractor, 'classifier': extractor, 'pixels': PixelExtractor}
       for the kinds requested ('pixels' is made here when missing: it has no weights).
     real_batches: callable returning the real training split's batches (see real_statistics).
     registry: metric specs by name; default METRICS.
+    training_batches, heldout_batches: for nn metrics, callables returning the batches of the
+      whole training split and of the held-out images (float32 [B, H, W, C] in [-1, 1]).
   Returns:
     {name: value} with extra keys for two-valued metrics: `<name>_std` (kid, is),
     `<name>_precision`/`<name>_recall` (pr), `<name>_<field>` for the classifier report
     (`_fd`: Frechet distance in the classifier's feature space, and class_report's fields),
-    and for swd `<name>` (the mean over pyramid levels) with `<name>_<side>px` per level.
+    and for swd `<name>` (the mean over pyramid levels) with `<name>_<side>px` per level;
+    for nn `<name>` (the ratio), `<name>_generated` and `<name>_heldout` (the medians).
   """
   registry = registry or METRICS
   unknown = [n for n in names if n not in registry]
   if unknown:
     raise ValueError(f"unknown metrics {unknown}; choose from {sorted(registry)}.")
   results = {}
-  for kind in sorted({registry[n].extractor for n in names}):
+  for name in [n for n in names if registry[n].kind == "nn"]:
+    results.update(_memorization(name, registry[name].num_samples, generator, latent_dim,
+                                 num_classes, training_batches, heldout_batches, batch_size,
+                                 seed))
+  for kind in sorted({registry[n].extractor for n in names if registry[n].kind != "nn"}):
     wanted = [n for n in names if registry[n].extractor == kind]
     extractor = extractors.get(kind) or (PixelExtractor() if kind == "pixels" else
                                          extractors[kind])
@@ -368,3 +389,27 @@ def compute(names, generator, latent_dim, num_classes, extractors, real_batches,
     for name, acc in accumulators.items():
       results.update(acc.result(name, real, seed))
   return results
+
+
+def _memorization(name, num, generator, latent_dim, num_classes, training_batches,
+                  heldout_batches, batch_size, seed):
+  """nn metric `name`: num generated samples and the first num held-out images (of the seeded
+  order) against the whole training split."""
+  if training_batches is None or heldout_batches is None:
+    raise ValueError(f"{name} compares samples and held-out real images with the training "
+                     f"images: it needs both sets (tfgan.metrics.evaluate_generator's "
+                     f"`heldout`).")
+  kept, have = [], 0
+  for batch in heldout_batches():
+    kept.append(np.asarray(batch, np.float32)[:num - have])
+    have += len(kept[-1])
+    if have >= num:
+      break
+  if have < num:
+    raise ValueError(f"{name} compares {num} generated with {num} held-out real images, but "
+                     f"the held-out images number {have}.")
+  fake = np.concatenate([np.asarray(images, np.float32) for images, _ in generated_batches(
+      generator, num, latent_dim, num_classes, batch_size, seed)])
+  out = neighbours.memorization(fake, np.concatenate(kept), training_batches())
+  return {name: out["ratio"], f"{name}_generated": out["generated"],
+          f"{name}_heldout": out["heldout"]}

@@ -54,9 +54,65 @@ def prepare_classifier(dataset, data_dir="", cache_dir="", epochs=3, log=print):
   return path
 
 
+def open_training(config):
+  """The training split of a GAN run's config as the run framed it (a tfgan.data.Source);
+  folder files that do not decode are skipped, as a run with skip_bad_images did."""
+  c = config.data
+  return data.open_source(c.dataset, "train", c.data_dir, c.tfds_dir, c.image_size,
+                          c.crop_fraction, c.channels, skip_bad_images=True,
+                          log=lambda line: None)
+
+
+def open_reference(config, data_dir=None):
+  """The real images a GAN run is evaluated against: its training split, or with `data_dir`
+  the run's dataset read from there instead (for folder and celeb_a runs any folder of
+  images, framed as the training images: size, crop, channels; for mnist, fashion_mnist and
+  cifar10 a folder of that dataset's files). tfgan.evaluate --data_dir and tfgan.train
+  --eval_data_dir both come here."""
+  return open_training(config if data_dir is None else config.replace(data_dir=data_dir))
+
+
+def heldout_source(config, data_dir=None):
+  """Real images a GAN run never trained on (the gan family trains on every image of split
+  'train'), for the nn metrics: (source, description).
+
+  mnist, fashion_mnist and cifar10: their test split (read from `data_dir` when given, else
+  from the run's data). Image folders and celeb_a: every image of the folder `data_dir`,
+  framed as the training images. Raises ValueError naming --data_dir when such a run is
+  given none.
+  """
+  c = config.data
+  if data.DATASETS[c.dataset].native_shape is not None:
+    source = data.open_source(c.dataset, "test", c.data_dir if data_dir is None else data_dir,
+                              c.tfds_dir)
+    return source, describe(source, "test split")
+  if data_dir is None:
+    raise ValueError(f"a {c.dataset} run trains on every image of {c.data_dir}: give "
+                     f"--data_dir=FOLDER of images it did not train on (the held-out images "
+                     f"of the nn metrics).")
+  source = open_reference(config, data_dir)
+  return source, describe(source)
+
+
+def describe(source, split=""):
+  """Where a source's images come from and how many, e.g. '/data/faces (9000 images)', for
+  the `eval_split` of metrics rows."""
+  spec = source.spec
+  count = f"{spec.num_examples} images" if spec.num_examples else "size unknown"
+  return f"{spec.origin or spec.name} ({split + ', ' if split else ''}{count})"
+
+
+def _batches(source, seed):
+  """A callable returning one pass over `source` in float32 [<=250, H, W, C] batches in
+  [-1, 1], in the seeded shuffled order."""
+  return lambda: (x for x, _ in data.make_dataset(source, 250, seed=seed, repeat=False,
+                                                  cache="none", drop_remainder=False))
+
+
 def evaluate_generator(generator, source, names, inception_weights="imagenet", cache_dir="",
-                       seed=0, extractors=None, registry=None):
-  """Evaluates a generator against the training split of `source` (a tfgan.data.Source).
+                       seed=0, extractors=None, registry=None, heldout=None, training=None):
+  """Evaluates a generator against the real images of `source` (a tfgan.data.Source: the
+  training split, or images the run did not train on).
 
   Args:
     generator: callable z float32 [B, latent_dim] (or [z, labels]) -> images in [-1, 1]
@@ -65,6 +121,8 @@ def evaluate_generator(generator, source, names, inception_weights="imagenet", c
     extractors: optional prebuilt {'inception': ..., 'classifier': ...} (reused across calls,
       e.g. by the training callback).
     registry: metric specs by name; default tfgan.metrics.METRICS.
+    heldout: for the nn metrics, a Source of real images the generator was not trained on.
+    training: for the nn metrics, the Source the generator was trained on; default `source`.
   Returns:
     {metric: value}; see tfgan.metrics.compute.
   """
@@ -82,17 +140,16 @@ def evaluate_generator(generator, source, names, inception_weights="imagenet", c
   # Everything that changes the real images: spec, crop, channels and the files themselves.
   cache_key = f"{spec.name}|{origin}|train|{source.fingerprint()}"
 
-  def real_batches():
-    return (x for x, _ in data.make_dataset(source, 250, seed=seed, repeat=False, cache="none",
-                                            drop_remainder=False))
-
-  return evaluation.compute(names, generator, latent_dim, num_classes, extractors,
-                            real_batches, cache_key, cache_dir, seed, registry=registry)
+  return evaluation.compute(
+      names, generator, latent_dim, num_classes, extractors, _batches(source, seed), cache_key,
+      cache_dir, seed, registry=registry, training_batches=_batches(training or source, seed),
+      heldout_batches=_batches(heldout, seed) if heldout is not None else None)
 
 
 class GeneratorEvaluator:
   """A GAN's evaluation during training (a tfgan.models.base.Evaluator): the metrics `names`
-  of its sampling generator (the EMA one when there is one) against `source`.
+  of its sampling generator (the EMA one when there is one) against `source` (the training
+  split, or the images of --eval_data_dir), which `split` describes for the metrics rows.
 
   The feature extractors are built here, once, so a missing classifier or unavailable
   Inception weights stop the run before training, and repeated evaluations do not grow memory.
@@ -101,6 +158,7 @@ class GeneratorEvaluator:
   def __init__(self, names, source, inception_weights="imagenet", cache_dir="", seed=0):
     self.names, self.source = list(names), source
     self.cache_dir, self.seed = cache_dir, seed
+    self.split = describe(source)
     self.extractors = build_extractors(self.names, source.spec.name, inception_weights,
                                        cache_dir)
 
@@ -116,10 +174,14 @@ class GeneratorEvaluator:
 def evaluate_run(workdir, names, inception_weights="imagenet", cache_dir="", seed=0,
                  data_dir=None, log=print):
   """Evaluates the generator a run exported (the EMA one when the run had an EMA), prints a
-  table and appends one row to WORKDIR/metrics.jsonl.
+  table and appends one row to WORKDIR/metrics.jsonl, with `eval_split` (the real images
+  compared against) and, for nn metrics, `eval_heldout`.
 
   Args:
-    data_dir: overrides the run's recorded data_dir (data moved, or evaluated elsewhere).
+    data_dir: the real images to compare against instead of the run's training data (see
+      open_reference: data moved, or images it did not train on). For the nn metrics it
+      gives the held-out images (heldout_source); their training images stay the run's own
+      (mnist, fashion_mnist, cifar10: read from data_dir too).
   Returns:
     {metric: value, 'step': the run's step}.
   """
@@ -130,20 +192,29 @@ def evaluate_run(workdir, names, inception_weights="imagenet", cache_dir="", see
     raise FileNotFoundError(f"{workdir}: no config.json; not a tfgan run directory.")
   with open(path) as f:
     config = config_lib.from_dict(json.load(f))
-  if data_dir is not None:
-    config = config.replace(data_dir=data_dir)
-  c = config.data
-  source = data.open_source(c.dataset, "train", c.data_dir, c.tfds_dir, c.image_size,
-                            c.crop_fraction, c.channels, skip_bad_images=True,
-                            log=lambda line: None)
+  registry = evaluation.METRICS
+  unknown = [n for n in names if n not in registry]
+  if unknown:  # before any data is read
+    raise ValueError(f"unknown metrics {unknown}; choose from {sorted(registry)}.")
+  source = open_reference(config, data_dir)
+  where = {"eval_split": describe(source)}
+  heldout = training = None
+  if any(registry[n].kind == "nn" for n in names):
+    heldout, where["eval_heldout"] = heldout_source(config, data_dir)
+    fixed_size = data.DATASETS[config.data.dataset].native_shape is not None
+    # A folder given as data_dir is the held-out set; the nearest images are the training
+    # images the run read.
+    training = source if data_dir is None or fixed_size else open_training(config)
   generator = generation.load_generator(workdir)
   t0 = time.perf_counter()
-  results = evaluate_generator(generator, source, names, inception_weights, cache_dir, seed)
+  results = evaluate_generator(generator, source, names, inception_weights, cache_dir, seed,
+                               heldout=heldout, training=training)
   step = run.last_step()
   run.append_metrics({"step": step, "eval_seconds": round(time.perf_counter() - t0, 1),
-                      **{f"eval/{k}": v for k, v in results.items()}})
+                      **where, **{f"eval/{k}": v for k, v in results.items()}})
   width = max(len(k) for k in results)
-  log(f"{workdir} (step {step}):")
+  log(f"{workdir} (step {step}), against {where['eval_split']}" + (
+      f"; held out: {where['eval_heldout']}" if heldout is not None else "") + ":")
   for key, value in results.items():
     log(f"  {key:<{width}}  {value:.6g}")
   return {**results, "step": step}
