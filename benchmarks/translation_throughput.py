@@ -1,10 +1,11 @@
-"""pix2pix, CycleGAN and ESRGAN train-step throughput of tfgan against a minimal hand-written
+"""pix2pix, CycleGAN, ESRGAN and inpainting train-step throughput of tfgan against a minimal hand-written
 GradientTape loop.
 
   python benchmarks/translation_throughput.py --data_dir=../shared/data/celeba_89x109
       [--flagfile=flags/celeba_edges2face_pix2pix.flags] [--out=benchmarks/results/...json]
   python benchmarks/translation_throughput.py --flagfile=flags/celeba_cyclegan.flags --no_xla
   python benchmarks/translation_throughput.py --flagfile=flags/celeba_sr4x_gan.flags --no_xla
+  python benchmarks/translation_throughput.py --flagfile=flags/celeba_inpaint.flags --no_xla
 
 Builds the flagfile's networks twice (identical weights) and times, in this one process and
 interleaved (median of --rounds rounds):
@@ -12,8 +13,9 @@ interleaved (median of --rounds rounds):
             least code that trains (pix2pix: 0.5 * BCE for D, BCE + lambda_L1 * L1 for G;
             CycleGAN: LSGAN, cycle and identity L1, both Ds on this step's fakes: no image
             pool, so fit() pays for its pools against a loop that has none; ESRGAN: L1 and,
-            in the GAN stage, D feature matching and the relativistic losses, no EMA);
-  * fit:    tfgan's Pix2Pix / CycleGAN / ESRGAN .fit() with no callbacks;
+            in the GAN stage, D feature matching and the relativistic losses, no EMA;
+            inpainting: hole and known-pixel L1 per stage, hinge D on the composited image);
+  * fit:    tfgan's Pix2Pix / CycleGAN / ESRGAN / Inpainter .fit() with no callbacks;
   * fit_xla: .fit() with jit_compile=True (--no_xla skips it: CycleGAN compiles for minutes
             on a CPU);
   * input:  the flagfile's pipeline alone (derived pairs or domains, jitter).
@@ -140,6 +142,41 @@ def esrgan_hand_rate(model, dataset, steps):
   return _loop_timer(step, dataset, steps)
 
 
+def inpaint_hand_rate(model, dataset, steps):
+  """The hand-written inpainting step on `model`'s G and D (see the module docstring)."""
+  g, d = model.generator, model.discriminator
+  hw, vw, aw = model.hole_weight, model.valid_weight, model.adversarial_weight
+  g_opt, d_opt = keras.optimizers.Adam(1e-4, 0.5), keras.optimizers.Adam(1e-4, 0.5)
+
+  def l1(o, y, w):
+    return tf.reduce_sum(tf.abs(o - y) * w, [1, 2, 3]) / (3.0 * tf.reduce_sum(w, [1, 2, 3]))
+
+  @tf.function
+  def step(x, y):
+    m = tf.cast(x[..., -1:] > 0, tf.float32)
+    d_loss = 0.0
+    if aw:
+      outs, _ = g.stages(x, training=True)
+      fake = tf.stop_gradient(outs[-1] * m + y * (1 - m))
+      with tf.GradientTape() as tape:
+        r = d(tf.concat([y, m], -1), training=True)
+        f = d(tf.concat([fake, m], -1), training=True)
+        d_loss = tf.reduce_mean(tf.nn.relu(1 - r)) + tf.reduce_mean(tf.nn.relu(1 + f))
+      d_opt.apply_gradients(zip(tape.gradient(d_loss, d.trainable_variables),
+                                d.trainable_variables))
+    with tf.GradientTape() as tape:
+      outs, _ = g.stages(x, training=True)
+      g_loss = tf.reduce_mean(tf.add_n([hw * l1(o, y, m) + vw * l1(o, y, 1 - m) for o in outs]))
+      if aw:
+        g_loss -= aw * tf.reduce_mean(d(tf.concat([outs[-1] * m + y * (1 - m), m], -1),
+                                        training=True))
+    g_opt.apply_gradients(zip(tape.gradient(g_loss, g.trainable_variables),
+                              g.trainable_variables))
+    return g_loss, d_loss
+
+  return _loop_timer(step, dataset, steps)
+
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--data_dir", default=os.path.join(REPO, "..", "shared", "data",
@@ -163,6 +200,8 @@ def main():
     hand_timer = cyclegan_hand_rate(hand, step_data, args.steps)
   elif config.model.family == "esrgan":
     hand_timer = esrgan_hand_rate(hand, step_data, args.steps)
+  elif config.model.family == "inpaint":
+    hand_timer = inpaint_hand_rate(hand, step_data, args.steps)
   else:
     hand_timer = hand_written_rate(hand.generator, hand.discriminator, step_data, args.steps,
                                    config.translation.lambda_l1)
