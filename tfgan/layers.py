@@ -96,6 +96,16 @@ class _SpectralKernel:
       self.sn_u.assign(self._vectors(self._matrix())[0])
     return super().call(inputs)
 
+  # Dense, Conv2D and Embedding save only `kernel`/`embeddings` (here the normalised tensor,
+  # not the variable) and the bias, and then refuse to load a file without sn_u: a .keras
+  # file of a spectrally normalised network would not load. Every variable as it is, as the
+  # base Layer saves them, restores W and u exactly.
+  def save_own_variables(self, store):
+    layers.Layer.save_own_variables(self, store)
+
+  def load_own_variables(self, store):
+    layers.Layer.load_own_variables(self, store)
+
 
 def _l2_normalize(x):
   return x / ops.sqrt(ops.sum(ops.square(x)) + 1e-12)
