@@ -1,5 +1,6 @@
-"""Building blocks shared by tfgan's networks: spectral normalization and the minibatch
-standard-deviation layer. Network base classes are in tfgan.networks.base."""
+"""Building blocks shared by tfgan's networks: spectral normalization, the minibatch
+standard-deviation layer and batch norms (inference with batch statistics, class-conditional).
+Network base classes are in tfgan.networks.base."""
 
 import keras
 from keras import layers, ops
@@ -173,6 +174,50 @@ class BatchNorm(layers.BatchNormalization):
 
   def get_config(self):
     return {**super().get_config(), "batch_statistics": self.batch_statistics}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ConditionalBatchNorm(layers.Layer):
+  """Class-conditional batch normalization, the generator's batch norm of the cGAN with a
+  projection discriminator (Miyato & Koyama 2018, https://arxiv.org/abs/1802.05637, sec. 4;
+  `CategoricalConditionalBatchNormalization` in pfnet-research/sngan_projection; de Vries et
+  al. 2017): normalise as batch norm does (batch statistics in training, moving averages in
+  inference), then scale and shift by a gain gamma(y) and a bias beta(y) looked up per class
+  from tables float32 [num_classes, C], initialised to 1 and 0 (the identity at the start).
+
+  Called as layer(x, labels): x [B, ..., C], labels int [B] in [0, num_classes) -> [B, ..., C].
+  The normalisation is a keras BatchNormalization without affine terms, so
+  tfgan.distribute.synchronize_batch_norm finds it and synchronizes it across replicas.
+  """
+
+  def __init__(self, num_classes, momentum=0.99, epsilon=1e-3, **kwargs):
+    super().__init__(**kwargs)
+    self.num_classes = int(num_classes)
+    self.momentum, self.epsilon = float(momentum), float(epsilon)
+    self.norm = layers.BatchNormalization(momentum=momentum, epsilon=epsilon, center=False,
+                                          scale=False, name="norm")
+
+  def build(self, x_shape, labels_shape=None):
+    self.norm.build(x_shape)
+    table = (self.num_classes, x_shape[-1])
+    self.gamma = self.add_weight(name="gamma", shape=table, initializer="ones")
+    self.beta = self.add_weight(name="beta", shape=table, initializer="zeros")
+
+  def call(self, x, labels, training=None):
+    x = self.norm(x, training=training)
+    # [B, C] rows of the tables, broadcast over the spatial axes: [B, 1, ..., 1, C].
+    shape = (-1,) + (1,) * (len(x.shape) - 2) + (x.shape[-1],)
+    labels = ops.cast(labels, "int32")
+    gamma = ops.reshape(ops.cast(ops.take(self.gamma, labels, axis=0), x.dtype), shape)
+    beta = ops.reshape(ops.cast(ops.take(self.beta, labels, axis=0), x.dtype), shape)
+    return x * gamma + beta
+
+  def compute_output_shape(self, x_shape, labels_shape=None):
+    return x_shape
+
+  def get_config(self):
+    return {**super().get_config(), "num_classes": self.num_classes,
+            "momentum": self.momentum, "epsilon": self.epsilon}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
