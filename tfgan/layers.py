@@ -183,7 +183,10 @@ class ConditionalBatchNorm(layers.Layer):
   `CategoricalConditionalBatchNormalization` in pfnet-research/sngan_projection; de Vries et
   al. 2017): normalise as batch norm does (batch statistics in training, moving averages in
   inference), then scale and shift by a gain gamma(y) and a bias beta(y) looked up per class
-  from tables float32 [num_classes, C], initialised to 1 and 0 (the identity at the start).
+  from tables float32 [num_classes, C]. beta starts at 0 and gamma at N(1, 0.02), as the
+  PyTorch ConditionalBatchNorm2d of pytorch/pytorch#8985 (and Mimicry's SNGAN) initialise
+  them: near the identity, but not equal for every class, so labels matter from the first
+  step (SNGAN's Chainer code starts gamma at exactly 1).
 
   Called as layer(x, labels): x [B, ..., C], labels int [B] in [0, num_classes) -> [B, ..., C].
   The normalisation is a keras BatchNormalization without affine terms, so
@@ -200,7 +203,8 @@ class ConditionalBatchNorm(layers.Layer):
   def build(self, x_shape, labels_shape=None):
     self.norm.build(x_shape)
     table = (self.num_classes, x_shape[-1])
-    self.gamma = self.add_weight(name="gamma", shape=table, initializer="ones")
+    self.gamma = self.add_weight(name="gamma", shape=table,
+                                 initializer=keras.initializers.RandomNormal(1.0, 0.02))
     self.beta = self.add_weight(name="beta", shape=table, initializer="zeros")
 
   def call(self, x, labels, training=None):
