@@ -295,8 +295,8 @@ XLA_CASES = ([(network, "non_saturating") for network in sorted(networks.NETWORK
 @pytest.mark.parametrize("network, loss", XLA_CASES, ids=[f"{n}-{l}" for n, l in XLA_CASES])
 def test_every_network_and_loss_trains_with_xla(network, loss):
   keras.utils.set_random_seed(3)
-  options = {"kernel_size": 3} if network != "mlp" else {}
-  d_norm = {"mlp": "none", "dcgan": "batch", "sndcgan": "spectral"}[network]
+  options = {"kernel_size": 3} if networks.NETWORKS[network].kernel_size else {}
+  d_norm = {"mlp": "none", "dcgan": "batch", "sndcgan": "spectral", "resnet": "spectral"}[network]
   extra = {}
   if loss == "wasserstein":
     d_norm, extra = "none", {"gp_weight": 10.0}
