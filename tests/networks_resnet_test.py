@@ -170,6 +170,7 @@ def test_the_gan_family_trains_resnet_with_its_options():
   assert model.discriminator.normalization == "spectral"
   assert isinstance(model.discriminator.logits, layers.SpectralDense)
   assert model.ema_generator is not None and model.jit_compile is False
+  model.run_eagerly = True  # tracing the step cost more than two eager steps on the 2-core CPU
   weights = [v.numpy().copy() for v in model.generator.trainable_variables +
              model.discriminator.trainable_variables]
   history = model.fit(_batch(), epochs=1, steps_per_epoch=2, verbose=0)
@@ -184,7 +185,9 @@ def test_a_gradient_penalty_critic_trains():
   g, d = networks.build("resnet", 8, (28, 28, 1), width=WIDTH,
                         d_options=dict(normalization="none"))
   model = gan.GAN(g, d, 8, loss=losses.get("wasserstein"), gp_weight=10.0, seed=1)
-  model.compile(keras.optimizers.Adam(1e-4, 0.0, 0.9), keras.optimizers.Adam(1e-4, 0.0, 0.9))
+  # Eagerly: tracing this graph cost more than the step itself on the 2-core CPU.
+  model.compile(keras.optimizers.Adam(1e-4, 0.0, 0.9), keras.optimizers.Adam(1e-4, 0.0, 0.9),
+                run_eagerly=True)
   model.build_optimizers()
   history = model.fit(_batch(), epochs=1, steps_per_epoch=1, verbose=0)
   assert np.isfinite(history.history["gp"][-1]) and history.history["gp"][-1] > 0
