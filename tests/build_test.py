@@ -20,7 +20,7 @@ def test_jit_compile_auto_follows_the_devices_and_the_measurements():
     (dict(dataset="imagenet"), "dataset must be one of"),               # data
     (dict(dataset="mnist", image_size=64), "mnist images are 28 pixels"),
     (dict(family="stylegan9"), "family must be one of"),                # models
-    (dict(network="resnet"), "network must be one of"),                 # networks
+    (dict(network="biggan"), "network must be one of"),                 # networks
     (dict(network="mlp", d_norm="batch"), "not available for network mlp"),
     (dict(loss="wgan"), "loss must be one of"),                         # losses
     (dict(loss="wasserstein"), "1-Lipschitz"),                          # the GAN model

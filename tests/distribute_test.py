@@ -26,6 +26,9 @@ EQUAL_CASES = {
                              augment_ops="color,translation,cutout"),
     "cgan_dsteps_ema_smooth": dict(num_classes=10, d_steps=2, ema_half_life=100.0,
                                    label_smoothing=0.1),
+    # SNGAN's ResNet: conditional batch norm in G (synchronized), a spectral projection D.
+    "resnet_cgan_sn_hinge": dict(network="resnet", num_classes=10, loss="hinge",
+                                 d_norm="spectral"),
 }
 
 

@@ -181,10 +181,11 @@ COMBOS = {
 
 def _make_combo(loss="non_saturating", d_norm="batch", minibatch_std=False, num_classes=0,
                 conditioning="projection", jit_compile=False, run_eagerly=False, augment_ops="",
-                **gan_kwargs):
+                network="dcgan", **gan_kwargs):
   keras.utils.set_random_seed(3)
-  g, d = networks.build("dcgan", 8, (28, 28, 1), width=0.125, kernel_size=3,
-                        num_classes=num_classes,
+  options = {"kernel_size": 3} if networks.NETWORKS[network].kernel_size else {}
+  g, d = networks.build(network, 8, (28, 28, 1), width=0.125, num_classes=num_classes,
+                        **options,
                         d_options=dict(normalization=d_norm, minibatch_std=minibatch_std,
                                        conditioning=conditioning))
   model = gan.GAN(g, d, 8, loss=losses.get(loss), seed=5, num_classes=num_classes,
@@ -294,8 +295,8 @@ XLA_CASES = ([(network, "non_saturating") for network in sorted(networks.NETWORK
 @pytest.mark.parametrize("network, loss", XLA_CASES, ids=[f"{n}-{l}" for n, l in XLA_CASES])
 def test_every_network_and_loss_trains_with_xla(network, loss):
   keras.utils.set_random_seed(3)
-  options = {"kernel_size": 3} if network != "mlp" else {}
-  d_norm = {"mlp": "none", "dcgan": "batch", "sndcgan": "spectral"}[network]
+  options = {"kernel_size": 3} if networks.NETWORKS[network].kernel_size else {}
+  d_norm = {"mlp": "none", "dcgan": "batch", "sndcgan": "spectral", "resnet": "spectral"}[network]
   extra = {}
   if loss == "wasserstein":
     d_norm, extra = "none", {"gp_weight": 10.0}

@@ -66,7 +66,7 @@ def test_bad_shapes_are_refused():
   with pytest.raises(ValueError, match="supports"):
     networks.build("dcgan", 10, (30, 30, 1))
   with pytest.raises(ValueError, match="Unknown network"):
-    networks.build("resnet", 10, (28, 28, 1))
+    networks.build("biggan", 10, (28, 28, 1))
 
 
 @pytest.mark.parametrize("name", sorted(networks.NETWORKS))
@@ -99,7 +99,7 @@ def test_saved_generator_reloads_with_plain_keras(tmp_path, name):
 @pytest.mark.parametrize("name", sorted(networks.NETWORKS))
 @pytest.mark.parametrize("conditioning", ["projection", "concat"])
 def test_conditional_networks(tmp_path, name, conditioning):
-  options = {"kernel_size": 3} if name != "mlp" else {}
+  options = {"kernel_size": 3} if networks.NETWORKS[name].kernel_size else {}
   g, d = networks.build(name, 8, (28, 28, 1), width=0.25, num_classes=10,
                         d_options=dict(conditioning=conditioning), **options)
   z = np.random.default_rng(0).standard_normal((4, 8)).astype(np.float32)

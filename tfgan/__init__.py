@@ -11,8 +11,8 @@ Where each concept lives (one guess each):
   tfgan.callbacks  progress, metric rows, sample grids, checkpoints, evaluation, signals
   tfgan.export     .keras files and the SavedModel of a family's exports
   tfgan.models     training logic, one module per family (FAMILIES): gan (noise-to-image)
-  tfgan.networks   architectures, one module per kind (NETWORKS): mlp, dcgan; base classes
-  tfgan.layers     building blocks: spectral norm, minibatch stddev
+  tfgan.networks   architectures, one module per kind (NETWORKS): mlp, dcgan, resnet; base classes
+  tfgan.layers     building blocks: spectral norm, minibatch stddev, conditional batch norm
   tfgan.losses, tfgan.regularizers, tfgan.augment
                    loss pairs, gradient penalties, DiffAugment (pure functions)
   tfgan.data       datasets, sources and the tf.data pipeline

@@ -1,5 +1,6 @@
-"""Building blocks shared by tfgan's networks: spectral normalization and the minibatch
-standard-deviation layer. Network base classes are in tfgan.networks.base."""
+"""Building blocks shared by tfgan's networks: spectral normalization, the minibatch
+standard-deviation layer and batch norms (inference with batch statistics, class-conditional).
+Network base classes are in tfgan.networks.base."""
 
 import keras
 from keras import layers, ops
@@ -96,6 +97,16 @@ class _SpectralKernel:
       self.sn_u.assign(self._vectors(self._matrix())[0])
     return super().call(inputs)
 
+  # Dense, Conv2D and Embedding save only `kernel`/`embeddings` (here the normalised tensor,
+  # not the variable) and the bias, and then refuse to load a file without sn_u: a .keras
+  # file of a spectrally normalised network would not load. Every variable as it is, as the
+  # base Layer saves them, restores W and u exactly.
+  def save_own_variables(self, store):
+    layers.Layer.save_own_variables(self, store)
+
+  def load_own_variables(self, store):
+    layers.Layer.load_own_variables(self, store)
+
 
 def _l2_normalize(x):
   return x / ops.sqrt(ops.sum(ops.square(x)) + 1e-12)
@@ -163,6 +174,54 @@ class BatchNorm(layers.BatchNormalization):
 
   def get_config(self):
     return {**super().get_config(), "batch_statistics": self.batch_statistics}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ConditionalBatchNorm(layers.Layer):
+  """Class-conditional batch normalization, the generator's batch norm of the cGAN with a
+  projection discriminator (Miyato & Koyama 2018, https://arxiv.org/abs/1802.05637, sec. 4;
+  `CategoricalConditionalBatchNormalization` in pfnet-research/sngan_projection; de Vries et
+  al. 2017): normalise as batch norm does (batch statistics in training, moving averages in
+  inference), then scale and shift by a gain gamma(y) and a bias beta(y) looked up per class
+  from tables float32 [num_classes, C]. beta starts at 0 and gamma at N(1, 0.02), as the
+  PyTorch ConditionalBatchNorm2d of pytorch/pytorch#8985 (and Mimicry's SNGAN) initialise
+  them: near the identity, but not equal for every class, so labels matter from the first
+  step (SNGAN's Chainer code starts gamma at exactly 1).
+
+  Called as layer(x, labels): x [B, ..., C], labels int [B] in [0, num_classes) -> [B, ..., C].
+  The normalisation is a keras BatchNormalization without affine terms, so
+  tfgan.distribute.synchronize_batch_norm finds it and synchronizes it across replicas.
+  """
+
+  def __init__(self, num_classes, momentum=0.99, epsilon=1e-3, **kwargs):
+    super().__init__(**kwargs)
+    self.num_classes = int(num_classes)
+    self.momentum, self.epsilon = float(momentum), float(epsilon)
+    self.norm = layers.BatchNormalization(momentum=momentum, epsilon=epsilon, center=False,
+                                          scale=False, name="norm")
+
+  def build(self, x_shape, labels_shape=None):
+    self.norm.build(x_shape)
+    table = (self.num_classes, x_shape[-1])
+    self.gamma = self.add_weight(name="gamma", shape=table,
+                                 initializer=keras.initializers.RandomNormal(1.0, 0.02))
+    self.beta = self.add_weight(name="beta", shape=table, initializer="zeros")
+
+  def call(self, x, labels, training=None):
+    x = self.norm(x, training=training)
+    # [B, C] rows of the tables, broadcast over the spatial axes: [B, 1, ..., 1, C].
+    shape = (-1,) + (1,) * (len(x.shape) - 2) + (x.shape[-1],)
+    labels = ops.cast(labels, "int32")
+    gamma = ops.reshape(ops.cast(ops.take(self.gamma, labels, axis=0), x.dtype), shape)
+    beta = ops.reshape(ops.cast(ops.take(self.beta, labels, axis=0), x.dtype), shape)
+    return x * gamma + beta
+
+  def compute_output_shape(self, x_shape, labels_shape=None):
+    return x_shape
+
+  def get_config(self):
+    return {**super().get_config(), "num_classes": self.num_classes,
+            "momentum": self.momentum, "epsilon": self.epsilon}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

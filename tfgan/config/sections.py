@@ -58,15 +58,16 @@ class ModelConfig:
   family: str = _field("gan", "Model family from tfgan.models.FAMILIES: gan (noise-to-image), "
                        "pix2pix (paired image-to-image translation), cyclegan (unpaired), "
                        "esrgan (super-resolution) or inpaint (hole filling).")
-  network: str = _field("dcgan", "Network pair from tfgan.networks.NETWORKS: mlp, dcgan, or "
-                        "sndcgan (dcgan with a deeper, spectrally normalised D); for pix2pix "
+  network: str = _field("dcgan", "Network pair from tfgan.networks.NETWORKS: mlp, dcgan, "
+                        "sndcgan (dcgan with a deeper, spectrally normalised D) or resnet "
+                        "(SNGAN's ResNet G and spectrally normalised D); for pix2pix "
                         "unet (U-Net G, PatchGAN D); for cyclegan resnet (ResNet G, PatchGAN "
                         "D); for esrgan rrdb (RRDB G, spectrally normalised PatchGAN D); for "
                         "inpaint gated (gated-convolution G, SN-PatchGAN D).")
   width: float = _field(1.0, "Width multiplier for the channel/unit counts of the networks.")
   kernel_size: int = _field(
       4, "dcgan convolution kernel size (4 in Radford et al.; 3 ran ~3x faster on a 2-core CPU). "
-      "Ignored by mlp.")
+      "Ignored by mlp and resnet.")
 
 
 @dataclasses.dataclass(frozen=True)

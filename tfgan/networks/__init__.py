@@ -1,5 +1,6 @@
 """Generator and discriminator networks as serializable Keras models, one module per
-architecture (mlp, dcgan); base classes and the input/output contract in tfgan.networks.base.
+architecture (mlp, dcgan, resnet); base classes and the input/output contract in
+tfgan.networks.base.
 
 The classes are registered with Keras, so `keras.models.load_model` restores a saved
 generator once this package has been imported. `NETWORKS` maps a name to its `NetworkPair`.
@@ -12,6 +13,7 @@ from tfgan.networks.base import (CONDITIONINGS, NORMALIZATIONS, DiscriminatorBas
 from tfgan.networks.dcgan import DCGANDiscriminator, DCGANGenerator, SNDCGANDiscriminator
 from tfgan.networks.gated import GatedGenerator
 from tfgan.networks.mlp import MLPDiscriminator, MLPGenerator
+from tfgan.networks.resnet import ResNetGANDiscriminator, ResNetGANGenerator
 from tfgan.networks.rrdb import RRDBGenerator
 from tfgan.networks.unet import PatchDiscriminator, UNetGenerator
 
@@ -28,7 +30,12 @@ NETWORKS = {
     "mlp": NetworkPair(MLPGenerator, MLPDiscriminator, "none", False, True),
     "dcgan": NetworkPair(DCGANGenerator, DCGANDiscriminator, "batch", True, False),
     "sndcgan": NetworkPair(DCGANGenerator, SNDCGANDiscriminator, "spectral", True, False),
+    # XLA on CPU not measured for resnet; off, as for the other convolutional pairs.
+    "resnet": NetworkPair(ResNetGANGenerator, ResNetGANDiscriminator, "spectral", False, False),
 }
+
+# Pairs whose D has no batch-norm variant (the MLP's, SNGAN's ResNet D).
+_NO_BATCH_NORM_D = ("mlp", "resnet")
 
 
 def resolve_d_norm(network, d_norm):
@@ -42,8 +49,9 @@ def check(network, d_norm="auto", conditioning="projection"):
     raise ValueError(f"network must be one of {sorted(NETWORKS)}, got {network!r}.")
   if d_norm not in NORMALIZATIONS + ("auto",):
     raise ValueError(f"d_norm must be one of {NORMALIZATIONS + ('auto',)}, got {d_norm!r}.")
-  if network == "mlp" and resolve_d_norm(network, d_norm) == "batch":
-    raise ValueError("d_norm 'batch' is not available for network mlp; use none or spectral.")
+  if network in _NO_BATCH_NORM_D and resolve_d_norm(network, d_norm) == "batch":
+    raise ValueError(f"d_norm 'batch' is not available for network {network}; use none or "
+                     f"spectral.")
   if conditioning not in CONDITIONINGS:
     raise ValueError(f"conditioning must be one of {CONDITIONINGS}, got {conditioning!r}.")
 
@@ -70,6 +78,7 @@ def build(name, latent_dim, image_shape, width=1.0, g_options=None, d_options=No
 
 __all__ = ["CONDITIONINGS", "DCGANDiscriminator", "DCGANGenerator", "DiscriminatorBase", "GatedGenerator",
            "GeneratorBase", "MLPDiscriminator", "MLPGenerator", "NETWORKS", "NORMALIZATIONS",
-           "NetworkBase", "NetworkPair", "PatchDiscriminator", "RRDBGenerator", "SNDCGANDiscriminator",
+           "NetworkBase", "NetworkPair", "PatchDiscriminator", "RRDBGenerator",
+           "ResNetGANDiscriminator", "ResNetGANGenerator", "SNDCGANDiscriminator",
            "UNetGenerator", "build", "check",
            "check_d_options", "resolve_d_norm"]
