@@ -185,3 +185,44 @@ def test_a_folder_run_takes_data_dir_as_its_held_out_images_and_keeps_its_traini
   assert results["nn4_heldout"] == pytest.approx(np.median(expected), rel=1e-5)
   with pytest.raises(ValueError, match="give --data_dir=FOLDER"):
     metrics.evaluate_run(str(workdir), ["nn4"], log=lambda line: None)
+
+
+def test_a_run_with_holdout_takes_its_held_out_images_for_nn_without_data_dir(tmp_path,
+                                                                             monkeypatch):
+  from conftest import write_image
+  monkeypatch.setitem(evaluation.METRICS, "nn4", evaluation.MetricSpec("nn", 4, "none"))
+  rng = np.random.default_rng(0)
+  folder = tmp_path / "faces"
+  # Sorted by path: 00..05 noise (trained on), 06..09 flat (held out by --holdout=4).
+  noise = rng.integers(0, 256, (6, 16, 16, 3), np.uint8)
+  flat = np.stack([np.full((16, 16, 3), 60 * i, np.uint8) for i in range(4)])
+  for i, image in enumerate(np.concatenate([noise, flat])):
+    write_image(str(folder / f"{i:02d}.png"), image)
+  workdir = tmp_path / "run"
+  workdir.mkdir()
+  config = config_lib.make(dataset="folder", data_dir=str(folder), image_size=16,
+                           network="mlp", latent_dim=8, width=0.125, holdout=4)
+  (workdir / "config.json").write_text(config.to_json())
+  g, _ = networks.build("mlp", 8, (16, 16, 3), width=0.125)
+  g.save(str(workdir / "generator.keras"))
+  results = metrics.evaluate_run(str(workdir), ["nn4"], log=lambda line: None)
+  row = json.loads((workdir / "metrics.jsonl").read_text().splitlines()[-1])
+  assert row["eval_heldout"] == f"{folder} (holdout split, 4 images)"
+  assert row["eval_split"] == row["eval_heldout"]
+  # By hand, from the pixels written: the flat images' and the samples' nearest of the 6
+  # noise images only (a held-out image among the training ones would be at distance 0).
+  expected, _ = metrics.nearest(_scale(flat), [_scale(noise)])
+  assert results["nn4_heldout"] == pytest.approx(np.median(expected), rel=1e-5)
+  assert results["nn4_heldout"] > 0
+  from tfgan import generation
+  fake = generation.generate(g, generation.latents(4, 8, 0))
+  generated, _ = metrics.nearest(fake, [_scale(noise)])
+  assert results["nn4_generated"] == pytest.approx(np.median(generated), rel=1e-5)
+  # A fixed-size dataset holds out the last N of its training files, not its test split.
+  idx, arrays = make_idx_dir(str(tmp_path / "mnist"), n_train=20, n_test=8)
+  mnist = config_lib.make(data_dir=idx, holdout=5)
+  held, description = metrics.heldout_source(mnist)
+  assert description == f"{idx} (holdout split, 5 images)"
+  np.testing.assert_array_equal(held.images[..., 0], arrays["train"][0][15:])
+  np.testing.assert_array_equal(metrics.open_training(mnist).images[..., 0],
+                                arrays["train"][0][:15])

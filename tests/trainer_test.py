@@ -394,6 +394,64 @@ def test_eval_data_dir_evaluates_against_that_folder_and_records_it(tmp_path, mo
   assert not os.path.exists(tmp_path / "run2")
 
 
+def test_holdout_trains_a_folder_gan_on_the_first_images_and_evaluates_on_the_rest(
+    tmp_path, monkeypatch):
+  from conftest import write_image
+  from tfgan.images import to_uint8
+  from tfgan.metrics import evaluation, swd
+  from tfgan.metrics import run as metrics_run
+  monkeypatch.setitem(evaluation.METRICS, "swd4", evaluation.MetricSpec("swd", 4, "pixels"))
+  rng = np.random.default_rng(0)
+  folder = tmp_path / "faces"
+  # Sorted by path: 00..05 noise to train on, 06..09 flat grey to hold out (far apart in SWD).
+  flat = np.stack([np.full((16, 16, 3), 30 + 60 * i, np.uint8) for i in range(4)])
+  for i in range(6):
+    write_image(str(folder / f"{i:02d}.png"), rng.integers(0, 256, (16, 16, 3), np.uint8))
+  for i in range(4):
+    write_image(str(folder / f"{6 + i:02d}.png"), flat[i])
+  config = config_lib.make(
+      dataset="folder", data_dir=str(folder), image_size=16, network="mlp", width=0.125,
+      latent_dim=8, batch_size=4, train_steps=2, log_every=2, sample_every=2,
+      checkpoint_every=2, num_samples=4, shuffle_buffer=8, jit_compile="false",
+      eval_metrics="swd4", eval_every=2, holdout=4)
+  trained_on = []
+  real_train_dataset = trainer._train_dataset
+
+  def spy(config, built, run, start):
+    trained_on.append(built.source)
+    return real_train_dataset(config, built, run, start)
+
+  monkeypatch.setattr(trainer, "_train_dataset", spy)
+  workdir = str(tmp_path / "run")
+  result = trainer.train_and_evaluate(config, workdir, verbose=False)
+  # fit() read the first 6 files only: none of the flat held-out images.
+  (source,) = trained_on
+  paths, _ = source.check()
+  assert [os.path.basename(p.decode()) for p in paths.numpy()] == [f"{i:02d}.png"
+                                                                   for i in range(6)]
+  examples = [x.numpy() for x, _ in source.examples()]
+  assert len(examples) == 6 and min(x.std() for x in examples) > 20
+  # The step-2 evaluation is against the 4 held-out images, and says so; by hand: the SWD of
+  # the final generator's 4 samples (latents of seed 0) against the flat images.
+  (row,) = [r for r in rundir.RunDir(workdir).metric_rows() if "eval/swd4" in r]
+  assert row["eval_split"] == f"{folder} (holdout split, 4 images)"
+  generator = result["model"].sampling_generator
+  fake = to_uint8(generator(np.random.default_rng(0).standard_normal((4, 8)).astype(np.float32),
+                            training=False))
+  by_hand = swd.swd(flat, fake, seed=0)["swd"]
+  assert row["eval/swd4"] == pytest.approx(by_hand, rel=1e-5)
+  on_training = metrics_run.evaluate_generator(generator, metrics_run.open_training(config),
+                                               ["swd4"])["swd4"]
+  assert abs(on_training - by_hand) > 0.1 * by_hand
+  # tfgan.evaluate defaults to the held-out images too; --data_dir still overrides, with
+  # every image of the folder it names.
+  evaluated = metrics_run.evaluate_run(workdir, ["swd4"], log=lambda line: None)
+  assert evaluated["swd4"] == pytest.approx(by_hand, rel=1e-5)
+  assert rundir.RunDir(workdir).metric_rows()[-1]["eval_split"] == row["eval_split"]
+  metrics_run.evaluate_run(workdir, ["swd4"], data_dir=str(folder), log=lambda line: None)
+  assert rundir.RunDir(workdir).metric_rows()[-1]["eval_split"] == f"{folder} (10 images)"
+
+
 def _train_and_checkpoint(config, spec, batch, steps, tmp_path, then=lambda model: None):
   """Builds `config`'s model for `spec`, trains it `steps` steps on `batch` (repeated), calls
   `then(model)` and saves the checkpoint as the trainer does. Returns the model and its run

@@ -31,7 +31,9 @@ _CACHE_DIR = flags.DEFINE_string("cache_dir", "", "Where classifiers and real-da
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "Overrides the data_dir recorded by the run: "
                                 "data moved, or images it did not train on (GAN runs: also "
                                 "nn1k's held-out images; mnist, fashion_mnist and cifar10 take "
-                                "their test split). With --train_classifier, where the "
+                                "their test split), all of them whatever the run's --holdout. "
+                                "Unset, a GAN run that held images out (--holdout) is "
+                                "evaluated against those. With --train_classifier, where the "
                                 "dataset's files are.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the generated latents and real subsets.")
 _TRAIN_CLASSIFIER = flags.DEFINE_bool("train_classifier", False, "Train and cache the domain "

@@ -99,14 +99,17 @@ def _train_dataset(config, built, run, start):
 
 def _eval_source(config, built):
   """The real images evaluations during training compare against: the training split, or
-  with --eval_data_dir (gan family) the run's dataset read from that folder, framed as the
-  training images (tfgan.metrics.open_reference, as tfgan.evaluate --data_dir)."""
+  for the gan family its --holdout images, or with --eval_data_dir (gan family) the run's
+  dataset read from that folder, framed as the training images
+  (tfgan.metrics.open_reference, as tfgan.evaluate reads them). Image-to-image families
+  evaluate on their own held-out pairs and get the training split."""
   folder = config.evaluation.eval_data_dir
-  if not folder:
+  held = config.data.holdout and built.family.name == "gan"
+  if not folder and not (held and config.evaluation.metric_names):
     return built.source
   from tfgan import data
   from tfgan.metrics import run as metrics_run  # Pulls in the metrics only when used.
-  source = metrics_run.open_reference(config, folder)
+  source = metrics_run.open_reference(config, folder or None)
   if source.spec.image_shape != built.spec.image_shape:
     raise data.DataError(f"eval_data_dir {folder}: images {source.spec.image_shape}, the "
                          f"training images {built.spec.image_shape}.")

@@ -49,7 +49,8 @@ class DataConfig:
   shuffle_buffer: int = _field(60000, "Shuffle buffer, in examples.")
   holdout: int = _field(
       0, "Hold out the last N images of a local dataset (sorted by file path): never trained "
-      "on; image-to-image runs preview them, and tfgan.evaluate scores them. 0: none.")
+      "on; image-to-image runs preview them, gan runs evaluate against them (eval_metrics, and "
+      "nn1k's held-out images), and tfgan.evaluate scores them. 0: none.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -272,7 +273,8 @@ class EvaluationConfig:
       "", "gan family: evaluate against the images of this folder (the run's --dataset read "
       "from it, framed as the training images; for image folders and celeb_a any folder of "
       "images) instead of the training data: images the run does not train on. Recorded as "
-      "eval_split in metrics.jsonl. Empty: the training data.")
+      "eval_split in metrics.jsonl. Empty: the --holdout images, or without them the training "
+      "data.")
   best_metric: str = _field(
       "", "A result of eval_metrics (e.g. fid1k, pr1k_recall, classifier1k_kl_uniform) whose "
       "best value keeps a checkpoint in WORKDIR/best_checkpoint/ (recorded in best.json).")

@@ -13,5 +13,6 @@ from tfgan.metrics.features import (ClassifierExtractor, InceptionExtractor,
                                     MetricsUnavailableError)
 from tfgan.metrics.neighbours import memorization, nearest
 from tfgan.metrics.run import (GeneratorEvaluator, build_extractors, describe,
-                               evaluate_generator, evaluate_run, heldout_source, open_reference,
-                               open_training, prepare_classifier)
+                               evaluate_generator, evaluate_run, heldout_source, open_holdout,
+                               open_reference, open_training, prepare_classifier,
+                               reference_split)

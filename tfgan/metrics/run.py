@@ -54,34 +54,65 @@ def prepare_classifier(dataset, data_dir="", cache_dir="", epochs=3, log=print):
   return path
 
 
-def open_training(config):
-  """The training split of a GAN run's config as the run framed it (a tfgan.data.Source);
-  folder files that do not decode are skipped, as a run with skip_bad_images did."""
+HOLDOUT_SPLIT = "holdout split"  # how metrics rows name a run's --holdout images
+
+
+def _open_split(config, split):
+  """Split `split` ('train' or 'holdout') of a GAN run's data as the run framed it; folder
+  files that do not decode are skipped, as a run with skip_bad_images did."""
   c = config.data
-  return data.open_source(c.dataset, "train", c.data_dir, c.tfds_dir, c.image_size,
+  return data.open_source(c.dataset, split, c.data_dir, c.tfds_dir, c.image_size,
                           c.crop_fraction, c.channels, skip_bad_images=True,
-                          log=lambda line: None)
+                          log=lambda line: None, holdout=c.holdout)
+
+
+def open_training(config):
+  """The training split of a GAN run's config as the run framed it (a tfgan.data.Source):
+  every image of split 'train' but the last --holdout ones; folder files that do not decode
+  are skipped, as a run with skip_bad_images did."""
+  return _open_split(config, "train")
+
+
+def open_holdout(config):
+  """The images a GAN run's --holdout=N kept out of training: the last N of its local
+  dataset's split 'train' (sorted by file path), framed as the training images. Raises
+  DataError naming --holdout when the run held none out."""
+  return _open_split(config, "holdout")
+
+
+def reference_split(config, data_dir=None):
+  """What `describe` says of open_reference(config, data_dir)'s images: HOLDOUT_SPLIT for a
+  run's held-out images, else '' (its training split, or a folder given instead)."""
+  return HOLDOUT_SPLIT if data_dir is None and config.data.holdout else ""
 
 
 def open_reference(config, data_dir=None):
-  """The real images a GAN run is evaluated against: its training split, or with `data_dir`
-  the run's dataset read from there instead (for folder and celeb_a runs any folder of
-  images, framed as the training images: size, crop, channels; for mnist, fashion_mnist and
-  cifar10 a folder of that dataset's files). tfgan.evaluate --data_dir and tfgan.train
-  --eval_data_dir both come here."""
-  return open_training(config if data_dir is None else config.replace(data_dir=data_dir))
+  """The real images a GAN run is evaluated against: its training split, or with --holdout
+  the images it held out, or with `data_dir` the run's dataset read from there instead (every
+  image: for folder and celeb_a runs any folder of images, framed as the training images:
+  size, crop, channels; for mnist, fashion_mnist and cifar10 a folder of that dataset's
+  files). tfgan.evaluate (--data_dir) and tfgan.train (--eval_data_dir) both come here;
+  reference_split names which it was."""
+  if data_dir is not None:
+    # A folder given instead is the reference as a whole: the run's holdout counted the
+    # run's own files, not these.
+    return open_training(config.replace(data_dir=data_dir, holdout=0))
+  return open_holdout(config) if config.data.holdout else open_training(config)
 
 
 def heldout_source(config, data_dir=None):
-  """Real images a GAN run never trained on (the gan family trains on every image of split
-  'train'), for the nn metrics: (source, description).
+  """Real images a GAN run never trained on, for the nn metrics: (source, description).
 
-  mnist, fashion_mnist and cifar10: their test split (read from `data_dir` when given, else
-  from the run's data). Image folders and celeb_a: every image of the folder `data_dir`,
-  framed as the training images. Raises ValueError naming --data_dir when such a run is
-  given none.
+  With `data_dir`: mnist, fashion_mnist and cifar10 their test split read from there; image
+  folders and celeb_a every image of the folder, framed as the training images. Without: the
+  run's --holdout images when it held some out; else the test split of mnist,
+  fashion_mnist and cifar10. Raises ValueError naming --data_dir and --holdout for a folder
+  or celeb_a run that held none out (it trained on every image of its folder).
   """
   c = config.data
+  if data_dir is None and c.holdout:
+    source = open_holdout(config)
+    return source, describe(source, HOLDOUT_SPLIT)
   if data.DATASETS[c.dataset].native_shape is not None:
     source = data.open_source(c.dataset, "test", c.data_dir if data_dir is None else data_dir,
                               c.tfds_dir)
@@ -89,7 +120,8 @@ def heldout_source(config, data_dir=None):
   if data_dir is None:
     raise ValueError(f"a {c.dataset} run trains on every image of {c.data_dir}: give "
                      f"--data_dir=FOLDER of images it did not train on (the held-out images "
-                     f"of the nn metrics).")
+                     f"of the nn metrics), or train with --holdout=N to hold its last N "
+                     f"images out.")
   source = open_reference(config, data_dir)
   return source, describe(source)
 
@@ -149,16 +181,18 @@ def evaluate_generator(generator, source, names, inception_weights="imagenet", c
 class GeneratorEvaluator:
   """A GAN's evaluation during training (a tfgan.models.base.Evaluator): the metrics `names`
   of its sampling generator (the EMA one when there is one) against `source` (the training
-  split, or the images of --eval_data_dir), which `split` describes for the metrics rows.
+  split, the images --holdout kept out of it, or those of --eval_data_dir: open_reference),
+  which `split` describes for the metrics rows (`split_name`: reference_split's name of it).
 
   The feature extractors are built here, once, so a missing classifier or unavailable
   Inception weights stop the run before training, and repeated evaluations do not grow memory.
   """
 
-  def __init__(self, names, source, inception_weights="imagenet", cache_dir="", seed=0):
+  def __init__(self, names, source, inception_weights="imagenet", cache_dir="", seed=0,
+               split_name=""):
     self.names, self.source = list(names), source
     self.cache_dir, self.seed = cache_dir, seed
-    self.split = describe(source)
+    self.split = describe(source, split_name)
     self.extractors = build_extractors(self.names, source.spec.name, inception_weights,
                                        cache_dir)
 
@@ -178,10 +212,11 @@ def evaluate_run(workdir, names, inception_weights="imagenet", cache_dir="", see
   compared against) and, for nn metrics, `eval_heldout`.
 
   Args:
-    data_dir: the real images to compare against instead of the run's training data (see
-      open_reference: data moved, or images it did not train on). For the nn metrics it
-      gives the held-out images (heldout_source); their training images stay the run's own
-      (mnist, fashion_mnist, cifar10: read from data_dir too).
+    data_dir: the real images to compare against instead of the run's own (see
+      open_reference: data moved, or images it did not train on); None: its --holdout images
+      when it held some out, else its training split. For the nn metrics it gives the
+      held-out images (heldout_source); their training images stay the run's own (mnist,
+      fashion_mnist, cifar10: read from data_dir too).
   Returns:
     {metric: value, 'step': the run's step}.
   """
@@ -197,14 +232,21 @@ def evaluate_run(workdir, names, inception_weights="imagenet", cache_dir="", see
   if unknown:  # before any data is read
     raise ValueError(f"unknown metrics {unknown}; choose from {sorted(registry)}.")
   source = open_reference(config, data_dir)
-  where = {"eval_split": describe(source)}
+  where = {"eval_split": describe(source, reference_split(config, data_dir))}
   heldout = training = None
   if any(registry[n].kind == "nn" for n in names):
     heldout, where["eval_heldout"] = heldout_source(config, data_dir)
     fixed_size = data.DATASETS[config.data.dataset].native_shape is not None
-    # A folder given as data_dir is the held-out set; the nearest images are the training
-    # images the run read.
-    training = source if data_dir is None or fixed_size else open_training(config)
+    if data_dir is not None and not fixed_size:
+      # A folder given as data_dir is the held-out set; the nearest images are the training
+      # images the run read.
+      training = open_training(config)
+    elif config.data.holdout:
+      # The reference is the held-out split (or, read from data_dir, the whole split
+      # 'train'); the nearest images are the ones the run trained on.
+      training = open_training(config if data_dir is None else config.replace(data_dir=data_dir))
+    else:
+      training = source
   generator = generation.load_generator(workdir)
   t0 = time.perf_counter()
   results = evaluate_generator(generator, source, names, inception_weights, cache_dir, seed,

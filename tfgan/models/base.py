@@ -137,11 +137,13 @@ class Family:
     train. Runs before any data is opened or TensorFlow op runs."""
 
   def open_data(self, config, log=print) -> data.Source:
-    """The training split; image folders are decoded once here, so bad files stop the run
-    before anything is written (DataError naming them, unless skip_bad_images)."""
+    """The training split, less the last --holdout images of a local dataset; image folders
+    are decoded once here, so bad files stop the run before anything is written (DataError
+    naming them, unless skip_bad_images)."""
     c = config.data
     source = data.open_source(c.dataset, "train", c.data_dir, c.tfds_dir, c.image_size,
-                              c.crop_fraction, c.channels, c.skip_bad_images, log=log)
+                              c.crop_fraction, c.channels, c.skip_bad_images, log=log,
+                              holdout=c.holdout)
     if isinstance(source, data.FolderSource):
       source.check()
     return source
@@ -175,6 +177,8 @@ class Family:
     """What the start line says is trained on what, e.g. 'dcgan on mnist (DIR: 60000 images,
     28x28x1, 10 classes)'."""
     count = f"{spec.num_examples} images" if spec.num_examples else "size unknown"
+    if config.data.holdout:  # the spec counts the training images only
+      count += f" ({config.data.holdout} more held out)"
     classes = f", {spec.num_classes} classes" if spec.num_classes else ""
     return (f"{config.model.network} on {spec.name} ({spec.origin}: {count}, "
             f"{'x'.join(map(str, spec.image_shape))}{classes})")

@@ -410,6 +410,8 @@ class GANFamily(base.Family):
     if not e.metric_names:
       return None
     from tfgan.metrics import run  # Pulls in the metrics only when used.
+    # `source` is the trainer's open_reference(config, --eval_data_dir): name it the same way.
     return run.GeneratorEvaluator(e.metric_names, source, e.inception_weights,
-                                  e.metrics_cache_dir, config.runtime.seed)
+                                  e.metrics_cache_dir, config.runtime.seed,
+                                  run.reference_split(config, e.eval_data_dir or None))
 
