@@ -77,3 +77,18 @@ def test_the_training_bank_alternates_the_kinds_of_a_comma_list():
   np.testing.assert_array_equal(bank[1::2], masks.mask_batch("strokes", 3, 16, 16, [2, 1]))
   with pytest.raises(ValueError, match="mask_kind must be one of"):
     inpaint.mask_kinds("centre,stars")
+
+
+def test_mask_sizes_reach_the_bank_and_the_evaluation_masks(tmp_path):
+  config = config_lib.make(family="inpaint", network="gated", mask_kind="centre,boxes",
+                           mask_bank=40, centre_fraction=0.25, box_max_fraction=0.2)
+  bank = inpaint.training_masks(config, 16, 16)
+  assert masks.coverage(bank[0]) == pytest.approx(1 / 16)  # a 4x4 hole in 16x16
+  # At most 3 boxes of at most round(0.2 * 16) = 3 px a side: 27 of 256 pixels.
+  assert masks.coverage(bank[1::2]).max() <= 27 / 256 < masks.coverage(
+      inpaint.training_masks(config.replace(box_max_fraction=0.4), 16, 16)[1::2]).max()
+  pairs = inpaint.InpaintingFamily()._pairs(config.replace(
+      dataset="folder", data_dir=write_gradient_faces(str(tmp_path / "f"), 4, (16, 16)),
+      image_size=16), "train")
+  x, _ = next(iter(pairs.examples()))
+  assert (x.numpy()[..., 3] > 0).mean() == pytest.approx(1 / 16)

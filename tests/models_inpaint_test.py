@@ -169,6 +169,7 @@ def test_bad_inpainting_settings_are_refused_by_name():
   for changes, message in ((dict(network="unet"), "network must be gated"),
                            (dict(mask_kind="circles"), "mask_kind must be one of"),
                            (dict(inpaint_stages=3), "inpaint_stages must be one of"),
+                           (dict(centre_fraction=1.5), "centre_fraction must be in"),
                            (dict(hole_weight=0.0, valid_weight=0.0), "not both 0"),
                            (dict(perceptual_weight=1.0), "super-resolution"),
                            (dict(eval_metrics="paired"), "'inpaint'"),

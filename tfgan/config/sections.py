@@ -175,6 +175,10 @@ class RestorationConfig:
       "mixed", "inpaint: training masks (tfgan.data.masks): centre, boxes, strokes, mixed "
       "(boxes and strokes, DeepFill v2's mix) or a comma list such as centre,strokes (the mask "
       "bank alternates the kinds).")
+  centre_fraction: float = _field(0.5, "inpaint: side of the centre box as a fraction of the "
+                                  "image side (0.5: a hole of 25%), in training and evaluation.")
+  box_max_fraction: float = _field(0.4, "inpaint: largest side of a random box (boxes, mixed) "
+                                   "as a fraction of the image side; the smallest is 0.1.")
   mask_bank: int = _field(4096, "inpaint: training masks drawn once (seeded by --seed), each "
                           "example taking one at random, flipped at random.")
   eval_mask: str = _field(

@@ -77,17 +77,19 @@ class MaskedPairs(PairSource):
     return h.hexdigest()[:16]
 
 
-def eval_pairs(source, kind, seed=0):
-  """MaskedPairs of `source` with mask i = masks.mask_batch(kind, N, H, W, seed)[i]."""
+def eval_pairs(source, kind, seed=0, **sizes):
+  """MaskedPairs of `source` with mask i = masks.mask_batch(kind, N, H, W, seed, **sizes)[i]
+  (sizes: centre_fraction, box_max_fraction)."""
   n = source.spec.num_examples
   h, w = source.spec.image_shape[:2]
-  return MaskedPairs(source, masks_lib.mask_batch(kind, n, h, w, seed), f"{kind} masks, seed "
-                     f"{seed}")
+  named = "".join(f", {k} {v:g}" for k, v in sorted(sizes.items()))
+  return MaskedPairs(source, masks_lib.mask_batch(kind, n, h, w, seed, **sizes),
+                     f"{kind} masks, seed {seed}{named}")
 
 
-def mask_bank(kind, size, h, w, seed):
+def mask_bank(kind, size, h, w, seed, **sizes):
   """uint8 [size, h, w, 1] in {0, 1}: the training masks (masks.mask_batch of `kind`)."""
-  return masks_lib.mask_batch(kind, size, h, w, seed).astype(np.uint8)
+  return masks_lib.mask_batch(kind, size, h, w, seed, **sizes).astype(np.uint8)
 
 
 def _random_masks(bank, batch_size, seed):

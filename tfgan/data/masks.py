@@ -141,18 +141,20 @@ def free_form(h, w, seed):
   return mask
 
 
-def mask_batch(kind, n, h, w, seed=0):
+def mask_batch(kind, n, h, w, seed=0, centre_fraction=0.5, box_max_fraction=0.4):
   """float32 [n, h, w, 1] in {0, 1}: n masks of `kind` (MASK_KINDS); mask i is drawn from
   default_rng([seed, i]), so it does not depend on n. 'centre' masks are all
-  centre_box(h, w, 0.5)."""
+  centre_box(h, w, centre_fraction); boxes are random_boxes(..., max_fraction=
+  box_max_fraction) (at least its 0.1 minimum)."""
   if kind not in MASK_KINDS:
     raise ValueError(f"mask kind must be one of {MASK_KINDS}, got {kind!r}.")
   out = np.zeros((n, h, w, 1), np.float32)
   for i in range(n):
     if kind == "centre":
-      out[i] = centre_box(h, w, 0.5)
+      out[i] = centre_box(h, w, centre_fraction)
     elif kind == "boxes" or (kind == "mixed" and i % 2 == 0):
-      out[i] = random_boxes(h, w, [seed, i])
+      out[i] = random_boxes(h, w, [seed, i], max_fraction=box_max_fraction,
+                            min_fraction=min(0.1, box_max_fraction))
     else:
       out[i] = free_form(h, w, [seed, i])
   return out

@@ -148,6 +148,12 @@ def mask_kinds(setting):
   return kinds
 
 
+def mask_sizes(config):
+  """The --centre_fraction and --box_max_fraction of `config` (masks.mask_batch's sizes)."""
+  r = config.restoration
+  return dict(centre_fraction=r.centre_fraction, box_max_fraction=r.box_max_fraction)
+
+
 def training_masks(config, h, w):
   """uint8 [mask_bank, h, w, 1]: the bank of training masks, mask i of kind i % len(kinds)
   of --mask_kind (a 'mixed' kind alternates boxes and strokes itself), seeded by --seed."""
@@ -157,7 +163,7 @@ def training_masks(config, h, w):
   for k, kind in enumerate(kinds):
     # Seeds differ per kind, so 'boxes,strokes' does not reuse the random state of one kind.
     part = data_lib.mask_bank(kind, len(range(k, r.mask_bank, len(kinds))), h, w,
-                              [config.runtime.seed, k])
+                              [config.runtime.seed, k], **mask_sizes(config))
     bank[k::len(kinds)] = part
   return bank
 
@@ -197,6 +203,9 @@ class InpaintingFamily(base.ImageToImageFamily):
       raise ValueError(f"network must be gated for family inpaint, got "
                        f"{config.model.network!r}.")
     mask_kinds(r.mask_kind)
+    for name in ("centre_fraction", "box_max_fraction"):
+      if not 0 < getattr(r, name) <= 1:
+        raise ValueError(f"{name} must be in (0, 1], got {getattr(r, name)!r}.")
     if r.inpaint_stages not in gated.STAGES:
       raise ValueError(f"inpaint_stages must be one of {gated.STAGES}, got "
                        f"{r.inpaint_stages!r}.")
@@ -248,7 +257,8 @@ class InpaintingFamily(base.ImageToImageFamily):
 
   def _pairs(self, config, split, log=print, data_dir=None):
     return data_lib.eval_pairs(self._images(config, split, log, data_dir),
-                               config.restoration.eval_mask, EVAL_MASK_SEED)
+                               config.restoration.eval_mask, EVAL_MASK_SEED,
+                               **mask_sizes(config))
 
   def open_data(self, config, log=print):
     source = self._images(config, "train", log)
