@@ -234,6 +234,18 @@ class ImageToImageFamily(Family):
       from tfgan.metrics import paired  # numpy and TensorFlow image ops only
       paired.check(config.evaluation.metric_names, config.evaluation.best_metric)
 
+  def check_own_metric(self, config, metric):
+    """Raises ValueError naming the setting unless eval_metrics is empty or [metric] (the
+    family's own evaluation) and best_metric is empty or one of score_keys(config)."""
+    names = config.evaluation.metric_names
+    if names and names != [metric]:
+      raise ValueError(f"eval_metrics for family {self.name}: '{metric}' (or empty), got "
+                       f"{names}.")
+    keys = self.score_keys(config)
+    if config.evaluation.best_metric and config.evaluation.best_metric not in keys:
+      raise ValueError(f"best_metric {config.evaluation.best_metric!r} is not a result of "
+                       f"eval_metrics {metric}; choose one of {keys}.")
+
   def open_pairs(self, config, split, log=print, data_dir=None):
     """The (input, target) pairs of `split` ('train' or 'holdout'), or of every image in
     `data_dir` (derived pairs re-derived with the run's transform), as a PairSource."""

@@ -210,13 +210,7 @@ class ESRGANFamily(base.ImageToImageFamily):
       raise ValueError("family esrgan uses the relativistic average GAN loss of ESRGAN; "
                        "leave --loss at its default.")
     self.check_objective(config, metrics=False)
-    names = config.evaluation.metric_names
-    if names and names != ["sr"]:
-      raise ValueError(f"eval_metrics for family esrgan: 'sr' (or empty), got {names}.")
-    keys = self.score_keys(config)
-    if config.evaluation.best_metric and config.evaluation.best_metric not in keys:
-      raise ValueError(f"best_metric {config.evaluation.best_metric!r} is not a result of "
-                       f"eval_metrics sr; choose one of {keys}.")
+    self.check_own_metric(config, "sr")
 
   @staticmethod
   def perceptual_kind(config):

@@ -217,13 +217,7 @@ class InpaintingFamily(base.ImageToImageFamily):
       raise ValueError("patch_size and perceptual_weight are super-resolution (esrgan) "
                        "settings; family inpaint does not use them.")
     self.check_objective(config, metrics=False)
-    names = config.evaluation.metric_names
-    if names and names != ["inpaint"]:
-      raise ValueError(f"eval_metrics for family inpaint: 'inpaint' (or empty), got {names}.")
-    keys = self.score_keys(config)
-    if config.evaluation.best_metric and config.evaluation.best_metric not in keys:
-      raise ValueError(f"best_metric {config.evaluation.best_metric!r} is not a result of "
-                       f"eval_metrics inpaint; choose one of {keys}.")
+    self.check_own_metric(config, "inpaint")
 
   def score_keys(self, config):
     from tfgan.metrics import inpainting
