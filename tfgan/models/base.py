@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Optional
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from tfgan import data, generation, losses
 
@@ -51,6 +52,12 @@ def seed_states(*networks) -> Dict[str, object]:
              for generator in getattr(layer, "_seed_generators", [])]
     out.update({f"{network.name}.{k}": generator.state for k, generator in enumerate(found)})
   return out
+
+
+def per_example_mean(values, batch_size):
+  """float [B, ...] or [B * P] (per-patch values) -> the mean per example, float32 [B]: the
+  per-example losses a train step averages over the global batch."""
+  return ops.mean(ops.reshape(ops.cast(values, "float32"), (batch_size, -1)), axis=1)
 
 
 def ema_copy(generator):

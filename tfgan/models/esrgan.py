@@ -45,10 +45,6 @@ def _global_mean(x):
   return total / count
 
 
-def _per_example(values, batch_size):
-  """float [B, ...] or [B * P] -> the mean per example, float32 [B]."""
-  return ops.mean(ops.reshape(ops.cast(values, "float32"), (batch_size, -1)), axis=1)
-
 
 class ESRGAN(base.GeneratorDiscriminatorModel):
   """Super-resolution G (and D in the GAN stage).
@@ -128,17 +124,17 @@ class ESRGAN(base.GeneratorDiscriminatorModel):
         fake_features, fake_logits = self._d(fake)
         # Real logits are constants to G; the fake mean carries G's gradient.
         real_logits = ops.stop_gradient(real_logits)
-        g_gan = _per_example(losses_lib.relativistic_average_generator_loss(
+        g_gan = base.per_example_mean(losses_lib.relativistic_average_generator_loss(
             real_logits, fake_logits, _global_mean(real_logits), _global_mean(fake_logits)), b)
         g_loss = g_loss + self.adversarial_weight * g_gan
       if self.perceptual_weight:
         if self.perceptual == "d_features":
-          per_layer = [_per_example(ops.abs(ops.cast(f, "float32") -
+          per_layer = [base.per_example_mean(ops.abs(ops.cast(f, "float32") -
                                             ops.stop_gradient(ops.cast(r, "float32"))), b)
                        for f, r in zip(fake_features, real_features)]
           perceptual = ops.mean(ops.stack(per_layer, axis=0), axis=0)
         else:
-          perceptual = _per_example(ops.abs(self.perceptual(fake) -
+          perceptual = base.per_example_mean(ops.abs(self.perceptual(fake) -
                                             ops.stop_gradient(self.perceptual(y))), b)
         g_loss = g_loss + self.perceptual_weight * perceptual
       scaled = self.g_optimizer.scale_loss(tf.nn.compute_average_loss(g_loss))
@@ -159,7 +155,7 @@ class ESRGAN(base.GeneratorDiscriminatorModel):
       _, real_logits = self._d(real)
       _, fake_logits = self._d(fake)
       real_mean, fake_mean = _global_mean(real_logits), _global_mean(fake_logits)
-      d_loss = _per_example(losses_lib.relativistic_average_discriminator_loss(
+      d_loss = base.per_example_mean(losses_lib.relativistic_average_discriminator_loss(
           real_logits, fake_logits, real_mean, fake_mean), b)
       scaled = self.d_optimizer.scale_loss(tf.nn.compute_average_loss(d_loss))
     grads = tape.gradient(scaled, self.discriminator.trainable_variables)

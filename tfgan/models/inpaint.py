@@ -34,10 +34,6 @@ from tfgan.networks import gated, unet
 EVAL_MASK_SEED = 0  # evaluation masks: the same holes for every run and baseline
 
 
-def _per_example(values, batch_size):
-  """float [B, ...] or [B * P] -> the mean per example, float32 [B]."""
-  return ops.mean(ops.reshape(ops.cast(values, "float32"), (batch_size, -1)), axis=1)
-
 
 def masked_l1(output, target, weights):
   """Per-example mean of |output - target| over the pixels where weights = 1 (and all
@@ -112,7 +108,7 @@ class Inpainter(base.GeneratorDiscriminatorModel):
       fake = ops.stop_gradient(ops.where(masks > 0.5, outputs[-1], known))
       with tf.GradientTape() as tape:
         real_logits, fake_logits = self._d_logits(y, masks), self._d_logits(fake, masks)
-        d_loss = _per_example(self.loss_pair.discriminator(real_logits, fake_logits), b)
+        d_loss = base.per_example_mean(self.loss_pair.discriminator(real_logits, fake_logits), b)
         scaled = self.d_optimizer.scale_loss(tf.nn.compute_average_loss(d_loss))
       grads = tape.gradient(scaled, self.discriminator.trainable_variables)
       self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
@@ -126,7 +122,7 @@ class Inpainter(base.GeneratorDiscriminatorModel):
       g_loss = self.hole_weight * hole + self.valid_weight * valid
       if self.adversarial_weight:
         completed = ops.where(masks > 0.5, outputs[-1], known)
-        g_gan = _per_example(self.loss_pair.generator(self._d_logits(completed, masks)), b)
+        g_gan = base.per_example_mean(self.loss_pair.generator(self._d_logits(completed, masks)), b)
         g_loss = g_loss + self.adversarial_weight * g_gan
       scaled = self.g_optimizer.scale_loss(tf.nn.compute_average_loss(g_loss))
     grads = tape.gradient(scaled, self.generator.trainable_variables)
