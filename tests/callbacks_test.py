@@ -166,7 +166,7 @@ def test_the_best_checkpoint_is_the_best_evaluation_in_either_direction(tmp_path
 # Every result key's direction, written out per quantity rather than read from the registry.
 _DIRECTIONS = (("_std", None), ("_precision", True), ("_recall", True), ("_fd", False),
                ("_classes_hit", True), ("_kl_uniform", False), ("_confidence", True),
-               ("_label_accuracy", True))
+               ("_label_accuracy", True), ("_class_min", None), ("_class_max", None))
 
 
 def _expected_direction(key):

@@ -126,7 +126,10 @@ def test_class_report_full_coverage_and_collapse():
   assert report["classes_hit"] == 1 and report["kl_uniform"] == pytest.approx(np.log(10))
   # 1% is the threshold: 10 of 1000 samples count, 9 do not.
   labels = np.array([0] * 981 + [1] * 10 + [2] * 9)
-  assert metrics.class_report(np.eye(3)[labels])["classes_hit"] == 2
+  report = metrics.class_report(np.eye(3)[labels])
+  assert report["classes_hit"] == 2
+  assert report["class_min"] == pytest.approx(0.009) and report["class_max"] == 0.981
+  assert (report := metrics.class_report(even))["class_min"] == report["class_max"] == 0.1
 
 
 def test_streaming_inception_score_matches_the_stored_computation():

@@ -52,7 +52,7 @@ RESULTS = {
     "is": {"": True, "_std": None},
     "pr": {"_precision": True, "_recall": True},
     "classifier": {"_fd": False, "_classes_hit": True, "_kl_uniform": False,
-                   "_confidence": True, "_label_accuracy": True},
+                   "_class_min": None, "_class_max": None, "_confidence": True, "_label_accuracy": True},
     "swd": {"": False},
     # The ratio is no quality to optimise: ~1 for a good generator, below for copies, above
     # for samples unlike any real image; so no best_metric.
@@ -113,8 +113,11 @@ def class_report(probs, asked=None) -> Dict[str, float]:
   Returns:
     classes_hit: classes holding at least 1% of the samples (K for full coverage);
     kl_uniform: KL(predicted-label histogram || uniform) in nats (0 when classes are equally
-    frequent, log K when all samples fall in one class); confidence: mean top probability;
-    and, with `asked`, label_accuracy: the fraction classified as the asked class.
+    frequent, log K when all samples fall in one class); class_min / class_max: the smallest
+    and largest fraction of samples predicted as one class (1/K each when even; the rarest
+    and the most over-produced digit of an unconditional MNIST generator); confidence: mean
+    top probability; and, with `asked`, label_accuracy: the fraction classified as the asked
+    class.
   """
   probs = np.asarray(probs, np.float64)
   k = probs.shape[1]
@@ -123,6 +126,7 @@ def class_report(probs, asked=None) -> Dict[str, float]:
   nonzero = hist[hist > 0]
   out = {"classes_hit": int((hist >= 0.01).sum()),
          "kl_uniform": float((nonzero * np.log(nonzero * k)).sum()),
+         "class_min": float(hist.min()), "class_max": float(hist.max()),
          "confidence": float(probs.max(1).mean())}
   if asked is not None:
     out["label_accuracy"] = float((predicted == np.asarray(asked)).mean())
