@@ -20,7 +20,9 @@ EQUAL_CASES = {
     **{loss: (dict(loss=loss, weight_clip=0.01, d_norm="none") if loss == "wasserstein" else
               dict(loss=loss, d_norm="batch"))
        for loss in losses.LOSSES},
-    **{f"{loss}_gp": dict(loss=loss, gp_weight=10.0, d_norm="none") for loss in losses.LOSSES},
+    # The penalty is added to D's per-example loss whatever the pair: two pairs cover it.
+    **{f"{loss}_gp": dict(loss=loss, gp_weight=10.0, d_norm="none")
+       for loss in ("wasserstein", "hinge")},
     "r1": dict(loss="non_saturating", r1_gamma=1.0, d_norm="none"),
     "sn_hinge_augment": dict(loss="hinge", d_norm="spectral",
                              augment_ops="color,translation,cutout"),
