@@ -130,6 +130,7 @@ def test_class_report_full_coverage_and_collapse():
   assert report["classes_hit"] == 2
   assert report["class_min"] == pytest.approx(0.009) and report["class_max"] == 0.981
   assert (report := metrics.class_report(even))["class_min"] == report["class_max"] == 0.1
+  assert metrics.class_report(np.eye(4)[labels])["class_min"] == 0.0  # a class never drawn
 
 
 def test_streaming_inception_score_matches_the_stored_computation():
