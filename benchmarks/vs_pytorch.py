@@ -11,6 +11,7 @@ may be another virtual environment's interpreter). Rounds alternate tf, torch, t
 the median of --rounds is reported; each child warms up before it times. Timed variants:
   * tfgan_fit:      GAN.fit() as a run calls it (steps_per_execution 1, XLA off: `auto`);
   * tfgan_fit_spe:  the same with --spe steps per tf.function call;
+  * tfgan_fit_spe_xla: that compiled with XLA (jit_compile=True);
   * torch_eager:    the same D step then G step in PyTorch eager (NCHW, torch's defaults);
   * torch_cl:       the same with channels_last tensors (oneDNN's preferred layout).
 It prints images/s and the ratio of each tfgan variant over torch_eager, and writes JSON with
@@ -32,7 +33,7 @@ REPO = os.path.dirname(HERE)
 LATENT = 100
 
 
-def tf_child(batch_size, steps, spe, width, kernel):
+def tf_child(batch_size, steps, spe, width, kernel, xla=False):
   """images/s of tfgan's GAN.fit() on the default pair."""
   sys.path[:0] = [REPO, HERE]
   import tensorflow as tf
@@ -41,7 +42,8 @@ def tf_child(batch_size, steps, spe, width, kernel):
   from tfgan import config as config_lib
   config = config_lib.make(network="dcgan", kernel_size=kernel, width=width,
                            batch_size=batch_size, ema_kimg=10,
-                           g_lr=2e-4, d_lr=2e-4, beta_1=0.5, jit_compile="false",
+                           g_lr=2e-4, d_lr=2e-4, beta_1=0.5,
+                           jit_compile="true" if xla else "false",
                            steps_per_execution=spe)
   model = build.build_model(config, data.DataSpec("mnist", (28, 28, 1), 10))
   images = tf.random.uniform([batch_size, 28, 28, 1], -1.0, 1.0, seed=0)
@@ -150,8 +152,8 @@ def main():
   args = parser.parse_args()
   if args.child:
     if args.child.startswith("tfgan"):
-      out = tf_child(args.batch_size, args.steps, args.spe if args.child.endswith("spe") else 1,
-                     args.width, args.kernel_size)
+      out = tf_child(args.batch_size, args.steps, args.spe if "spe" in args.child else 1,
+                     args.width, args.kernel_size, xla=args.child.endswith("xla"))
     else:
       out = torch_child(args.batch_size, args.steps, args.child == "torch_cl", args.width,
                         args.kernel_size)
@@ -159,6 +161,7 @@ def main():
     return
 
   variants = {"tfgan_fit": sys.executable, "tfgan_fit_spe": sys.executable,
+              "tfgan_fit_spe_xla": sys.executable,
               "torch_eager": args.torch_python, "torch_cl": args.torch_python}
   rows = {k: [] for k in variants}
   for _ in range(args.rounds):  # interleaved: load drifts on this shared machine hit all alike
@@ -181,7 +184,7 @@ def main():
     print(f"{name:14s} {rate:8.1f} img/s  (trainable params {ok[0]['trainable_params']})")
   torch_rate = result["variants"]["torch_eager"].get("images_per_sec")
   if torch_rate:
-    for name in ("tfgan_fit", "tfgan_fit_spe", "torch_cl"):
+    for name in ("tfgan_fit", "tfgan_fit_spe", "tfgan_fit_spe_xla", "torch_cl"):
       rate = result["variants"][name].get("images_per_sec")
       if rate:
         result[f"{name}_over_torch_eager"] = round(rate / torch_rate, 3)
