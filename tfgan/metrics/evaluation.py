@@ -52,7 +52,8 @@ RESULTS = {
     "is": {"": True, "_std": None},
     "pr": {"_precision": True, "_recall": True},
     "classifier": {"_fd": False, "_classes_hit": True, "_kl_uniform": False,
-                   "_class_min": None, "_class_max": None, "_confidence": True, "_label_accuracy": True},
+                   "_class_min": None, "_class_max": None, "_confidence": True,
+                   "_label_accuracy": True},
     "swd": {"": False},
     # The ratio is no quality to optimise: ~1 for a good generator, below for copies, above
     # for samples unlike any real image; so no best_metric.
