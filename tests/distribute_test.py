@@ -24,8 +24,9 @@ EQUAL_CASES = {
     **{f"{loss}_gp": dict(loss=loss, gp_weight=10.0, d_norm="none")
        for loss in ("wasserstein", "hinge")},
     "r1": dict(loss="non_saturating", r1_gamma=1.0, d_norm="none"),
-    "sn_hinge_augment": dict(loss="hinge", d_norm="spectral",
-                             augment_ops="color,translation,cutout"),
+    # With InfoGAN's code (drawn per replica with the latents) and Q's loss in both networks.
+    "sn_hinge_augment_info": dict(loss="hinge", d_norm="spectral",
+                                  augment_ops="color,translation,cutout", info_codes=4),
     "cgan_dsteps_ema_smooth": dict(num_classes=10, d_steps=2, ema_half_life=100.0,
                                    label_smoothing=0.1),
     # SNGAN's ResNet: conditional batch norm in G (synchronized), a spectral projection D.

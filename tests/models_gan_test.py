@@ -166,7 +166,9 @@ def test_bad_arguments_are_refused():
 
 COMBOS = {
     "wgan_clip": dict(loss="wasserstein", weight_clip=0.01, d_norm="none"),
-    "wgan_gp": dict(loss="wasserstein", gp_weight=10.0, d_norm="none", d_steps=2),
+    # InfoGAN's Q head beside a gradient penalty (taken on the real/fake column alone).
+    "wgan_gp_info": dict(loss="wasserstein", gp_weight=10.0, d_norm="none", d_steps=2,
+                         info_codes=4),
     "sngan_hinge_aug": dict(loss="hinge", d_norm="spectral",
                             augment_ops="color,translation,cutout",
                             ema_half_life=100.0),
@@ -181,9 +183,11 @@ COMBOS = {
 
 def _make_combo(loss="non_saturating", d_norm="batch", minibatch_std=False, num_classes=0,
                 conditioning="projection", jit_compile=False, run_eagerly=False, augment_ops="",
-                network="dcgan", **gan_kwargs):
+                network="dcgan", info_codes=0, **gan_kwargs):
   keras.utils.set_random_seed(3)
   options = {"kernel_size": 3} if networks.NETWORKS[network].kernel_size else {}
+  if info_codes:
+    options["info_codes"] = gan_kwargs["info_codes"] = info_codes
   g, d = networks.build(network, 8, (28, 28, 1), width=0.125, num_classes=num_classes,
                         **options,
                         d_options=dict(normalization=d_norm, minibatch_std=minibatch_std,

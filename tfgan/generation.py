@@ -38,6 +38,20 @@ def class_rows(num, num_classes):
   return (np.arange(num) // per_class).astype(np.int32)
 
 
+def with_codes(z, codes, info_codes):
+  """Latents float32 [N, D] like z whose InfoGAN code argmax(z[:, :K]) is `codes` (int [N] in
+  [0, K)): in each row the largest of the first K entries swaps places with entry codes[i],
+  so the row is a permutation of z's and keeps z's distribution given the code."""
+  z = np.array(z, np.float32, copy=True)
+  codes = np.asarray(codes, np.int64)
+  if codes.shape != (len(z),) or codes.min(initial=0) < 0 or codes.max(initial=0) >= info_codes:
+    raise ValueError(f"codes must be {len(z)} ints in [0, {info_codes}), got {codes!r}.")
+  rows = np.arange(len(z))
+  top = np.argmax(z[:, :info_codes], axis=1)
+  z[rows, top], z[rows, codes] = z[rows, codes], z[rows, top]
+  return z
+
+
 def generate(generator, z, labels=None, batch_size=256):
   """Runs the generator in inference mode on z [N, latent_dim] (with int labels [N] for a
   conditional generator); returns float32 [N, H, W, C] in [-1, 1]."""

@@ -192,3 +192,22 @@ def get(name):
   if name not in LOSSES:
     raise ValueError(f"Unknown loss {name!r}: loss must be one of {sorted(LOSSES)}.")
   return LOSSES[name]
+
+
+def info_loss(codes, code_logits):
+  """InfoGAN's mutual-information term for a categorical code (Chen et al. 2016, eq. 5).
+
+  https://arxiv.org/abs/1606.03657. I(c; G(z, c)) >= H(c) + E[log Q(c | G(z, c))]; H(c) is a
+  constant (log K for a uniform code), so G and Q both minimise the cross-entropy
+  -log Q(c | x) of the code c that made x. Added, times lambda (1 in the paper), to both
+  networks' losses.
+
+  Args:
+    codes: int [B], the codes in [0, K) the fakes were generated with.
+    code_logits: [B, K] Q's logits on those fakes.
+  Returns:
+    [B] float32 per-example loss, >= 0 (log K when Q guesses uniformly).
+  """
+  return tf.nn.sparse_softmax_cross_entropy_with_logits(
+      labels=tf.cast(tf.reshape(codes, [-1]), tf.int32),
+      logits=tf.cast(code_logits, tf.float32))

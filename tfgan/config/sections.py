@@ -83,6 +83,12 @@ class GANConfig:
   minibatch_std: bool = _field(False, "Minibatch standard-deviation feature in D (Karras et "
                                "al. 2018), against mode collapse.")
   d_steps: int = _field(1, "Discriminator updates per generator update.")
+  info_codes: int = _field(
+      0, "InfoGAN (Chen et al. 2016): categories K of an unsupervised code c = argmax of z's "
+      "first K entries, fed to G as one-hot and predicted by a Q head on D; sample grids then "
+      "show a row per code. 0 disables; not with --conditional.")
+  info_weight: float = _field(1.0, "InfoGAN's lambda: weight of Q's cross-entropy on the "
+                              "code in both losses (1 in the paper).")
 
 
 @dataclasses.dataclass(frozen=True)

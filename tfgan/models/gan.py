@@ -57,6 +57,31 @@ def check_options(loss, d_normalization, label_smoothing=0.0, gp_weight=0.0, r1_
                      "weight_clip (WGAN) or spectral normalization in D.")
 
 
+def check_info(info_codes, info_weight, latent_dim, num_classes, generator=None,
+               discriminator=None):
+  """Raises ValueError, saying why, for InfoGAN settings that make no sense (see GAN)."""
+  if int(info_codes) < 0 or info_weight < 0:
+    raise ValueError(f"info_codes and info_weight must be >= 0, got {info_codes!r} and "
+                     f"{info_weight!r}.")
+  if not info_codes:
+    return
+  if int(info_codes) == 1:
+    raise ValueError("info_codes must be 0 (off) or >= 2 categories; one category carries "
+                     "no information.")
+  if num_classes:
+    raise ValueError("info_codes learns categories without labels; a conditional GAN already "
+                     "has its classes. Use one.")
+  if int(info_codes) > int(latent_dim):
+    raise ValueError(f"info_codes {info_codes} reads its code from the first info_codes "
+                     f"entries of z: latent_dim must be >= info_codes, got {latent_dim}.")
+  for name, network in (("generator", generator), ("discriminator", discriminator)):
+    if network is not None and getattr(network, "info_codes", 0) != int(info_codes):
+      raise ValueError(f"info_codes {info_codes}: the {name} must be built with "
+                       f"info_codes={info_codes} (tfgan.networks.build(..., "
+                       f"info_codes={info_codes})), got "
+                       f"{getattr(network, 'info_codes', 0)}.")
+
+
 class GAN(base.FamilyModel):
   """Adversarial training of `generator` against `discriminator` with a paired loss.
 
@@ -97,12 +122,18 @@ class GAN(base.FamilyModel):
       on every k-th D update, scaled by k.
     weight_clip: c of WGAN weight clipping, D's weights clipped to [-c, c]; 0 disables.
     augment: a tfgan.augment.DiffAugment applied to every image D sees, or None.
+    info_codes: K > 0 for InfoGAN (Chen et al. 2016, https://arxiv.org/abs/1606.03657): G
+      and D built with info_codes=K (tfgan.networks.base), G's fakes are made from the code
+      c = argmax(z[:, :K]) and both networks add info_weight * tfgan.losses.info_loss, the
+      cross-entropy of D's Q head on c. Unsupervised: no labels are used.
+    info_weight: lambda of the InfoGAN term (1 in the paper for categorical codes).
   """
 
   def __init__(self, generator, discriminator, latent_dim,
                loss=losses_lib.LOSSES["non_saturating"], d_steps=1, seed=None,
                ema_half_life=0.0, num_classes=0, label_smoothing=0.0, gp_weight=0.0,
-               r1_gamma=0.0, r1_every=1, weight_clip=0.0, augment=None, **kwargs):
+               r1_gamma=0.0, r1_every=1, weight_clip=0.0, augment=None, info_codes=0,
+               info_weight=1.0, **kwargs):
     super().__init__(**kwargs)
     # A discriminator from outside tfgan is taken to have no batch norm.
     check_options(loss, getattr(discriminator, "normalization", "none"), label_smoothing,
@@ -111,6 +142,8 @@ class GAN(base.FamilyModel):
       raise ValueError(f"d_steps must be >= 1, got {d_steps!r}.")
     if ema_half_life < 0:
       raise ValueError(f"ema_half_life must be >= 0 images, got {ema_half_life!r}.")
+    check_info(info_codes, info_weight, latent_dim, num_classes, generator, discriminator)
+    self.info_codes, self.info_weight = int(info_codes), float(info_weight)
     self.generator = generator
     self.discriminator = discriminator
     self.latent_dim = int(latent_dim)
@@ -132,6 +165,9 @@ class GAN(base.FamilyModel):
     self.fake_score_tracker = keras.metrics.Mean(name="d_fake")
     self.penalty_tracker = keras.metrics.Mean(name="gp" if gp_weight else "r1") if (
         gp_weight or r1_gamma) else None
+    # Q's cross-entropy on G's fakes in G's update: log K at chance, 0 when every code is
+    # recognised (the mutual information's lower bound is log K minus it).
+    self.info_tracker = keras.metrics.Mean(name="info") if self.info_codes else None
     # Updates a float16 loss-scaling optimizer dropped (non-finite gradients): they count as
     # steps trained, so a dropped step is not repeated (see `step_count`).
     self.g_skipped, self.d_skipped = (
@@ -153,7 +189,7 @@ class GAN(base.FamilyModel):
   def metrics(self):
     trackers = [self.d_loss_tracker, self.g_loss_tracker, self.real_score_tracker,
                 self.fake_score_tracker]
-    return trackers + ([self.penalty_tracker] if self.penalty_tracker is not None else [])
+    return trackers + [t for t in (self.penalty_tracker, self.info_tracker) if t is not None]
 
   def compile(self, g_optimizer, d_optimizer, **kwargs):
     """Sets one optimizer per network; other kwargs (jit_compile, steps_per_execution, ...)
@@ -223,10 +259,20 @@ class GAN(base.FamilyModel):
   def _generate(self, z, labels):
     return tf.cast(self.generator(self._with_labels(z, labels), training=True), tf.float32)
 
-  def _d_scores(self, images, labels):
-    # float32 logits whatever D computes in: the losses' exp/log overflow in float16.
+  def _d_outputs(self, images, labels):
+    """D's float32 outputs [B, 1 + info_codes] (float32 whatever D computes in: the losses'
+    exp/log overflow in float16)."""
     return tf.cast(self.discriminator(self._with_labels(images, labels), training=True),
                    tf.float32)
+
+  def _d_scores(self, images, labels):
+    """D's real/fake logits, float32 [B, 1] (without InfoGAN's code logits)."""
+    return self._d_outputs(images, labels)[:, :1]
+
+  def _info_loss(self, z, outputs):
+    """Per-example InfoGAN loss [B] (Q's cross-entropy on the code) of fakes made from z,
+    given D's outputs on them."""
+    return losses_lib.info_loss(networks.info_code(z, self.info_codes), outputs[:, 1:])
 
   def _penalty(self, real, real_in, fake_in, labels, real_seed):
     """Per-example gradient penalty. WGAN-GP: at interpolates of the images D saw (augmented
@@ -248,14 +294,18 @@ class GAN(base.FamilyModel):
 
   def _discriminator_step(self, real, labels):
     batch_size = ops.shape(real)[0]
-    fake = self._generate(self.sample_latents(batch_size), labels)
+    z = self.sample_latents(batch_size)
+    fake = self._generate(z, labels)
     with tf.GradientTape() as tape:
       real_seed = self._augment_seed() if self.augment_policy else None
       real_in, fake_in = self._augment(real, real_seed), self._augment(fake)
       real_logits = self._d_scores(real_in, labels)
-      fake_logits = self._d_scores(fake_in, labels)
+      fake_outputs = self._d_outputs(fake_in, labels)
+      fake_logits = fake_outputs[:, :1]
       smoothing = {"label_smoothing": self.label_smoothing} if self.label_smoothing else {}
       per_example = self.loss_pair.discriminator(real_logits, fake_logits, **smoothing)
+      if self.info_codes:  # Q learns to recognise the code of each fake.
+        per_example = per_example + self.info_weight * self._info_loss(z, fake_outputs)
       if self.penalty_tracker is not None:
         penalty = self._penalty(real, real_in, fake_in, labels, real_seed)
         self.penalty_tracker.update_state(penalty)
@@ -280,8 +330,12 @@ class GAN(base.FamilyModel):
           batch_size)
     with tf.GradientTape() as tape:
       fake = self._generate(z, labels)
-      fake_logits = self._d_scores(self._augment(fake), labels)
-      per_example = self.loss_pair.generator(fake_logits)
+      outputs = self._d_outputs(self._augment(fake), labels)
+      per_example = self.loss_pair.generator(outputs[:, :1])
+      if self.info_codes:  # G makes its codes recognisable: the mutual-information term.
+        info = self._info_loss(z, outputs)
+        self.info_tracker.update_state(info)
+        per_example = per_example + self.info_weight * info
       loss = self.g_optimizer.scale_loss(tf.nn.compute_average_loss(per_example))
     grads = tape.gradient(loss, self.generator.trainable_variables)
     self._apply(self.g_optimizer, grads, self.generator.trainable_variables, self.g_skipped)
@@ -330,7 +384,7 @@ class GANFamily(base.Family):
   name = "gan"
   section = "gan"
   architecture_fields = ("latent_dim", "conditional", "conditioning", "d_norm", "minibatch_std",
-                         "loss", "d_steps", "ema_kimg")
+                         "loss", "d_steps", "ema_kimg", "info_codes")
 
   def check(self, config):
     g, o = config.gan, config.objective
@@ -338,6 +392,7 @@ class GANFamily(base.Family):
     augment_lib.DiffAugment.parse(o.diffaugment)
     check_options(losses_lib.get(o.loss), networks.resolve_d_norm(config.model.network, g.d_norm),
                   o.label_smoothing, o.gp_weight, o.r1_gamma, o.r1_every, o.weight_clip)
+    check_info(g.info_codes, g.info_weight, g.latent_dim, int(g.conditional))
     from tfgan.metrics import evaluation  # numpy only; the extractors load when evaluating
     evaluation.check(config.evaluation.metric_names, config.evaluation.best_metric)
 
@@ -362,6 +417,8 @@ class GANFamily(base.Family):
                            f"{num_classes} classes.")
     d_norm = networks.resolve_d_norm(m.network, g.d_norm)
     options = {"num_classes": num_classes}
+    if g.info_codes:
+      options["info_codes"] = g.info_codes
     if networks.NETWORKS[m.network].kernel_size:
       options["kernel_size"] = m.kernel_size
     with precision.policy_scope(config.runtime.mixed_precision):
@@ -374,7 +431,8 @@ class GANFamily(base.Family):
                 ema_half_life=config.optimization.ema_kimg * 1000, num_classes=num_classes,
                 label_smoothing=o.label_smoothing, gp_weight=o.gp_weight, r1_gamma=o.r1_gamma,
                 r1_every=o.r1_every, weight_clip=o.weight_clip,
-                augment=augment_lib.DiffAugment.parse(o.diffaugment) or None)
+                augment=augment_lib.DiffAugment.parse(o.diffaugment) or None,
+                info_codes=g.info_codes, info_weight=g.info_weight)
     model.compile(optimizers["g"], optimizers["d"], **compile_options)
     model.build_optimizers()
     return model
@@ -384,6 +442,9 @@ class GANFamily(base.Family):
     z = generation.latents(config.outputs.num_samples, config.gan.latent_dim,
                            config.runtime.seed)
     inputs = [z, generation.class_rows(len(z), num_classes)] if num_classes else z
+    codes = config.gan.info_codes
+    if codes:  # A row per InfoGAN code: what each learned category draws.
+      inputs = generation.with_codes(z, generation.class_rows(len(z), codes), codes)
 
     def render(model):
       # Inference mode, with the EMA generator when there is one; a row per class.
@@ -391,7 +452,7 @@ class GANFamily(base.Family):
       if not np.isfinite(fake).all():  # e.g. finite weights whose activations overflow
         raise rundir.NonFiniteError("the generator's samples hold NaN or infinite values: "
                                     "training diverged; lower the learning rates.")
-      return images.make_grid(fake, rows=num_classes or None)
+      return images.make_grid(fake, rows=num_classes or codes or None)
 
     return render
 

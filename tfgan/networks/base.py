@@ -4,7 +4,13 @@ construction, generators and discriminators, and conditioning on class labels.
 Every generator maps z, float32 [B, latent_dim] ~ N(0, I) (with int labels [B] as
 `[z, labels]` when `num_classes` > 0), to images float32 [B, H, W, C] in [-1, 1]. Every
 discriminator maps images [B, H, W, C] in [-1, 1] (with labels as `[images, labels]` when
-conditional) to logits float32 [B, 1].
+conditional) to logits float32 [B, 1], or [B, 1 + info_codes] with an InfoGAN head.
+
+InfoGAN (Chen et al. 2016, https://arxiv.org/abs/1606.03657) with `info_codes` = K > 0: the
+generator reads a categorical code c = argmax(z[:, :K]) from its own latent (the argmax of K
+i.i.d. normals is uniform over K, so c needs no input of its own and the generator stays an
+ordinary z -> image model for sampling, evaluation and export) and sees one_hot(c) beside z;
+the discriminator gains K logits predicting c, D's auxiliary network Q.
 """
 
 import keras
@@ -21,11 +27,27 @@ def scaled(units, width):
   return max(1, int(round(units * width)))
 
 
+def info_code(z, info_codes):
+  """The categorical InfoGAN code of latents z [B, D >= K]: argmax(z[:, :K]), int32 [B] in
+  [0, K). Uniform over K when z ~ N(0, I)."""
+  return ops.cast(ops.argmax(z[:, :info_codes], axis=-1), "int32")
+
+
 class NetworkBase(keras.Model):
   """Keeps constructor arguments for get_config, registers layers for tf.train.Checkpoint,
-  and builds every variable by running one zero example (with label 0 when conditional)."""
+  and builds every variable by running one zero example (with label 0 when conditional).
+
+  Args:
+    info_codes: K > 0 for an InfoGAN pair (see the module docstring); 0 for none.
+  """
 
   num_classes = 0
+
+  def __init__(self, info_codes=0, **kwargs):
+    super().__init__(**kwargs)
+    if int(info_codes) < 0:
+      raise ValueError(f"info_codes must be >= 0, got {info_codes!r}.")
+    self.info_codes = int(info_codes)
 
   def _attr(self, layer):
     """Also keeps `layer` under an attribute of its name. tf.train.Checkpoint follows
@@ -57,7 +79,9 @@ class NetworkBase(keras.Model):
     return inputs, None
 
   def get_config(self):
-    return {**super().get_config(), **self._args}
+    # info_codes only when set: configs saved before it existed stay identical.
+    info = {"info_codes": self.info_codes} if self.info_codes else {}
+    return {**super().get_config(), **self._args, **info}
 
   @classmethod
   def from_config(cls, config):
@@ -72,17 +96,30 @@ class GeneratorBase(NetworkBase):
   def input_spec_shape(self):
     return (self.latent_dim,)
 
+  def join_code(self, z):
+    """z [B, D], with one_hot(info_code(z)) [B, K] appended when info_codes = K > 0."""
+    if not self.info_codes:
+      return z
+    if z.shape[-1] is not None and z.shape[-1] < self.info_codes:
+      raise ValueError(f"{self.name}: info_codes {self.info_codes} needs latent_dim >= "
+                       f"{self.info_codes}, got {z.shape[-1]}.")
+    code = ops.one_hot(info_code(z, self.info_codes), self.info_codes, dtype=z.dtype)
+    return ops.concatenate([z, code], axis=-1)
+
   def join_labels(self, inputs):
     """z, or [z, one_hot(y)] joined along features (Mirza & Osindero 2014,
-    https://arxiv.org/abs/1411.1784)."""
+    https://arxiv.org/abs/1411.1784); with info_codes, one_hot(info_code(z)) is appended
+    too."""
     z, labels = self.split_inputs(inputs)
+    z = self.join_code(z)
     if labels is None:
       return z
     return ops.concatenate([z, ops.one_hot(labels, self.num_classes, dtype=z.dtype)], axis=-1)
 
 
 class DiscriminatorBase(NetworkBase):
-  """A discriminator: images [B, H, W, C] (and labels [B] when conditional) -> logits [B, 1].
+  """A discriminator: images [B, H, W, C] (and labels [B] when conditional) -> logits [B, 1]
+  ([B, 1 + info_codes] with InfoGAN's Q head: column 0 real/fake, then the code's logits).
 
   Conditioning is by projection (Miyato & Koyama 2018, https://arxiv.org/abs/1802.05637):
   logit = w.h + b + <embed(y), h> on the last features h, or by concatenating one-hot label
@@ -101,6 +138,11 @@ class DiscriminatorBase(NetworkBase):
       # BigGAN do: a free embedding would make <embed(y), h> unbounded in the labels' weights.
       self.embed = self._attr(spectral(layers.Embedding(self.num_classes, features,
                                                         name="embed"), spectral_norm))
+    # InfoGAN's Q: a linear head on D's last features (Chen et al. share every layer but the
+    # last; their extra 128-unit layer is left out). Not spectrally normalised: Q is a
+    # classifier trained by cross-entropy, not part of the Lipschitz critic.
+    self.info_logits = self._attr(layers.Dense(self.info_codes, name="info_logits")) if (
+        self.info_codes) else None
 
   def concat_labels(self, images, labels):
     """Images with num_classes one-hot planes appended when conditioning by concatenation."""
@@ -115,6 +157,8 @@ class DiscriminatorBase(NetworkBase):
     if self.embed is not None:
       logits = logits + ops.sum(self.embed(labels, training=training) * h, axis=-1,
                                 keepdims=True)
+    if self.info_logits is not None:
+      logits = ops.concatenate([logits, self.info_logits(h)], axis=-1)
     return logits
 
 

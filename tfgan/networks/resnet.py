@@ -148,7 +148,7 @@ class ResNetGANGenerator(GeneratorBase):
 
   def call(self, inputs, training=False):
     z, labels = self.split_inputs(inputs)
-    x = self.reshape(self.project(z))
+    x = self.reshape(self.project(self.join_code(z)))
     for block in self.blocks:
       x = block(x, labels, training=training)
     return self.to_image(ops.relu(self.bn_out(x, training=training)))
