@@ -14,8 +14,8 @@ K = 4
 def _pair(network="mlp", info_codes=K, latent_dim=8):
   keras.utils.set_random_seed(3)
   options = {"kernel_size": 3} if network == "dcgan" else {}
-  return networks.build(network, latent_dim, (28, 28, 1), width=0.125, info_codes=info_codes,
-                        **options)
+  return networks.build(network, latent_dim, (28, 28, 1), width=0.125, **options,
+                        g_options=dict(codes=info_codes), d_options=dict(info_codes=info_codes))
 
 
 def _z(n=64, d=8, seed=0):
@@ -24,7 +24,7 @@ def _z(n=64, d=8, seed=0):
 
 def test_the_code_is_the_argmax_of_the_first_k_entries_and_uniform():
   z = _z(200_000, K + 3)
-  codes = np.asarray(networks.info_code(z, K))
+  codes = np.asarray(networks.latent_code(z, K))
   np.testing.assert_array_equal(codes, np.argmax(z[:, :K], axis=1))
   # 200k draws: each share's standard error is ~0.001.
   np.testing.assert_allclose(np.bincount(codes, minlength=K) / len(z), 1 / K, atol=0.005)
@@ -48,10 +48,11 @@ def test_info_networks_reload_from_their_config(tmp_path):
   path = str(tmp_path / "g.keras")
   g.save(path)
   again = keras.models.load_model(path, compile=False)
-  assert again.info_codes == K
+  assert again.codes == K
   np.testing.assert_allclose(again(_z(5)), g(_z(5)), atol=1e-6)
   d2 = networks.DCGANDiscriminator.from_config(d.get_config())
   assert d2.info_codes == K and "info_codes" not in _pair("dcgan", 0)[1].get_config()
+  assert "codes" not in _pair("dcgan", 0)[0].get_config()
 
 
 def test_info_loss_is_the_cross_entropy_of_the_code():
@@ -106,8 +107,8 @@ def test_the_step_adds_the_info_term_to_both_losses():
   logs = {k: float(v) for k, v in model.train_step(x).items()}
   fake_d, fake_g = d(g(z_d, training=True), training=True), d(g(z_g, training=True),
                                                                training=True)
-  info_d = losses.info_loss(networks.info_code(z_d, K), fake_d[:, 1:])
-  info_g = losses.info_loss(networks.info_code(z_g, K), fake_g[:, 1:])
+  info_d = losses.info_loss(networks.latent_code(z_d, K), fake_d[:, 1:])
+  info_g = losses.info_loss(networks.latent_code(z_g, K), fake_g[:, 1:])
   d_loss = losses.non_saturating_discriminator_loss(d(x, training=True)[:, :1], fake_d[:, :1])
   g_loss = losses.non_saturating_generator_loss(fake_g[:, :1])
   assert logs["d_loss"] == pytest.approx(float(tf.reduce_mean(d_loss + 2 * info_d)), rel=1e-5)
@@ -117,11 +118,12 @@ def test_the_step_adds_the_info_term_to_both_losses():
 
 @pytest.mark.parametrize("kwargs,message", [
     (dict(info_codes=1), "carries no information"),
-    (dict(info_codes=20), "latent_dim must be >= info_codes"),
+    (dict(info_codes=20), "latent_dim must be >= 20"),
     (dict(num_classes=10), "Use one"),
-    (dict(networks_codes=0), "must be built with info_codes=4"),
+    (dict(networks_codes=0), "must be built with codes=4"),
 ])
 def test_senseless_info_settings_are_refused(kwargs, message):
   g, d = _pair(info_codes=kwargs.pop("networks_codes", K))
   with pytest.raises(ValueError, match=message):
-    gan.check_info(kwargs.get("info_codes", K), 1.0, 8, kwargs.get("num_classes", 0), g, d)
+    gan.GAN(g, d, 8, info_codes=kwargs.get("info_codes", K), **{
+        k: v for k, v in kwargs.items() if k != "info_codes"})

@@ -186,12 +186,13 @@ def _make_combo(loss="non_saturating", d_norm="batch", minibatch_std=False, num_
                 network="dcgan", info_codes=0, **gan_kwargs):
   keras.utils.set_random_seed(3)
   options = {"kernel_size": 3} if networks.NETWORKS[network].kernel_size else {}
+  g_options = {}
   if info_codes:
-    options["info_codes"] = gan_kwargs["info_codes"] = info_codes
+    g_options["codes"] = gan_kwargs["info_codes"] = info_codes
   g, d = networks.build(network, 8, (28, 28, 1), width=0.125, num_classes=num_classes,
-                        **options,
+                        **options, g_options=g_options,
                         d_options=dict(normalization=d_norm, minibatch_std=minibatch_std,
-                                       conditioning=conditioning))
+                                       conditioning=conditioning, info_codes=info_codes))
   model = gan.GAN(g, d, 8, loss=losses.get(loss), seed=5, num_classes=num_classes,
                   augment=augment.DiffAugment.parse(augment_ops) or None, **gan_kwargs)
   model.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3),

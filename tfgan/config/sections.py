@@ -89,6 +89,12 @@ class GANConfig:
       "show a row per code. 0 disables; not with --conditional.")
   info_weight: float = _field(1.0, "InfoGAN's lambda: weight of Q's cross-entropy on the "
                               "code in both losses (1 in the paper).")
+  clusters: int = _field(
+      0, "Cluster conditioning (Sage et al. 2018; Liu et al. 2020, with fixed clusters): "
+      "k-means of the training images' pixels (PCA to 50 dims, at most 32x32, fitted on "
+      "20,000 images) into K clusters before training; D is conditioned on each image's "
+      "cluster, G draws its cluster from z in the clusters' shares, and the exported "
+      "generator stays unconditional. 0 disables; not with --conditional or --info_codes.")
 
 
 @dataclasses.dataclass(frozen=True)

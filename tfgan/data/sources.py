@@ -24,7 +24,8 @@ class DataSpec:
   """What a model needs to know about a dataset.
 
   image_shape: (H, W, C) of the examples; num_classes: 0 when unlabelled; class_names: the
-  label names when known (label i is class_names[i]); num_examples: None when unknown.
+  label names when known (label i is class_names[i]); num_examples: None when unknown;
+  class_shares: the share of each class among the examples when known (clusters), else ().
   """
   name: str
   image_shape: Tuple[int, int, int]
@@ -32,6 +33,7 @@ class DataSpec:
   class_names: Tuple[str, ...] = ()
   num_examples: Optional[int] = None
   origin: str = ""
+  class_shares: Tuple[float, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

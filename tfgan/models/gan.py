@@ -14,7 +14,7 @@ from tfgan import augment as augment_lib
 from tfgan import data, distribute, export, generation, images, networks, precision, rundir
 from tfgan import losses as losses_lib
 from tfgan import regularizers
-from tfgan.models import base
+from tfgan.models import base, codes as codes_lib
 
 
 def check_options(loss, d_normalization, label_smoothing=0.0, gp_weight=0.0, r1_gamma=0.0,
@@ -57,31 +57,6 @@ def check_options(loss, d_normalization, label_smoothing=0.0, gp_weight=0.0, r1_
                      "weight_clip (WGAN) or spectral normalization in D.")
 
 
-def check_info(info_codes, info_weight, latent_dim, num_classes, generator=None,
-               discriminator=None):
-  """Raises ValueError, saying why, for InfoGAN settings that make no sense (see GAN)."""
-  if int(info_codes) < 0 or info_weight < 0:
-    raise ValueError(f"info_codes and info_weight must be >= 0, got {info_codes!r} and "
-                     f"{info_weight!r}.")
-  if not info_codes:
-    return
-  if int(info_codes) == 1:
-    raise ValueError("info_codes must be 0 (off) or >= 2 categories; one category carries "
-                     "no information.")
-  if num_classes:
-    raise ValueError("info_codes learns categories without labels; a conditional GAN already "
-                     "has its classes. Use one.")
-  if int(info_codes) > int(latent_dim):
-    raise ValueError(f"info_codes {info_codes} reads its code from the first info_codes "
-                     f"entries of z: latent_dim must be >= info_codes, got {latent_dim}.")
-  for name, network in (("generator", generator), ("discriminator", discriminator)):
-    if network is not None and getattr(network, "info_codes", 0) != int(info_codes):
-      raise ValueError(f"info_codes {info_codes}: the {name} must be built with "
-                       f"info_codes={info_codes} (tfgan.networks.build(..., "
-                       f"info_codes={info_codes})), got "
-                       f"{getattr(network, 'info_codes', 0)}.")
-
-
 class GAN(base.FamilyModel):
   """Adversarial training of `generator` against `discriminator` with a paired loss.
 
@@ -122,18 +97,20 @@ class GAN(base.FamilyModel):
       on every k-th D update, scaled by k.
     weight_clip: c of WGAN weight clipping, D's weights clipped to [-c, c]; 0 disables.
     augment: a tfgan.augment.DiffAugment applied to every image D sees, or None.
-    info_codes: K > 0 for InfoGAN (Chen et al. 2016, https://arxiv.org/abs/1606.03657): G
-      and D built with info_codes=K (tfgan.networks.base), G's fakes are made from the code
-      c = argmax(z[:, :K]) and both networks add info_weight * tfgan.losses.info_loss, the
-      cross-entropy of D's Q head on c. Unsupervised: no labels are used.
+    info_codes: K > 0 for InfoGAN (tfgan.models.codes): G built with codes=K, D with
+      info_codes=K; both networks add info_weight * tfgan.losses.info_loss, the cross-entropy
+      of D's Q head on the code c = G.code(z) of each fake.
     info_weight: lambda of the InfoGAN term (1 in the paper for categorical codes).
+    code_labels: cluster conditioning (tfgan.models.codes): G built with codes=num_classes
+      (unconditional otherwise), D conditional on num_classes; real images come with their
+      cluster, and every fake is labelled with its own code G.code(z).
   """
 
   def __init__(self, generator, discriminator, latent_dim,
                loss=losses_lib.LOSSES["non_saturating"], d_steps=1, seed=None,
                ema_half_life=0.0, num_classes=0, label_smoothing=0.0, gp_weight=0.0,
                r1_gamma=0.0, r1_every=1, weight_clip=0.0, augment=None, info_codes=0,
-               info_weight=1.0, **kwargs):
+               info_weight=1.0, code_labels=False, **kwargs):
     super().__init__(**kwargs)
     # A discriminator from outside tfgan is taken to have no batch norm.
     check_options(loss, getattr(discriminator, "normalization", "none"), label_smoothing,
@@ -142,8 +119,12 @@ class GAN(base.FamilyModel):
       raise ValueError(f"d_steps must be >= 1, got {d_steps!r}.")
     if ema_half_life < 0:
       raise ValueError(f"ema_half_life must be >= 0 images, got {ema_half_life!r}.")
-    check_info(info_codes, info_weight, latent_dim, num_classes, generator, discriminator)
+    codes_lib.check_codes(info_codes, info_weight, num_classes if code_labels else 0,
+                          latent_dim, 0 if code_labels else num_classes, gp_weight)
+    codes_lib.check_networks(generator, discriminator,
+                             num_classes if code_labels else info_codes, info_codes)
     self.info_codes, self.info_weight = int(info_codes), float(info_weight)
+    self.code_labels = bool(code_labels)
     self.generator = generator
     self.discriminator = discriminator
     self.latent_dim = int(latent_dim)
@@ -257,7 +238,9 @@ class GAN(base.FamilyModel):
     return self.augment_policy(images, seed, rows=distribute.replica_rows(tf.shape(images)[0]))
 
   def _generate(self, z, labels):
-    return tf.cast(self.generator(self._with_labels(z, labels), training=True), tf.float32)
+    # With code_labels the generator reads its label (its code) from z itself.
+    g_inputs = z if self.code_labels else self._with_labels(z, labels)
+    return tf.cast(self.generator(g_inputs, training=True), tf.float32)
 
   def _d_outputs(self, images, labels):
     """D's float32 outputs [B, 1 + info_codes] (float32 whatever D computes in: the losses'
@@ -272,7 +255,7 @@ class GAN(base.FamilyModel):
   def _info_loss(self, z, outputs):
     """Per-example InfoGAN loss [B] (Q's cross-entropy on the code) of fakes made from z,
     given D's outputs on them."""
-    return losses_lib.info_loss(networks.info_code(z, self.info_codes), outputs[:, 1:])
+    return losses_lib.info_loss(self.generator.code(z), outputs[:, 1:])
 
   def _penalty(self, real, real_in, fake_in, labels, real_seed):
     """Per-example gradient penalty. WGAN-GP: at interpolates of the images D saw (augmented
@@ -295,12 +278,14 @@ class GAN(base.FamilyModel):
   def _discriminator_step(self, real, labels):
     batch_size = ops.shape(real)[0]
     z = self.sample_latents(batch_size)
-    fake = self._generate(z, labels)
+    # Cluster conditioning: reals carry their clusters, fakes their own codes.
+    fake_labels = self.generator.code(z) if self.code_labels else labels
+    fake = self._generate(z, fake_labels)
     with tf.GradientTape() as tape:
       real_seed = self._augment_seed() if self.augment_policy else None
       real_in, fake_in = self._augment(real, real_seed), self._augment(fake)
       real_logits = self._d_scores(real_in, labels)
-      fake_outputs = self._d_outputs(fake_in, labels)
+      fake_outputs = self._d_outputs(fake_in, fake_labels)
       fake_logits = fake_outputs[:, :1]
       smoothing = {"label_smoothing": self.label_smoothing} if self.label_smoothing else {}
       per_example = self.loss_pair.discriminator(real_logits, fake_logits, **smoothing)
@@ -324,7 +309,9 @@ class GAN(base.FamilyModel):
   def _generator_step(self, batch_size):
     z = self.sample_latents(batch_size)
     labels = None
-    if self.num_classes:
+    if self.code_labels:
+      labels = self.generator.code(z)
+    elif self.num_classes:
       labels = distribute.replica_draw(
           lambda n: keras.random.randint((n,), 0, self.num_classes, seed=self.seed_generator),
           batch_size)
@@ -384,7 +371,7 @@ class GANFamily(base.Family):
   name = "gan"
   section = "gan"
   architecture_fields = ("latent_dim", "conditional", "conditioning", "d_norm", "minibatch_std",
-                         "loss", "d_steps", "ema_kimg", "info_codes")
+                         "loss", "d_steps", "ema_kimg", "info_codes", "clusters")
 
   def check(self, config):
     g, o = config.gan, config.objective
@@ -392,12 +379,27 @@ class GANFamily(base.Family):
     augment_lib.DiffAugment.parse(o.diffaugment)
     check_options(losses_lib.get(o.loss), networks.resolve_d_norm(config.model.network, g.d_norm),
                   o.label_smoothing, o.gp_weight, o.r1_gamma, o.r1_every, o.weight_clip)
-    check_info(g.info_codes, g.info_weight, g.latent_dim, int(g.conditional))
+    codes_lib.check_codes(g.info_codes, g.info_weight, g.clusters, g.latent_dim, g.conditional,
+                          o.gp_weight)
     from tfgan.metrics import evaluation  # numpy only; the extractors load when evaluating
     evaluation.check(config.evaluation.metric_names, config.evaluation.best_metric)
 
   def uses_labels(self, config):
     return config.gan.conditional
+
+  def open_data(self, config, log=print):
+    """The training split; with --clusters, clustered before training (tfgan.data.clusters:
+    the same data and seed give the same clusters when a run resumes)."""
+    source = super().open_data(config, log)
+    if config.gan.clusters:
+      from tfgan.data import clusters  # numpy k-means; only this path needs it
+      source = clusters.cluster_source(source, config.gan.clusters, config.runtime.seed,
+                                       log=log)
+    return source
+
+  def train_dataset(self, config, source, seed, cache_dir):
+    dataset = super().train_dataset(config, source, seed, cache_dir)
+    return source.relabel(dataset) if config.gan.clusters else dataset
 
   def examples_per_step(self, config):
     return config.optimization.batch_size * config.gan.d_steps
@@ -416,23 +418,31 @@ class GANFamily(base.Family):
       raise data.DataError(f"conditional needs a labelled dataset; {spec.name!r} has "
                            f"{num_classes} classes.")
     d_norm = networks.resolve_d_norm(m.network, g.d_norm)
-    options = {"num_classes": num_classes}
-    if g.info_codes:
-      options["info_codes"] = g.info_codes
+    options, g_options = {}, {}
+    d_options = dict(conditioning=g.conditioning, normalization=d_norm,
+                     minibatch_std=g.minibatch_std)
+    if g.info_codes:  # G reads a uniform code from z; D predicts it
+      g_options["codes"] = d_options["info_codes"] = g.info_codes
+    if g.clusters:  # G reads a code from z in the clusters' shares; D is conditioned on it
+      num_classes = spec.num_classes
+      g_options.update(codes=num_classes, code_probs=spec.class_shares)
+      d_options["num_classes"] = num_classes
+    else:
+      options["num_classes"] = num_classes
     if networks.NETWORKS[m.network].kernel_size:
       options["kernel_size"] = m.kernel_size
     with precision.policy_scope(config.runtime.mixed_precision):
       generator, discriminator = networks.build(
-          m.network, g.latent_dim, spec.image_shape, m.width, **options,
-          d_options=dict(conditioning=g.conditioning, normalization=d_norm,
-                         minibatch_std=g.minibatch_std))
+          m.network, g.latent_dim, spec.image_shape, m.width, **options, g_options=g_options,
+          d_options=d_options)
     model = GAN(generator, discriminator, g.latent_dim, loss=losses_lib.get(o.loss),
                 d_steps=g.d_steps, seed=config.runtime.seed,
                 ema_half_life=config.optimization.ema_kimg * 1000, num_classes=num_classes,
                 label_smoothing=o.label_smoothing, gp_weight=o.gp_weight, r1_gamma=o.r1_gamma,
                 r1_every=o.r1_every, weight_clip=o.weight_clip,
                 augment=augment_lib.DiffAugment.parse(o.diffaugment) or None,
-                info_codes=g.info_codes, info_weight=g.info_weight)
+                info_codes=g.info_codes, info_weight=g.info_weight,
+                code_labels=bool(g.clusters))
     model.compile(optimizers["g"], optimizers["d"], **compile_options)
     model.build_optimizers()
     return model

@@ -9,7 +9,7 @@ generator once this package has been imported. `NETWORKS` maps a name to its `Ne
 import collections
 
 from tfgan.networks.base import (CONDITIONINGS, NORMALIZATIONS, DiscriminatorBase,
-                                 GeneratorBase, NetworkBase, check_d_options, info_code)
+                                 GeneratorBase, NetworkBase, check_d_options, latent_code)
 from tfgan.networks.dcgan import DCGANDiscriminator, DCGANGenerator, SNDCGANDiscriminator
 from tfgan.networks.gated import GatedGenerator
 from tfgan.networks.mlp import MLPDiscriminator, MLPGenerator
@@ -81,4 +81,4 @@ __all__ = ["CONDITIONINGS", "DCGANDiscriminator", "DCGANGenerator", "Discriminat
            "NetworkBase", "NetworkPair", "PatchDiscriminator", "RRDBGenerator",
            "ResNetGANDiscriminator", "ResNetGANGenerator", "SNDCGANDiscriminator",
            "UNetGenerator", "build", "check",
-           "check_d_options", "info_code", "resolve_d_norm"]
+           "check_d_options", "latent_code", "resolve_d_norm"]

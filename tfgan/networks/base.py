@@ -6,11 +6,12 @@ Every generator maps z, float32 [B, latent_dim] ~ N(0, I) (with int labels [B] a
 discriminator maps images [B, H, W, C] in [-1, 1] (with labels as `[images, labels]` when
 conditional) to logits float32 [B, 1], or [B, 1 + info_codes] with an InfoGAN head.
 
-InfoGAN (Chen et al. 2016, https://arxiv.org/abs/1606.03657) with `info_codes` = K > 0: the
-generator reads a categorical code c = argmax(z[:, :K]) from its own latent (the argmax of K
-i.i.d. normals is uniform over K, so c needs no input of its own and the generator stays an
-ordinary z -> image model for sampling, evaluation and export) and sees one_hot(c) beside z;
-the discriminator gains K logits predicting c, D's auxiliary network Q.
+Codes read from z: a generator built with `codes` = K > 0 draws a categorical code c from its
+own latent (`latent_code`: c ~ Categorical(code_probs), uniform by default) and sees
+one_hot(c) beside z, so it stays an ordinary z -> image model for sampling, evaluation and
+export. InfoGAN (Chen et al. 2016, https://arxiv.org/abs/1606.03657) pairs it with a
+discriminator built with `info_codes` = K, whose K extra logits (D's auxiliary network Q)
+predict c; cluster conditioning (tfgan.models.gan) with a discriminator conditioned on c.
 """
 
 import keras
@@ -27,27 +28,36 @@ def scaled(units, width):
   return max(1, int(round(units * width)))
 
 
-def info_code(z, info_codes):
-  """The categorical InfoGAN code of latents z [B, D >= K]: argmax(z[:, :K]), int32 [B] in
-  [0, K). Uniform over K when z ~ N(0, I)."""
-  return ops.cast(ops.argmax(z[:, :info_codes], axis=-1), "int32")
+def latent_code(z, codes, probs=None):
+  """The categorical code of latents z float [B, D >= K], K = codes: int32 [B] in [0, K).
+
+  Uniform (probs None): argmax(z[:, :K]), uniform over K when z ~ N(0, I). With probs p
+  (K positive floats summing to 1): the Gumbel-max draw argmax_k(log p_k + g_k) with
+  g_k = -log(-log Phi(z_k)), Phi the normal CDF: Phi(z_k) ~ U(0, 1), so g_k ~ Gumbel(0, 1)
+  and c ~ Categorical(p) (Gumbel 1954; Maddison et al. 2014). Uniform p gives the same code
+  as probs None (the map z -> g is increasing).
+  """
+  head = ops.cast(z[:, :codes], "float32")
+  if probs is None:
+    return ops.cast(ops.argmax(head, axis=-1), "int32")
+  # log Phi(z), accurate in both tails: erfc keeps the small lower-tail values, log1p the
+  # upper tail where Phi rounds to 1.
+  root_half = 0.7071067811865476
+  log_phi = ops.where(head < 0, ops.log(0.5 * ops.erfc(-head * root_half)),
+                      ops.log1p(-0.5 * ops.erfc(head * root_half)))
+  gumbel = -ops.log(-log_phi)
+  log_p = ops.log(ops.convert_to_tensor(probs, "float32"))
+  return ops.cast(ops.argmax(log_p[None, :] + gumbel, axis=-1), "int32")
 
 
 class NetworkBase(keras.Model):
   """Keeps constructor arguments for get_config, registers layers for tf.train.Checkpoint,
-  and builds every variable by running one zero example (with label 0 when conditional).
-
-  Args:
-    info_codes: K > 0 for an InfoGAN pair (see the module docstring); 0 for none.
-  """
+  and builds every variable by running one zero example (with label 0 when conditional)."""
 
   num_classes = 0
-
-  def __init__(self, info_codes=0, **kwargs):
-    super().__init__(**kwargs)
-    if int(info_codes) < 0:
-      raise ValueError(f"info_codes must be >= 0, got {info_codes!r}.")
-    self.info_codes = int(info_codes)
+  # Constructor arguments kept by a base class (codes, info_codes): in get_config only when
+  # set, so the configs saved before they existed stay identical.
+  _base_args = {}
 
   def _attr(self, layer):
     """Also keeps `layer` under an attribute of its name. tf.train.Checkpoint follows
@@ -79,9 +89,7 @@ class NetworkBase(keras.Model):
     return inputs, None
 
   def get_config(self):
-    # info_codes only when set: configs saved before it existed stay identical.
-    info = {"info_codes": self.info_codes} if self.info_codes else {}
-    return {**super().get_config(), **self._args, **info}
+    return {**super().get_config(), **self._args, **self._base_args}
 
   @classmethod
   def from_config(cls, config):
@@ -90,26 +98,47 @@ class NetworkBase(keras.Model):
 
 
 class GeneratorBase(NetworkBase):
-  """A generator: z [B, latent_dim] (and labels [B] when conditional) -> images."""
+  """A generator: z [B, latent_dim] (and labels [B] when conditional) -> images.
+
+  Args:
+    codes: K > 0: a categorical code c = latent_code(z, K, code_probs) is read from z and
+      one_hot(c) joined to it (see the module docstring); needs latent_dim >= K. 0: none.
+    code_probs: K probabilities of the codes (summing to 1); None: uniform.
+  """
+
+  def __init__(self, codes=0, code_probs=None, **kwargs):
+    super().__init__(**kwargs)
+    codes = int(codes)
+    if codes < 0 or codes == 1:
+      raise ValueError(f"codes must be 0 (none) or >= 2, got {codes!r}.")
+    if code_probs is not None:
+      code_probs = tuple(float(p) for p in code_probs)
+      if len(code_probs) != codes or min(code_probs) <= 0 or abs(sum(code_probs) - 1) > 1e-3:
+        raise ValueError(f"code_probs must be {codes} positive probabilities summing to 1, "
+                         f"got {code_probs!r}.")
+    self.codes, self.code_probs = codes, code_probs
+    self._base_args = {k: v for k, v in (("codes", codes), ("code_probs", code_probs)) if v}
+
+  def code(self, z):
+    """The code of latents z [B, latent_dim]: int32 [B] in [0, codes); None without codes."""
+    return latent_code(z, self.codes, self.code_probs) if self.codes else None
 
   @property
   def input_spec_shape(self):
     return (self.latent_dim,)
 
   def join_code(self, z):
-    """z [B, D], with one_hot(info_code(z)) [B, K] appended when info_codes = K > 0."""
-    if not self.info_codes:
+    """z [B, D], with one_hot(code(z)) [B, K] appended when codes = K > 0."""
+    if not self.codes:
       return z
-    if z.shape[-1] is not None and z.shape[-1] < self.info_codes:
-      raise ValueError(f"{self.name}: info_codes {self.info_codes} needs latent_dim >= "
-                       f"{self.info_codes}, got {z.shape[-1]}.")
-    code = ops.one_hot(info_code(z, self.info_codes), self.info_codes, dtype=z.dtype)
-    return ops.concatenate([z, code], axis=-1)
+    if z.shape[-1] is not None and z.shape[-1] < self.codes:
+      raise ValueError(f"{self.name}: codes {self.codes} needs latent_dim >= {self.codes}, "
+                       f"got {z.shape[-1]}.")
+    return ops.concatenate([z, ops.one_hot(self.code(z), self.codes, dtype=z.dtype)], axis=-1)
 
   def join_labels(self, inputs):
     """z, or [z, one_hot(y)] joined along features (Mirza & Osindero 2014,
-    https://arxiv.org/abs/1411.1784); with info_codes, one_hot(info_code(z)) is appended
-    too."""
+    https://arxiv.org/abs/1411.1784); with codes, one_hot(code(z)) is appended too."""
     z, labels = self.split_inputs(inputs)
     z = self.join_code(z)
     if labels is None:
@@ -121,10 +150,21 @@ class DiscriminatorBase(NetworkBase):
   """A discriminator: images [B, H, W, C] (and labels [B] when conditional) -> logits [B, 1]
   ([B, 1 + info_codes] with InfoGAN's Q head: column 0 real/fake, then the code's logits).
 
+  Args:
+    info_codes: K > 0 adds InfoGAN's Q head, K logits of the code c the image was made with
+      (a linear layer on the last features). 0: none.
+
   Conditioning is by projection (Miyato & Koyama 2018, https://arxiv.org/abs/1802.05637):
   logit = w.h + b + <embed(y), h> on the last features h, or by concatenating one-hot label
   planes to the input image ("concat").
   """
+
+  def __init__(self, info_codes=0, **kwargs):
+    super().__init__(**kwargs)
+    if int(info_codes) < 0 or int(info_codes) == 1:
+      raise ValueError(f"info_codes must be 0 (none) or >= 2, got {info_codes!r}.")
+    self.info_codes = int(info_codes)
+    self._base_args = {"info_codes": self.info_codes} if self.info_codes else {}
 
   @property
   def input_spec_shape(self):
