@@ -68,6 +68,11 @@ ATTEMPTS.update({
     # clusters and 9.7 with 30, at 7000 steps.
     "clusters30": DEFAULT_1201 + ["--clusters=30", "--train_steps=6000"],
     "clusters50": DEFAULT_1201 + ["--clusters=50", "--train_steps=6000"],
+    "clusters100": DEFAULT_1201 + ["--clusters=100", "--train_steps=6000"],
+    # The flagfile's step count with more, purer clusters (z must hold 200 code entries):
+    # do the 4s (5.0%) come back?
+    "clusters200_5k": DEFAULT_1201 + ["--clusters=200", "--latent_dim=200", "--train_steps=5000"],
+    "clusters400_5k": DEFAULT_1201 + ["--clusters=400", "--latent_dim=400", "--train_steps=5000"],
 })
 
 

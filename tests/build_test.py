@@ -56,12 +56,13 @@ def test_a_conditional_gan_needs_labels():
 
 def test_the_gan_family_keeps_todays_architecture_fields():
   # The fields a run directory compares before resuming: the shared ones and the GAN's are
-  # exactly the list tfgan used before families existed, plus the family itself.
+  # exactly the list tfgan used before families existed, plus the family itself and the codes
+  # G reads from z (InfoGAN's, the clusters'), which change both networks' variables.
   fields = config_lib.ARCHITECTURE_FIELDS + models.FAMILIES["gan"].architecture_fields
   assert sorted(fields) == sorted((
       "family", "dataset", "image_size", "channels", "network", "latent_dim", "width",
       "kernel_size", "conditional", "conditioning", "d_norm", "minibatch_std", "loss",
-      "d_steps", "ema_kimg"))
+      "d_steps", "ema_kimg", "info_codes", "clusters"))
   assert set(fields) <= set(config_lib.FIELDS)
 
 

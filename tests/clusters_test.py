@@ -51,6 +51,8 @@ def test_fitting_is_deterministic_and_refuses_impossible_counts():
   for k in (1, 101):
     with pytest.raises(ValueError, match=r"clusters must be in \[2, 100\]"):
       clusters.fit_clusters(x, k)
+  with pytest.raises(ValueError, match="fewer than 4 distinct"):
+    clusters.fit_clusters(np.repeat(x[:3], 10, axis=0), 4)
 
 
 def test_codes_drawn_from_z_follow_the_given_shares():

@@ -47,8 +47,12 @@ def _parameters(name, tmp_path, idx_dir):
     values["WORKDIR"] = run
   else:
     values["RUN_DIR"] = run
+  if name in ("quickstart", "evaluate", "reuse"):
+    # flags/mnist_dcgan.flags' clusters, as 4: the tiny fixture has 128 noise images.
+    values["OVERRIDES"] = {**TINY, "clusters": 4}
   if name == "evaluate":
-    values.update(OVERRIDES={**TINY, "eval_metrics": "classifier1k", "eval_every": 2},
+    values.update(OVERRIDES={**values["OVERRIDES"], "eval_metrics": "classifier1k",
+                             "eval_every": 2},
                   CACHE_DIR=str(tmp_path / "cache"), CLASSIFIER_EPOCHS=1,
                   # Offline the Inception download fails; the classifier metrics still run.
                   FID_METRICS="")

@@ -90,6 +90,8 @@ def fit_clusters(images, k, seed=0, dims=50, iterations=20):
     raise ValueError(f"clusters must be in [2, {len(images)}] (the images fitted), got {k}.")
   side = _side(images.shape[1])
   x = _features(tf.constant(images), side).numpy().astype(np.float64)
+  if len({row.tobytes() for row in x}) < k:  # k-means++ would have nothing left to seed
+    raise ValueError(f"the images have fewer than {k} distinct values; use fewer clusters.")
   mean = x.mean(0)
   # Principal axes from the covariance (F x F, F <= 3072): cheaper than an SVD of N x F.
   values, vectors = np.linalg.eigh(np.cov(x - mean, rowvar=False))

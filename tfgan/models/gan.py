@@ -397,6 +397,12 @@ class GANFamily(base.Family):
                                        log=log)
     return source
 
+  def describe(self, config, spec):
+    text = super().describe(config, spec)
+    if config.gan.clusters:  # the classes are the clusters, not the dataset's labels
+      text = text.replace(f", {spec.num_classes} classes", f", {spec.num_classes} clusters")
+    return text
+
   def train_dataset(self, config, source, seed, cache_dir):
     dataset = super().train_dataset(config, source, seed, cache_dir)
     return source.relabel(dataset) if config.gan.clusters else dataset
