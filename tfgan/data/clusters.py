@@ -54,11 +54,23 @@ def _side(height):
   return side
 
 
-def _features(images, side):
-  """float [N, H, W, C] -> float32 [N, side * side * C], area-averaged to side x side."""
+def _reduce(images, side):
+  """float [N, H, W, C] -> float32 [N, side, side, C], area-averaged (unchanged at side)."""
   if images.shape[1] != side:
     images = tf.image.resize(images, (side, side), method="area", antialias=True)
+  return images
+
+
+def _features(images, side):
+  """float [N, H, W, C] -> float32 [N, side * side * C], area-averaged to side x side."""
+  images = _reduce(images, side)
   return tf.reshape(images, (tf.shape(images)[0], -1))
+
+
+def _nearest(x, centres):
+  """Index of each row's nearest centre: x float64 [N, D], centres [K, D] -> int [N]."""
+  return np.argmin((x**2).sum(1)[:, None] - 2 * x @ centres.T + (centres**2).sum(1)[None],
+                   axis=1)
 
 
 def _kmeans(x, k, rng, iterations):
@@ -69,9 +81,8 @@ def _kmeans(x, k, rng, iterations):
     centres.append(x[rng.choice(len(x), p=nearest / nearest.sum())])
     nearest = np.minimum(nearest, ((x - centres[-1])**2).sum(1))
   centres = np.array(centres)
-  squared = (x**2).sum(1)[:, None]
   for _ in range(iterations):
-    assign = np.argmin(squared - 2 * x @ centres.T + (centres**2).sum(1)[None], axis=1)
+    assign = _nearest(x, centres)
     for j in range(k):
       members = x[assign == j]
       if len(members):  # an emptied cluster keeps its centre
@@ -98,8 +109,7 @@ def fit_clusters(images, k, seed=0, dims=50, iterations=20):
   components = vectors[:, ::-1][:, :min(dims, x.shape[1])]
   projected = (x - mean) @ components
   centres = _kmeans(projected, k, np.random.default_rng(seed), iterations)
-  counts = np.bincount(np.argmin((projected**2).sum(1)[:, None] - 2 * projected @ centres.T +
-                                 (centres**2).sum(1)[None], axis=1), minlength=k)
+  counts = np.bincount(_nearest(projected, centres), minlength=k)
   if counts.min() == 0:
     raise ValueError(f"k-means left {int((counts == 0).sum())} of {k} clusters empty; use "
                      f"fewer clusters.")
@@ -142,8 +152,9 @@ class ClusteredSource(Source):
 
 def cluster_source(source, k, seed=0, max_images=20000, log=print):
   """Fits k clusters to up to `max_images` training images of `source` (a seeded random
-  subset; sets TensorFlow's global seed to `seed`) and returns the ClusteredSource. Logs the time, the cluster shares and, when the
-  source has labels, the clusters' purity against them (a diagnostic; labels are not used)."""
+  subset; sets TensorFlow's global seed to `seed`) and returns the ClusteredSource. Logs the
+  time, the cluster shares and, when the source has labels, the clusters' purity against them
+  (a diagnostic; labels are not used)."""
   import time
   from tfgan.data.pipeline import make_dataset  # pipeline imports sources, as this does
   t0 = time.perf_counter()
@@ -155,22 +166,21 @@ def cluster_source(source, k, seed=0, max_images=20000, log=print):
   for x, y in make_dataset(source, 1000, seed=seed, repeat=False, cache="none",
                            drop_remainder=False):
     # Kept reduced to side x side (what the clustering sees): 20k 64 px faces in 0.25 GB.
-    small = tf.image.resize(x, (side, side), method="area", antialias=True) if (
-        x.shape[1] != side) else x
-    kept.append(small.numpy()[:max_images - have])
+    kept.append(_reduce(x, side).numpy()[:max_images - have])
     labels.append(y.numpy()[:max_images - have])
     have += len(kept[-1])
     if have >= max_images:
       break
   if have < k:
     raise DataError(f"clusters={k}: the training split has {have} images; use fewer clusters.")
+  kept = np.concatenate(kept)
   try:
-    clusters = fit_clusters(np.concatenate(kept), k, seed)
+    clusters = fit_clusters(kept, k, seed)
   except ValueError as e:
     raise DataError(f"clusters={k}: {e}") from None
   note = ""
   if source.spec.num_classes:
-    found = clusters.labels(np.concatenate(kept)).numpy()
+    found = clusters.labels(kept).numpy()
     note = (f"; purity against the dataset's {source.spec.num_classes} classes "
             f"{purity(found, np.concatenate(labels)):.2f} (labels not used)")
   log(f"tfgan: {k} clusters of {have} training images (pixel k-means, "
