@@ -161,6 +161,12 @@ def test_bad_flag_values_are_refused_by_name():
     build.validate(_parse_like_the_cli("--dry_run", "--batch_size=0"))
   with pytest.raises(ValueError, match="Unknown loss 'wgan': loss must be one of"):
     build.validate(_parse_like_the_cli("--dry_run", "--loss=wgan"))
+  # The CLI prints that message as the flag, alone: not below absl's ~380-line flag list.
+  result = run_module("tfgan.train", f"--flagfile={SMOKE}", "--dry_run", "--batch_size=0")
+  assert result.returncode == 1
+  assert "tfgan.train: error: --batch_size must be a positive integer" in result.stderr
+  assert "--workdir:" not in result.stderr and len(result.stderr.splitlines()) < 10, (
+      result.stderr[-2000:])
 
 
 @pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(REPO, "flags", "*.flags"))),

@@ -19,9 +19,15 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory: created, or resu
 _DRY_RUN = flags.DEFINE_bool("dry_run", False, "Print the resolved config as JSON and exit.")
 
 
+def _fail(message):
+  """Exits with status 1 and the message alone. app.UsageError would print the ~380-line flag
+  list above it, burying the one line that says what is wrong."""
+  sys.exit(f"tfgan.train: error: {message}\n(python -m tfgan.train --help lists the settings)")
+
+
 def main(argv):
   if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    _fail(f"unexpected arguments {argv[1:]}: every setting is a --name=value flag.")
   if not flags.FLAGS["verbosity"].present:
     # TensorFlow logs checkpoint and export chatter at INFO; the progress lines are printed.
     logging.set_verbosity(logging.WARNING)
@@ -35,12 +41,12 @@ def main(argv):
   except ValueError as e:
     # Messages open with the setting's name where there is one: show it as the flag.
     named = str(e).split(" ", 1)[0] in config_lib.FIELDS
-    raise app.UsageError(f"--{e}" if named else str(e)) from e
+    _fail(f"--{e}" if named else str(e))
   if _DRY_RUN.value:
     print(config.to_json())
     return 0
   if not _WORKDIR.value:
-    raise app.UsageError("--workdir is required (the run directory).")
+    _fail("--workdir is required (the run directory).")
   try:
     result = trainer.train_and_evaluate(config, _WORKDIR.value)
   except (data.DataError, data.DataUnavailableError, trainer.WorkdirError,
