@@ -67,6 +67,38 @@ def test_codes_drawn_from_z_follow_the_given_shares():
     networks.MLPGenerator(8, codes=4, code_probs=[0.5, 0.5, 0.0, 0.0])
 
 
+def test_the_inverse_cdf_code_follows_the_shares_from_z_first_entry_alone():
+  # 300 codes from a 6-entry z: the shares hold, and only z_0 decides the code.
+  rng = np.random.default_rng(1)
+  p = rng.uniform(0.2, 1.0, 300)
+  p /= p.sum()
+  z = rng.standard_normal((600_000, 6)).astype(np.float32)
+  codes = np.asarray(networks.latent_code(z, 300, p, draw="inverse_cdf"))
+  # 2000 expected draws per code on average: relative errors ~2%; 4 standard errors.
+  counts = np.bincount(codes, minlength=300)
+  assert len(counts) == 300
+  np.testing.assert_allclose(counts / len(z), p, atol=4 * np.sqrt(p.max() / len(z)))
+  # Ordered: the code grows with z_0, whose quantiles are the shares' cumulative sums.
+  order = np.argsort(z[:, 0])
+  assert np.all(np.diff(codes[order]) >= 0)
+  shuffled = np.concatenate([z[:, :1], rng.standard_normal((len(z), 5))], 1).astype(np.float32)
+  np.testing.assert_array_equal(networks.latent_code(shuffled, 300, p, draw="inverse_cdf"),
+                                codes)
+  # Extreme z_0 (Phi rounds to 0 or 1 in float32) still lands on the first or last code.
+  tails = np.array([[-40.0], [40.0]], np.float32)
+  assert list(np.asarray(networks.latent_code(tails, 300, p, draw="inverse_cdf"))) == [0, 299]
+  # A generator with more codes than latent entries, saved and reloaded, keeps its draw.
+  g = networks.MLPGenerator(4, (28, 28, 1), width=0.125, codes=10, code_draw="inverse_cdf")
+  z4 = rng.standard_normal((3, 4)).astype(np.float32)
+  again = networks.MLPGenerator.from_config(g.get_config())
+  assert again.code_draw == "inverse_cdf" and again(z4).shape == (3, 28, 28, 1)
+  np.testing.assert_array_equal(again.code(z4), g.code(z4))
+  assert "code_draw" not in networks.MLPGenerator(8, (28, 28, 1), width=0.125,
+                                                  codes=4).get_config()
+  with pytest.raises(ValueError, match="code_draw must be one of"):
+    networks.MLPGenerator(8, (28, 28, 1), codes=4, code_draw="gumbel")
+
+
 def _spy(network, calls):
   original = network.call
 
@@ -108,21 +140,23 @@ def test_d_judges_reals_by_their_cluster_and_fakes_by_their_code():
 def test_a_clustered_run_trains_on_cluster_labels_and_exports_an_unconditional_generator(
     tmp_path, idx_dir):
   config = config_lib.from_flagfile(SMOKE, data_dir=idx_dir, train_steps=2, log_every=1,
-                                    clusters=3)
+                                    clusters=20)  # more clusters than z's 16 entries
   lines = []
   result = trainer.train_and_evaluate(config, str(tmp_path / "run"), verbose=False)
   model = result["model"]
   g, d = model.generator, model.discriminator
-  assert g.codes == 3 and g.num_classes == 0 and d.num_classes == 3
+  assert g.codes == 20 and g.num_classes == 0 and d.num_classes == 20
+  assert g.code_draw == "inverse_cdf"  # clusters read one entry of z, whatever their number
   assert model.code_labels and abs(sum(g.code_probs) - 1) < 1e-6
   # The data the run trained on carries each image's cluster, not the IDX labels.
   from tfgan.models import gan as gan_family
   family = gan_family.GANFamily()
   source = family.open_data(config, log=lines.append)
-  assert "3 clusters of 128 training images" in lines[0] and "purity against" in lines[0]
+  assert "20 clusters of 128 training images" in lines[0] and "purity against" in lines[0]
   images, labels = next(iter(family.train_dataset(config, source, 0, "")))
   np.testing.assert_array_equal(labels, source.clusters.labels(images))
   np.testing.assert_allclose(g.code_probs, source.clusters.probs, rtol=1e-6)
   exported = keras.models.load_model(result["generator_keras"], compile=False)
   z = np.random.default_rng(0).standard_normal((4, exported.latent_dim)).astype(np.float32)
   assert exported(z).shape == (4, 28, 28, 1) and exported.code_probs == g.code_probs
+  assert exported.code_draw == "inverse_cdf"

@@ -10,7 +10,8 @@ itself, so the exported generator stays a plain z -> image model):
   Liu et al. 2020, https://arxiv.org/abs/2006.10728): the training images are clustered
   before training (tfgan.data.clusters), D is conditioned on each real image's cluster and
   on each fake's code (projection), and c ~ Categorical(the clusters' shares), so G learns
-  every cluster in its own proportion.
+  every cluster in its own proportion. The code is read from z's first entry (inverse CDF),
+  so hundreds of clusters need no wider z.
 """
 
 
@@ -28,9 +29,11 @@ def check_codes(info_codes, info_weight, clusters, latent_dim, conditional, gp_w
     if value and conditional:
       raise ValueError(f"{name} finds categories without labels; a conditional GAN already "
                        f"has its classes. Use one.")
-    if int(value) > int(latent_dim):
-      raise ValueError(f"{name} {value} reads its code from the first {value} entries of z: "
-                       f"latent_dim must be >= {value}, got {latent_dim}.")
+  # InfoGAN's uniform code is the argmax of z's first K entries (its preview sets a code by
+  # permuting them); clusters read theirs from z's first entry (inverse CDF), any latent_dim.
+  if int(info_codes) > int(latent_dim):
+    raise ValueError(f"info_codes {info_codes} reads its code from the first {info_codes} "
+                     f"entries of z: latent_dim must be >= {info_codes}, got {latent_dim}.")
   if info_codes and clusters:
     raise ValueError("info_codes and clusters both read a code from z; use one.")
   if clusters and gp_weight:

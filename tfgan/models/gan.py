@@ -431,7 +431,7 @@ class GANFamily(base.Family):
       g_options["codes"] = d_options["info_codes"] = g.info_codes
     if g.clusters:  # G reads a code from z in the clusters' shares; D is conditioned on it
       num_classes = spec.num_classes
-      g_options.update(codes=num_classes, code_probs=spec.class_shares)
+      g_options.update(codes=num_classes, code_probs=spec.class_shares, code_draw="inverse_cdf")
       d_options["num_classes"] = num_classes
     else:
       options["num_classes"] = num_classes

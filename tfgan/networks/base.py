@@ -7,12 +7,15 @@ discriminator maps images [B, H, W, C] in [-1, 1] (with labels as `[images, labe
 conditional) to logits float32 [B, 1], or [B, 1 + info_codes] with an InfoGAN head.
 
 Codes read from z: a generator built with `codes` = K > 0 draws a categorical code c from its
-own latent (`latent_code`: c ~ Categorical(code_probs), uniform by default) and sees
+own latent (`latent_code`: c ~ Categorical(code_probs), uniform by default, from z's first K
+entries or, with code_draw 'inverse_cdf', from its first entry alone) and sees
 one_hot(c) beside z, so it stays an ordinary z -> image model for sampling, evaluation and
 export. InfoGAN (Chen et al. 2016, https://arxiv.org/abs/1606.03657) pairs it with a
 discriminator built with `info_codes` = K, whose K extra logits (D's auxiliary network Q)
 predict c; cluster conditioning (tfgan.models.gan) with a discriminator conditioned on c.
 """
+
+import itertools
 
 import keras
 from keras import layers, ops
@@ -28,23 +31,40 @@ def scaled(units, width):
   return max(1, int(round(units * width)))
 
 
-def latent_code(z, codes, probs=None):
-  """The categorical code of latents z float [B, D >= K], K = codes: int32 [B] in [0, K).
+CODE_DRAWS = ("argmax", "inverse_cdf")
+_ROOT_HALF = 0.7071067811865476  # 1 / sqrt(2): Phi(z) = erfc(-z / sqrt(2)) / 2
 
-  Uniform (probs None): argmax(z[:, :K]), uniform over K when z ~ N(0, I). With probs p
-  (K positive floats summing to 1): the Gumbel-max draw argmax_k(log p_k + g_k) with
-  g_k = -log(-log Phi(z_k)), Phi the normal CDF: Phi(z_k) ~ U(0, 1), so g_k ~ Gumbel(0, 1)
-  and c ~ Categorical(p) (Gumbel 1954; Maddison et al. 2014). Uniform p gives the same code
-  as probs None (the map z -> g is increasing).
+
+def latent_code(z, codes, probs=None, draw="argmax"):
+  """The categorical code of latents z float [B, D], K = codes: int32 [B] in [0, K).
+
+  draw 'argmax' reads z's first K entries (D >= K). Uniform (probs None): argmax(z[:, :K]),
+  uniform over K when z ~ N(0, I). With probs p (K positive floats summing to 1): the
+  Gumbel-max draw argmax_k(log p_k + g_k) with g_k = -log(-log Phi(z_k)), Phi the normal CDF:
+  Phi(z_k) ~ U(0, 1), so g_k ~ Gumbel(0, 1) and c ~ Categorical(p) (Gumbel 1954; Maddison et
+  al. 2014). Uniform p gives the same code as probs None (the map z -> g is increasing).
+
+  draw 'inverse_cdf' reads z's first entry alone (any D >= 1): u = Phi(z_0) ~ U(0, 1) and c
+  is the k with P_{k-1} <= u < P_k, P the cumulative sums of p (uniform when probs is None),
+  so c ~ Categorical(p) whatever K is; it costs one entry of z instead of K.
   """
+  if draw not in CODE_DRAWS:
+    raise ValueError(f"draw must be one of {CODE_DRAWS}, got {draw!r}.")
+  if draw == "inverse_cdf":
+    u = 0.5 * ops.erfc(-ops.cast(z[:, 0], "float32") * _ROOT_HALF)
+    p = [1.0 / codes] * codes if probs is None else list(probs)
+    # The K - 1 inner boundaries; c counts those at or below u (u = 1.0 in float32 lands on
+    # K - 1, never K). Summed in Python floats: float32 cumsums of 400 shares drift by ~1e-5.
+    bounds = list(itertools.accumulate(p))[:-1]
+    below = ops.cast(u[:, None] >= ops.convert_to_tensor(bounds, "float32")[None, :], "int32")
+    return ops.sum(below, axis=-1)
   head = ops.cast(z[:, :codes], "float32")
   if probs is None:
     return ops.cast(ops.argmax(head, axis=-1), "int32")
   # log Phi(z), accurate in both tails: erfc keeps the small lower-tail values, log1p the
   # upper tail where Phi rounds to 1.
-  root_half = 0.7071067811865476
-  log_phi = ops.where(head < 0, ops.log(0.5 * ops.erfc(-head * root_half)),
-                      ops.log1p(-0.5 * ops.erfc(head * root_half)))
+  log_phi = ops.where(head < 0, ops.log(0.5 * ops.erfc(-head * _ROOT_HALF)),
+                      ops.log1p(-0.5 * ops.erfc(head * _ROOT_HALF)))
   gumbel = -ops.log(-log_phi)
   log_p = ops.log(ops.convert_to_tensor(probs, "float32"))
   return ops.cast(ops.argmax(log_p[None, :] + gumbel, axis=-1), "int32")
@@ -101,27 +121,34 @@ class GeneratorBase(NetworkBase):
   """A generator: z [B, latent_dim] (and labels [B] when conditional) -> images.
 
   Args:
-    codes: K > 0: a categorical code c = latent_code(z, K, code_probs) is read from z and
-      one_hot(c) joined to it (see the module docstring); needs latent_dim >= K. 0: none.
+    codes: K > 0: a categorical code c = latent_code(z, K, code_probs, code_draw) is read
+      from z and one_hot(c) joined to it (see the module docstring). 0: none.
     code_probs: K probabilities of the codes (summing to 1); None: uniform.
+    code_draw: 'argmax' reads z's first K entries (needs latent_dim >= K); 'inverse_cdf'
+      reads z's first entry alone, for many codes at a small latent_dim.
   """
 
-  def __init__(self, codes=0, code_probs=None, **kwargs):
+  def __init__(self, codes=0, code_probs=None, code_draw="argmax", **kwargs):
     super().__init__(**kwargs)
     codes = int(codes)
     if codes < 0 or codes == 1:
       raise ValueError(f"codes must be 0 (none) or >= 2, got {codes!r}.")
+    if code_draw not in CODE_DRAWS:
+      raise ValueError(f"code_draw must be one of {CODE_DRAWS}, got {code_draw!r}.")
     if code_probs is not None:
       code_probs = tuple(float(p) for p in code_probs)
       if len(code_probs) != codes or min(code_probs) <= 0 or abs(sum(code_probs) - 1) > 1e-3:
         raise ValueError(f"code_probs must be {codes} positive probabilities summing to 1, "
                          f"got {code_probs!r}.")
-    self.codes, self.code_probs = codes, code_probs
-    self._base_args = {k: v for k, v in (("codes", codes), ("code_probs", code_probs)) if v}
+    self.codes, self.code_probs, self.code_draw = codes, code_probs, code_draw
+    # 'argmax' stays out of the config, as saved before code_draw existed.
+    self._base_args = {k: v for k, v in (("codes", codes), ("code_probs", code_probs),
+                                         ("code_draw", code_draw != "argmax" and code_draw))
+                       if v}
 
   def code(self, z):
     """The code of latents z [B, latent_dim]: int32 [B] in [0, codes); None without codes."""
-    return latent_code(z, self.codes, self.code_probs) if self.codes else None
+    return latent_code(z, self.codes, self.code_probs, self.code_draw) if self.codes else None
 
   @property
   def input_spec_shape(self):
@@ -131,7 +158,7 @@ class GeneratorBase(NetworkBase):
     """z [B, D], with one_hot(code(z)) [B, K] appended when codes = K > 0."""
     if not self.codes:
       return z
-    if z.shape[-1] is not None and z.shape[-1] < self.codes:
+    if self.code_draw == "argmax" and z.shape[-1] is not None and z.shape[-1] < self.codes:
       raise ValueError(f"{self.name}: codes {self.codes} needs latent_dim >= {self.codes}, "
                        f"got {z.shape[-1]}.")
     return ops.concatenate([z, ops.one_hot(self.code(z), self.codes, dtype=z.dtype)], axis=-1)
