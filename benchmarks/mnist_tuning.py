@@ -73,6 +73,16 @@ ATTEMPTS.update({
     # do the 4s (5.0%) come back?
     "clusters200_5k": DEFAULT_1201 + ["--clusters=200", "--latent_dim=200", "--train_steps=5000"],
     "clusters400_5k": DEFAULT_1201 + ["--clusters=400", "--latent_dim=400", "--train_steps=5000"],
+    # The attempts above drew G's cluster from z's first K entries (Gumbel-max, so latent_dim
+    # >= K); from 2026-12-06 (second session) clusters read z's first entry alone (inverse
+    # CDF). The default (400 clusters) at the old latent_dim 100: a cheaper step, so more of
+    # them in the same minutes.
+    "clusters400_z100_4k": DEFAULT_1201 + ["--clusters=400", "--train_steps=4000"],
+    "clusters400_z100_4500": DEFAULT_1201 + ["--clusters=400", "--train_steps=4500"],
+    # The 2026-12-06 flagfile (latent_dim 400) with the inverse-CDF draw, for a same-day
+    # comparison of step cost and quality.
+    "clusters400_z400_4k": DEFAULT_1201 + ["--clusters=400", "--latent_dim=400",
+                                           "--train_steps=4000"],
 })
 
 
