@@ -361,7 +361,10 @@ def test_swd_metric_scores_real_images_below_noise_and_is_zero_for_the_real_set_
       _Shows(images), source, ["swd24"], registry=registry)
   itself, real_like, noisy = score(scale(real[:24])), score(other), score(noise)
   assert itself == {"swd24": 0.0, "swd24_28px": 0.0, "swd24_14px": 0.0}
-  assert 0 < real_like["swd24"] < 0.5 * noisy["swd24"], (real_like, noisy)
+  # Which 24 of the 48 real images are read depends on TensorFlow's global seed (the seeded
+  # shuffle combines it with the op seed), i.e. on the tests that ran before: over 10 global
+  # seeds the ratio was 0.45-0.52 (0.502 after seed 3 failed a bound of 0.5).
+  assert 0 < real_like["swd24"] < 0.6 * noisy["swd24"], (real_like, noisy)
 
 
 def test_swd_names_and_best_metric():
