@@ -153,6 +153,7 @@ def test_a_clustered_run_trains_on_cluster_labels_and_exports_an_unconditional_g
   family = gan_family.GANFamily()
   source = family.open_data(config, log=lines.append)
   assert "20 clusters of 128 training images" in lines[0] and "purity against" in lines[0]
+  assert family.describe(config, source.spec).endswith("28x28x1, 20 clusters)")
   images, labels = next(iter(family.train_dataset(config, source, 0, "")))
   np.testing.assert_array_equal(labels, source.clusters.labels(images))
   np.testing.assert_allclose(g.code_probs, source.clusters.probs, rtol=1e-6)

@@ -186,9 +186,13 @@ class Family:
     count = f"{spec.num_examples} images" if spec.num_examples else "size unknown"
     if config.data.holdout:  # the spec counts the training images only
       count += f" ({config.data.holdout} more held out)"
-    classes = f", {spec.num_classes} classes" if spec.num_classes else ""
+    classes = f", {spec.num_classes} {self.label_kind(config)}" if spec.num_classes else ""
     return (f"{config.model.network} on {spec.name} ({spec.origin}: {count}, "
             f"{'x'.join(map(str, spec.image_shape))}{classes})")
+
+  def label_kind(self, config) -> str:
+    """What the data's labels are, for the start line: 'classes' (GAN clusters: 'clusters')."""
+    return "classes"
 
   def build(self, config, spec: data.DataSpec, optimizers: Dict[str, keras.Optimizer],
             **compile_options) -> FamilyModel:

@@ -397,11 +397,8 @@ class GANFamily(base.Family):
                                        log=log)
     return source
 
-  def describe(self, config, spec):
-    text = super().describe(config, spec)
-    if config.gan.clusters:  # the classes are the clusters, not the dataset's labels
-      text = text.replace(f", {spec.num_classes} classes", f", {spec.num_classes} clusters")
-    return text
+  def label_kind(self, config):
+    return "clusters" if config.gan.clusters else "classes"  # not the dataset's labels
 
   def train_dataset(self, config, source, seed, cache_dir):
     dataset = super().train_dataset(config, source, seed, cache_dir)

@@ -142,9 +142,9 @@ class GeneratorBase(NetworkBase):
                          f"got {code_probs!r}.")
     self.codes, self.code_probs, self.code_draw = codes, code_probs, code_draw
     # 'argmax' stays out of the config, as saved before code_draw existed.
-    self._base_args = {k: v for k, v in (("codes", codes), ("code_probs", code_probs),
-                                         ("code_draw", code_draw != "argmax" and code_draw))
-                       if v}
+    self._base_args = {k: v for k, v in (("codes", codes), ("code_probs", code_probs)) if v}
+    if code_draw != "argmax":
+      self._base_args["code_draw"] = code_draw
 
   def code(self, z):
     """The code of latents z [B, latent_dim]: int32 [B] in [0, codes); None without codes."""
