@@ -132,6 +132,30 @@ def test_skip_bad_images_reports_count_and_trains_on_the_rest(tmp_path):
   assert snapshot(root) == before  # nothing in the data folder was written or touched
 
 
+def test_skip_bad_images_refuses_a_folder_with_no_readable_image(tmp_path):
+  # A newcomer's folder whose only image was corrupt trained on nothing and exported an
+  # untrained generator with exit 0: zero usable images must be an error naming the folder.
+  root = str(tmp_path / "only_bad")
+  os.makedirs(root)
+  open(f"{root}/fake.png", "w").write("this is text, not a PNG")
+  source = data.open_source("folder", data_dir=root, image_size=8, skip_bad_images=True,
+                            log=lambda line: None)
+  with pytest.raises(data.DataError) as e:
+    source.check()
+  message = str(e.value)
+  assert root in message and "none of its 1 image files can be decoded" in message
+  assert f"{root}/fake.png: Unknown image file format" in message
+
+
+def test_undecodable_file_reasons_carry_no_tensorflow_internals(tmp_path):
+  root = _folder_with_bad_files(str(tmp_path / "bad"))
+  with pytest.raises(data.DataError) as e:
+    data.open_source("folder", data_dir=root, image_size=8).check()
+  message = str(e.value)
+  assert "function_node" not in message and "[Op:" not in message, message
+  assert f"{root}/fake.png: Unknown image file format. One of JPEG" in message
+
+
 def test_file_cache_is_refused_inside_the_data_folder(tmp_path):
   root = str(tmp_path / "faces")
   write_image(f"{root}/0.png", _rgb(1))

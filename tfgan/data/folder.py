@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan.data import decode
-from tfgan.data.errors import DataError
+from tfgan.data.errors import DataError, op_error_text
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 
@@ -112,6 +112,6 @@ def find_unreadable(paths: tf.Tensor, channels: int = 3,
       decode.decode_image(tf.io.read_file(path), channels)
       reason = "empty image"
     except (tf.errors.OpError, ValueError) as e:
-      reason = getattr(e, "message", str(e)).strip().splitlines()[0]
+      reason = op_error_text(e)
     reasons.append((path, reason))
   return bad, reasons

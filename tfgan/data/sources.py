@@ -208,6 +208,10 @@ class FolderSource(Source):
           raise DataError(f"{index.root}: {len(bad)} of {index.size} image files cannot be "
                           f"decoded:\n{listing}{more}\nRemove them, or pass "
                           f"--skip_bad_images to train without them.")
+        if len(bad) == index.size:
+          # Skipping every file would train on nothing and export an untrained generator.
+          raise DataError(f"{index.root}: none of its {index.size} image files can be decoded, "
+                          f"so --skip_bad_images leaves nothing to train on:\n{listing}{more}")
         keep = np.ones(index.size, bool)
         keep[bad] = False
         paths, labels = tf.boolean_mask(paths, keep), labels[keep]
