@@ -493,3 +493,42 @@ def test_the_d_step_makes_its_fakes_for_the_batch_labels_and_g_gets_labels(d_ste
   assert drawn.shape == (8,) and drawn.min() >= 0 and drawn.max() < 10
   np.testing.assert_array_equal(d_inputs[-1][0].numpy(), fake.numpy())
   np.testing.assert_array_equal(d_inputs[-1][1].numpy(), drawn)
+
+
+def _next(tmp_path, monkeypatch, **overrides):
+  from tfgan import config as config_lib
+  monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))  # no Inception weights
+  config = config_lib.make(metrics_cache_dir=str(tmp_path / "cache"), **overrides)
+  return models.FAMILIES["gan"].next_commands(config, "runs/x")
+
+
+def test_next_commands_train_the_missing_classifier_first(tmp_path, monkeypatch):
+  # The printed evaluation failed on any fresh machine ("no classifier for 'mnist'"): the
+  # one-time classifier step comes first, with its cost, and only while it is missing.
+  cache = tmp_path / "cache"
+  lines = _next(tmp_path, monkeypatch, dataset="mnist", data_dir="data/mnist")
+  assert lines[1] == (f"python -m tfgan.evaluate --train_classifier --dataset=mnist "
+                      f"--data_dir=data/mnist --cache_dir={cache}  # once: "
+                      f"{gan.CLASSIFIER_COST}")
+  assert lines[2] == f"python -m tfgan.evaluate --workdir=runs/x --cache_dir={cache} " \
+                     f"--metrics=classifier10k"
+  (cache / "classifiers").mkdir(parents=True)
+  (cache / "classifiers" / "mnist.keras").write_bytes(b"cached")
+  lines = _next(tmp_path, monkeypatch, dataset="mnist", data_dir="data/mnist")
+  assert not any("--train_classifier" in line for line in lines)
+  assert lines[1].endswith("--metrics=classifier10k")
+
+
+def test_next_commands_suggest_fid_only_where_inception_weights_are(tmp_path, monkeypatch):
+  lines = _next(tmp_path, monkeypatch, dataset="folder", data_dir="faces")
+  assert "--metrics=swd10k  # fid10k needs InceptionV3's weights" in lines[1]
+  assert not any("--metrics=fid" in line for line in lines)
+  weights = tmp_path / "keras_home" / "models" / "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
+  weights.parent.mkdir(parents=True)
+  weights.write_bytes(b"weights")
+  assert _next(tmp_path, monkeypatch, dataset="folder", data_dir="faces")[1].endswith(
+      "--metrics=fid10k,swd10k")
+  own = tmp_path / "inception.h5"
+  own.write_bytes(b"weights")
+  assert _next(tmp_path, monkeypatch, dataset="folder", data_dir="faces",
+               inception_weights=str(own))[1].endswith(f"--inception_weights={own}")
