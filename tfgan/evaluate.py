@@ -11,11 +11,10 @@ Metric names and protocols: tfgan.metrics.METRICS.
 """
 
 import os
-import sys
 
 from absl import app, flags
 
-from tfgan import quiet
+from tfgan import cli, quiet
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory to evaluate.")
 _METRICS = flags.DEFINE_list("metrics", ["fid10k"], "Metrics from tfgan.metrics.METRICS, e.g. "
@@ -62,25 +61,28 @@ def _translation_run(workdir):
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  del argv  # cli.run refuses positional arguments.
+  if not _TRAIN_CLASSIFIER.value:
+    if not _WORKDIR.value:
+      raise app.UsageError("--workdir=DIR missing: the run to evaluate (or --train_classifier).")
+    cli.check_run_dir("workdir", _WORKDIR.value)
+    if _BASELINE.value:
+      cli.check_run_dir("baseline_workdir", _BASELINE.value)
   # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
   from tfgan import data, metrics
   if _TRAIN_CLASSIFIER.value:
     path = metrics.classifier_path(_DATASET.value, _CACHE_DIR.value)
     if os.path.exists(path):
-      sys.exit(f"tfgan.evaluate: error: {path} exists; delete it to train a new classifier.")
+      cli.fail("tfgan.evaluate", f"{path} exists; delete it to train a new classifier.")
     try:
       metrics.prepare_classifier(_DATASET.value, _DATA_DIR.value or "", _CACHE_DIR.value,
                                  epochs=_EPOCHS.value)
     except (data.DataError, data.DataUnavailableError) as e:
-      sys.exit(f"tfgan.evaluate: error: {e}")
+      cli.fail("tfgan.evaluate", str(e))
     except ValueError as e:
       raise app.UsageError(f"--train_classifier: {e}") from e
     return 0
-  if not _WORKDIR.value:
-    raise app.UsageError("Give --workdir=DIR (or --train_classifier).")
   if _translation_run(_WORKDIR.value):
     from tfgan import translation
     try:
@@ -92,16 +94,16 @@ def main(argv):
                                _TEST_MODE.value, inception_weights=inception,
                                mask_kind=_MASK_KIND.value)
     except (ValueError, FileNotFoundError, data.DataError, metrics.MetricsUnavailableError) as e:
-      sys.exit(f"tfgan.evaluate: error: {e}")
+      cli.fail("tfgan.evaluate", str(e))
     return 0
   try:
     metrics.evaluate_run(_WORKDIR.value, _METRICS.value, _INCEPTION.value, _CACHE_DIR.value,
                          _SEED.value, _DATA_DIR.value)
   except (ValueError, FileNotFoundError, metrics.MetricsUnavailableError, data.DataError,
           data.DataUnavailableError) as e:
-    sys.exit(f"tfgan.evaluate: error: {e}")
+    cli.fail("tfgan.evaluate", str(e))
   return 0
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run("tfgan.evaluate", main)

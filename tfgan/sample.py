@@ -19,7 +19,7 @@ import os
 
 from absl import app, flags
 
-from tfgan import quiet
+from tfgan import cli, quiet
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding generator.keras.")
 _MODEL = flags.DEFINE_string("model", None, "Path of a saved generator (.keras); instead of "
@@ -62,10 +62,9 @@ def _resolve_label(label, model_path):
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+  del argv  # cli.run refuses positional arguments.
   if bool(_WORKDIR.value) == bool(_MODEL.value):
-    raise app.UsageError("Give exactly one of --workdir or --model.")
+    raise app.UsageError("give exactly one of --workdir or --model.")
   if _SUMMARY.value:
     return _write_summary()
   if flags.FLAGS["nearest"].present and _NEAREST.value <= 0:
@@ -89,6 +88,12 @@ def main(argv):
   for path in (out, _NPZ.value):
     if path and os.path.exists(path) and not _OVERWRITE.value:
       raise app.UsageError(f"{path} exists; choose another path or pass --overwrite.")
+  if _WORKDIR.value:
+    cli.check_run_dir("workdir", _WORKDIR.value, needs="generator.keras")
+  elif os.path.isdir(_MODEL.value):
+    cli.check_run_dir("model", _MODEL.value, needs="generator.keras")
+  else:
+    cli.check_file("model", _MODEL.value)
 
   # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
@@ -156,6 +161,7 @@ def _nearest_grid(fake, k):
 def _write_summary():
   if not _WORKDIR.value:
     raise app.UsageError("--summary needs --workdir.")
+  cli.check_run_dir("workdir", _WORKDIR.value)
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)  # tfgan.rundir's
   from tfgan import summary
   try:
@@ -167,4 +173,4 @@ def _write_summary():
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run("tfgan.sample", main)

@@ -6,10 +6,10 @@ Only defines flags and calls `tfgan.trainer.train_and_evaluate`. Every field of 
 
 import sys
 
-from absl import app, flags, logging
+from absl import flags, logging
 
 from tfgan import config as config_lib
-from tfgan import quiet
+from tfgan import cli, quiet
 
 config_lib.define_flags(flags.FLAGS)
 # --help lists the settings too: they are defined in tfgan.config.flags, not in this module.
@@ -20,18 +20,17 @@ _DRY_RUN = flags.DEFINE_bool("dry_run", False, "Print the resolved config as JSO
 
 
 def _fail(message):
-  """Exits with status 1 and the message alone. app.UsageError would print the ~380-line flag
-  list above it, burying the one line that says what is wrong."""
-  sys.exit(f"tfgan.train: error: {message}\n(python -m tfgan.train --help lists the settings)")
+  cli.fail("tfgan.train", message)
 
 
 def main(argv):
-  if len(argv) > 1:
-    _fail(f"unexpected arguments {argv[1:]}: every setting is a --name=value flag.")
+  del argv  # cli.run refuses positional arguments.
   if not flags.FLAGS["verbosity"].present:
     # TensorFlow logs checkpoint and export chatter at INFO; the progress lines are printed.
     logging.set_verbosity(logging.WARNING)
   config = config_lib.config_from_flags(flags.FLAGS)
+  if not _WORKDIR.value and not _DRY_RUN.value:
+    _fail("--workdir is required (the run directory).")
   # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
   from tfgan import build, data, distribute, rundir, trainer
@@ -45,15 +44,13 @@ def main(argv):
   if _DRY_RUN.value:
     print(config.to_json())
     return 0
-  if not _WORKDIR.value:
-    _fail("--workdir is required (the run directory).")
   try:
     result = trainer.train_and_evaluate(config, _WORKDIR.value)
   except (data.DataError, data.DataUnavailableError, trainer.WorkdirError,
           distribute.StrategyError, MetricsUnavailableError, FileNotFoundError,
           rundir.NonFiniteError) as e:
     # The user's input is at fault, and the message says how: no traceback.
-    sys.exit(f"tfgan.train: error: {e}")
+    _fail(str(e))
   if result["status"] == "interrupted":
     # 128 + signal number, the shell convention, so schedulers see a preempted job.
     sys.exit(128 + result["signal"])
@@ -61,4 +58,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run("tfgan.train", main)

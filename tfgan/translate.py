@@ -17,7 +17,7 @@ import os
 
 from absl import app, flags
 
-from tfgan import quiet
+from tfgan import cli, quiet
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding generator.keras.")
 _INPUT = flags.DEFINE_string("input", None, "An image file, or a folder of images (searched "
@@ -36,15 +36,16 @@ _REVERSE = flags.DEFINE_bool("reverse", False, "CycleGAN runs: translate B -> A 
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-  if not (_WORKDIR.value and _INPUT.value and _OUTPUT.value):
-    raise app.UsageError("Give --workdir, --input and --output.")
+  del argv  # cli.run refuses positional arguments.
+  missing = [f"--{f.name}" for f in (_WORKDIR, _INPUT, _OUTPUT) if not f.value]
+  if missing:
+    raise app.UsageError(f"{' and '.join(missing)} missing: give --workdir, --input and "
+                         f"--output.")
+  cli.check_run_dir("workdir", _WORKDIR.value)
   if not os.path.exists(_INPUT.value):
     raise app.UsageError(f"--input={_INPUT.value}: no such file or folder.")
   # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
-  import sys
   from tfgan import translation
   from tfgan.data import DataError
   try:
@@ -52,10 +53,10 @@ def main(argv):
                                           derive=_DERIVE.value, overwrite=_OVERWRITE.value,
                                           reverse=_REVERSE.value, masks=_MASKS.value)
   except (FileExistsError, FileNotFoundError, ValueError, DataError) as e:
-    sys.exit(f"tfgan.translate: error: {e}")
+    cli.fail("tfgan.translate", str(e))
   print(f"wrote {len(written)} images to {_OUTPUT.value}")
   return 0
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run("tfgan.translate", main)
