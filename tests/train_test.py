@@ -348,7 +348,16 @@ def test_the_command_lines_start_quietly_and_help_lists_every_setting(tmp_path, 
   env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
   help_text = subprocess.run([sys.executable, "-m", "tfgan.train", "--help"], cwd=REPO,
                              capture_output=True, text=True, timeout=120, env=env)
-  assert "--width" in help_text.stdout and "--pairs" in help_text.stdout
+  assert help_text.returncode == 0 and "--width" in help_text.stdout
+  # Grouped by section, each headed by the families that read it: --pairs sits under
+  # [translation], between its header and the next section's.
+  out = help_text.stdout
+  headers = [out.index(f"\n[{name}] for ") for name in config_lib.SECTIONS]
+  assert headers == sorted(headers)
+  assert "[translation] for pix2pix, cyclegan." in out and "[data] for every family." in out
+  translation = list(config_lib.SECTIONS).index("translation")
+  assert headers[translation] < out.index("  --pairs  (default:") < headers[translation + 1]
+  assert all(f"  --{name}  (default:" in out for name in config_lib.FIELDS)
   assert "tensorflow" not in help_text.stderr.lower()  # --help loads no TensorFlow at all
   dry = subprocess.run([sys.executable, "-m", "tfgan.train", f"--flagfile={SMOKE}",
                         f"--data_dir={idx_dir}", "--dry_run"], cwd=REPO, capture_output=True,

@@ -19,6 +19,21 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory: created, or resu
 _DRY_RUN = flags.DEFINE_bool("dry_run", False, "Print the resolved config as JSON and exit.")
 
 
+_HELP_FLAGS = ("--help", "-help", "-h", "-?", "--helpshort")
+
+
+def _print_help():
+  """--help: the command's own flags, then every setting grouped by config section (absl's
+  flat list of ~95 flags in one block says nothing of which family reads which)."""
+  own = "\n".join([config_lib.flags.flag_help(flags.FLAGS[name]) for name in
+                   ("workdir", "dry_run")] + [
+                       "  --flagfile=FILE\n      Read flags from FILE, one --name=value a line "
+                       "(later lines and later flags win); see flags/."])
+  print(f"{__doc__}\nUsage: python -m tfgan.train --flagfile=FILE --workdir=DIR "
+        f"[--name=value ...]\n\n[command]\n{own}\n\n{config_lib.grouped_help(flags.FLAGS)}"
+        f"\n\n--helpfull also lists absl's own flags (--verbosity, --logtostderr, ...).")
+
+
 def _fail(message):
   cli.fail("tfgan.train", message)
 
@@ -58,4 +73,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  if any(arg in _HELP_FLAGS for arg in sys.argv[1:]):
+    _print_help()
+    sys.exit(0)
   cli.run("tfgan.train", main)

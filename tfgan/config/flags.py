@@ -10,11 +10,12 @@ does), and only the flags a file names change.
 import dataclasses
 import os
 import re
+import textwrap
 from typing import Any, Iterator, Tuple
 
 from absl import flags as absl_flags
 
-from tfgan.config.sections import CHOICES, FIELDS, SECTIONS, Config, make
+from tfgan.config.sections import CHOICES, FIELDS, SECTION_FAMILIES, SECTIONS, Config, make
 
 _DEFINE = {bool: absl_flags.DEFINE_bool, int: absl_flags.DEFINE_integer,
            float: absl_flags.DEFINE_float, str: absl_flags.DEFINE_string}
@@ -34,6 +35,29 @@ def define_flags(flag_values: absl_flags.FlagValues) -> None:
                              flag_values=flag_values)
     else:
       _DEFINE[field.type](field.name, field.default, help_text, flag_values=flag_values)
+
+
+def flag_help(flag, width=100) -> str:
+  """One flag as `  --name  (default: D) (one of: ...)` over its wrapped help text."""
+  default = flag.default_as_str or "''"
+  choices = f" (one of: {', '.join(CHOICES[flag.name])})" if flag.name in CHOICES else ""
+  head = f"  --{flag.name}  (default: {default}){choices}"
+  body = textwrap.fill(flag.help, width, initial_indent="      ", subsequent_indent="      ")
+  return f"{head}\n{body}"
+
+
+def grouped_help(flag_values: absl_flags.FlagValues, width: int = 100) -> str:
+  """The Config flags defined on `flag_values` (by define_flags) as text, one block per
+  section in SECTIONS order, each headed by the section's name, the families that read it and
+  its docstring: what `python -m tfgan.train --help` prints."""
+  blocks = []
+  for name, cls in SECTIONS.items():
+    families = SECTION_FAMILIES.get(name, "every family")
+    doc = " ".join((cls.__doc__ or "").split())
+    head = textwrap.fill(f"[{name}] for {families}. {doc}", width, subsequent_indent="  ")
+    lines = [flag_help(flag_values[f.name], width) for f in dataclasses.fields(cls)]
+    blocks.append("\n".join([head] + lines))
+  return "\n\n".join(blocks)
 
 
 def config_from_flags(flag_values: absl_flags.FlagValues) -> Config:

@@ -315,6 +315,10 @@ SECTIONS = {
     "evaluation": EvaluationConfig,
 }
 
+# The families that read a section, for --help; unnamed sections serve every family.
+SECTION_FAMILIES = {"gan": "gan (noise-to-image)", "translation": "pix2pix, cyclegan",
+                    "restoration": "esrgan (super-resolution), inpaint"}
+
 # String settings with a closed set of values (enum flags in tfgan.train).
 CHOICES = {"jit_compile": JIT_CHOICES, "strategy": STRATEGY_CHOICES,
            "mixed_precision": PRECISION_CHOICES, "cache": CACHE_CHOICES,
