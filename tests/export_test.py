@@ -30,6 +30,12 @@ def test_generator_export_reloads_and_serves_the_same_images(tmp_path, num_class
   served = tf.saved_model.load(paths["saved_model"])
   out = served.serve(*inputs) if num_classes else served.serve(z)
   np.testing.assert_allclose(out.numpy(), expected, atol=1e-6)
+  # TF Serving's signature names its output `images` (TensorFlow's default is output_0).
+  signature = served.signatures["serving_default"]
+  named = {"z": tf.constant(z)} | ({"labels": tf.constant(inputs[1])} if num_classes else {})
+  result = signature(**named)
+  assert list(result) == ["images"]
+  np.testing.assert_allclose(result["images"].numpy(), expected, atol=1e-6)
 
 
 def test_several_exports_share_one_saved_model_and_a_rerun_replaces_it(tmp_path):

@@ -4,6 +4,8 @@ TensorFlow SavedModel holding every export's endpoints.
 A family lists its exports (`Family.exports`); for the noise-to-image GAN that is the
 generator, served as `serve(z)` with z float32 [B, latent_dim] (conditional generators:
 `serve(z, labels)` with int32 labels [B]), returning images float32 [B, H, W, C] in [-1, 1].
+The SavedModel's `serving_default` signature (TF Serving, `loaded.signatures[...]`) is the
+first endpoint with its output named `images` (not TensorFlow's `output_0`).
 `tf.saved_model.load` runs the SavedModel without tfgan installed. Every file is written
 through tfgan.files, so a crash never leaves a broken file in place of a good one.
 """
@@ -44,9 +46,15 @@ def _endpoint(model, arity):
   return lambda *inputs: model(list(inputs), training=False)
 
 
+# The output name of the serving_default signature: what a served model returns.
+SERVING_OUTPUT = "images"
+
+
 def save_saved_model(exports: Sequence[Export], path):
-  """Writes one SavedModel with every endpoint of `exports` (the first is also
-  serving_default) atomically; returns `path`."""
+  """Writes one SavedModel with every endpoint of `exports` atomically; returns `path`.
+
+  Each endpoint, called on the loaded object, returns the network's output tensor; the
+  serving_default signature runs the first endpoint and returns {SERVING_OUTPUT: output}."""
   archive = keras.export.ExportArchive()
   seen = set()
   for item in exports:
@@ -57,6 +65,12 @@ def save_saved_model(exports: Sequence[Export], path):
       seen.add(endpoint)
       archive.add_endpoint(endpoint, _endpoint(item.model, len(specs)),
                            input_signature=list(specs))
+  if exports:
+    first = exports[0]
+    specs = next(iter(first.endpoints.values()))
+    call = _endpoint(first.model, len(specs))
+    archive.add_endpoint("serving_default", lambda *inputs: {SERVING_OUTPUT: call(*inputs)},
+                         input_signature=list(specs))
   with files.atomic_path(path) as tmp:
     archive.write_out(tmp, verbose=False)
   return path
