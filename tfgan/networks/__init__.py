@@ -14,6 +14,7 @@ from tfgan.networks.dcgan import DCGANDiscriminator, DCGANGenerator, SNDCGANDisc
 from tfgan.networks.gated import GatedGenerator
 from tfgan.networks.mlp import MLPDiscriminator, MLPGenerator
 from tfgan.networks.resnet import ResNetGANDiscriminator, ResNetGANGenerator
+from tfgan.networks.resnet_translation import ResNetGenerator
 from tfgan.networks.rrdb import RRDBGenerator
 from tfgan.networks.unet import PatchDiscriminator, UNetGenerator
 
