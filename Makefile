@@ -2,8 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 WORKDIR ?= runs/mnist_dcgan
-# Empty: download MNIST through tensorflow-datasets. Offline: a folder with the 4 IDX files.
-DATA_DIR ?=
+# The 4 MNIST IDX files the repository ships (data/README.md): make train works offline.
+# Another folder holding them: make train DATA_DIR=FOLDER. Empty (DATA_DIR=): download MNIST
+# through tensorflow-datasets.
+DATA_DIR ?= data/mnist
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

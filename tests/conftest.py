@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_MNIST = os.path.join(REPO, "..", "shared", "data", "mnist")
+# MNIST's four original IDX files, shipped in the repository (data/README.md).
+MNIST_DIR = os.path.join(REPO, "data", "mnist")
 
 
 def write_idx(path, array, magic):

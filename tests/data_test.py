@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import SHARED_MNIST, make_idx_dir, write_idx
+from conftest import MNIST_DIR, make_idx_dir, write_idx
 from tfgan import data
 
 
@@ -125,13 +125,20 @@ def test_unknown_dataset_is_refused():
     data.source("imagenet", data_dir="/tmp")
 
 
-@pytest.mark.skipif(not os.path.isdir(SHARED_MNIST),
-                    reason="needs the real MNIST IDX files in ../shared/data/mnist")
+# The official release's md5 sums (the shipped copy is byte-identical).
+MNIST_MD5 = {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+             "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+             "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+             "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"}
+
+
 def test_real_mnist_files():
-  md5 = hashlib.md5(open(os.path.join(SHARED_MNIST, "t10k-labels-idx1-ubyte.gz"), "rb")
-                    .read()).hexdigest()
-  assert md5 == "ec29112dd5afa0611ce80d1b7f02629c"
-  images, labels = data.load_idx_split(SHARED_MNIST, "test")
+  # The copy in data/mnist/ that `make train` reads when no DATA_DIR is given.
+  assert sorted(os.listdir(MNIST_DIR)) == sorted(MNIST_MD5)
+  for name, md5 in MNIST_MD5.items():
+    with open(os.path.join(MNIST_DIR, name), "rb") as f:
+      assert hashlib.md5(f.read()).hexdigest() == md5, name
+  images, labels = data.load_idx_split(MNIST_DIR, "test")
   assert images.shape == (10000, 28, 28, 1) and labels.shape == (10000,)
   assert np.bincount(labels).tolist()[:3] == [980, 1135, 1032]
-  assert data.load_idx_split(SHARED_MNIST, "train")[0].shape == (60000, 28, 28, 1)
+  assert data.load_idx_split(MNIST_DIR, "train")[0].shape == (60000, 28, 28, 1)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import SHARED_MNIST, run_module
+from conftest import MNIST_DIR, run_module
 from tfgan import data, metrics, networks
 from tfgan.metrics import evaluation
 
@@ -223,13 +223,11 @@ def test_unknown_metric_is_refused():
     metrics.evaluate_generator(_tiny_generator(), _array_source(), ["fid"])
 
 
-@pytest.mark.skipif(not os.path.isdir(SHARED_MNIST),
-                    reason="needs the real MNIST IDX files in ../shared/data/mnist")
 def test_classifier_report_on_real_digits_and_on_a_collapsed_set(tmp_path):
   # One epoch on 10k images (~15 s here; the CLI trains 3 on 60k, 99%): a classifier good
   # enough to tell a full set of digits from a collapsed one, which is what the report needs.
-  train = data.open_source("mnist", "train", SHARED_MNIST)
-  test = data.open_source("mnist", "test", SHARED_MNIST)
+  train = data.open_source("mnist", "train", MNIST_DIR)
+  test = data.open_source("mnist", "test", MNIST_DIR)
   path = str(tmp_path / "classifiers" / "mnist.keras")
   held_out = (test.images[:5000], test.labels[:5000])
   record = metrics.train_classifier((train.images[:10000], train.labels[:10000]), held_out,
