@@ -177,14 +177,19 @@ def _read(path):
 def cli_flags(module):
   """{flag name: is boolean} of everything `python -m module` accepts, read in a fresh process
   (absl's FLAGS is global: each CLI's own flags, absl's and the help flags)."""
+  # sys.argv[0] is "-m" while `python -m` imports the package: tfgan then skips registering
+  # its networks (no TensorFlow), as for the real command line.
   code = ("import importlib, json, sys\n"
           "from absl import app, flags\n"
-          "importlib.import_module(sys.argv[1])\n"
+          "module = sys.argv[1]\n"
+          "sys.argv[0] = '-m'\n"
+          "importlib.import_module(module)\n"
           "app.define_help_flags()\n"
           "print(json.dumps({n: bool(f.boolean) for n, f in flags.FLAGS._flags().items()}))\n")
   result = subprocess.run([sys.executable, "-c", code, module], cwd=REPO, text=True,
                           capture_output=True, timeout=120,
                           env=dict(os.environ, PYTHONPATH=REPO))
+  assert "tensorflow" not in result.stderr.lower(), result.stderr[-3000:]
   assert result.returncode == 0, f"importing {module} failed:\n{result.stderr[-3000:]}"
   names = json.loads(result.stdout.strip().splitlines()[-1])
   names.update({name: False for name in PARSER_FLAGS})
@@ -412,3 +417,28 @@ def test_check_commands_reports_unknown_flags_modules_flagfiles_and_scripts(flag
                "after_redirect", "tfgan.config.flags", "throughput.py", "mnist_dcgan.flags"):
     assert fine not in text, (fine, text)
   assert len(problems) == 6, text
+
+
+# ---------------------------------------------------------------------------------------
+# The commands a finished run prints (its `next:` lines) are held to the same rule
+
+
+@pytest.mark.parametrize("family,settings", [
+    ("gan", dict(dataset="mnist", data_dir="data/mnist")),
+    ("gan", dict(dataset="folder", data_dir="faces")),
+    ("pix2pix", dict(dataset="folder", data_dir="faces", pairs="edges")),
+    ("cyclegan", dict(dataset="folder", data_dir="faces", domains="grey", holdout=10)),
+    ("esrgan", dict(dataset="folder", data_dir="faces")),
+    ("inpaint", dict(dataset="folder", data_dir="faces")),
+])
+def test_the_next_commands_a_run_prints_use_real_flags(family, settings, flags_of, tmp_path):
+  from tfgan import config as config_lib
+  from tfgan import models
+  config = config_lib.make(family=family, metrics_cache_dir=str(tmp_path), **settings)
+  lines = models.FAMILIES[family].next_commands(config, "runs/x")
+  problems, found = [], 0
+  for line in lines:
+    for match in _COMMAND.finditer(line):
+      found += 1
+      problems += check_command(match.group(1), match.group(2), f"next: {line}", flags_of)
+  assert found and not problems, "\n".join(problems)
