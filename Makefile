@@ -13,12 +13,19 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $@
 
-.PHONY: install train test
+.PHONY: install train test test-fast
 install: $(VENV)/.installed
 
 train: $(VENV)/.installed
 	$(VENV)/bin/python -m tfgan.train --flagfile=flags/mnist_dcgan.flags --workdir=$(WORKDIR) \
 		$(if $(DATA_DIR),--data_dir=$(DATA_DIR))
 
+# The whole suite: what CI runs (.ci/run). The 25 slowest tests are printed, so their cost
+# stays visible.
 test: $(VENV)/.installed
-	TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python -m pytest -q tests
+	TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python -m pytest -q $(PYTEST_WORKERS) --durations=25 tests
+
+# The unit tests alone (no whole training runs, CLI subprocesses or notebook kernels): the
+# inner loop while editing.
+test-fast: $(VENV)/.installed
+	TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/python -m pytest -q $(PYTEST_WORKERS) -m "not integration" tests

@@ -68,35 +68,48 @@ def test_synchronize_batch_norm_reaches_nested_layers():
   assert distribute.synchronize_batch_norm(d) == sum(n is not None for n in d.norms)
 
 
-def _worker(mode, names):
-  result = subprocess.run([sys.executable, os.path.join(HERE, "mirrored_worker.py"), mode,
-                           *names], capture_output=True, text=True, timeout=900,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+# Every mirrored comparison, run by one mirrored_worker.py process (one TensorFlow start-up
+# with two logical CPUs instead of one per test): {mode: names}, rows read by the tests below.
+MIRRORED_PLAN = {"combos": sorted(COMBOS), "xla": ["mlp"], "equal": list(EQUAL_CASES),
+                 "pix2pix": ["batch", "instance"], "cyclegan": ["3"], "esrgan": ["psnr", "gan"],
+                 "inpaint": ["l1", "gan"]}
+
+
+@pytest.fixture(scope="module")
+def mirrored_rows():
+  result = subprocess.run([sys.executable, os.path.join(HERE, "mirrored_worker.py"), "all",
+                           json.dumps(MIRRORED_PLAN)], capture_output=True, text=True,
+                          timeout=1500, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
   assert result.returncode == 0, result.stderr[-4000:]
   rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-  assert [r["name"] for r in rows] == list(names)
-  return rows
+  return {mode: [r for r in rows if r["mode"] == mode] for mode in MIRRORED_PLAN}
 
 
-def test_every_option_combination_trains_under_mirrored_strategy():
-  for row in _worker("combos", sorted(COMBOS)):
+def _worker(rows, mode):
+  """The rows of one mode, one per name of MIRRORED_PLAN[mode], in its order."""
+  assert [r["name"] for r in rows[mode]] == list(MIRRORED_PLAN[mode]), rows[mode]
+  return rows[mode]
+
+
+def test_every_option_combination_trains_under_mirrored_strategy(mirrored_rows):
+  for row in _worker(mirrored_rows, "combos"):
     assert row["replicas"] == 2 and row["changed"] and row["finite"], row
 
 
-def test_xla_is_refused_for_replicas_on_logical_cpus_and_auto_turns_it_off():
+def test_xla_is_refused_for_replicas_on_logical_cpus_and_auto_turns_it_off(mirrored_rows):
   # TF 2.21 places every replica's XLA step on CPU:0 (even a keras.Sequential fails there).
-  (row,) = _worker("xla", ["mlp"])  # auto would choose XLA for mlp on one CPU
+  (row,) = _worker(mirrored_rows, "xla")  # auto would choose XLA for mlp on one CPU
   assert row["logical_cpus"] is True
   assert row["auto"] is False and row["false"] is False
   assert "jit_compile=true cannot run with replicas on several CPU devices" in row["true"]
 
 
-def test_a_mirrored_step_equals_a_single_device_step_on_the_global_batch():
+def test_a_mirrored_step_equals_a_single_device_step_on_the_global_batch(mirrored_rows):
   # Each case: the same networks, seed and 8-image global batch, one step on one device and
   # one on two replicas of 4. Equal weights afterwards prove the global-batch loss scaling,
   # the per-replica random rows (latents, labels, augmentation, GP interpolation),
   # synchronized batch norm and the strided d_steps chunks.
-  for row in _worker("equal", list(EQUAL_CASES)):
+  for row in _worker(mirrored_rows, "equal"):
     assert row["replicas"] == 2
     assert row["max_update"] > 1e-4, row  # the step changed the weights
     assert row["max_abs_diff"] < 1e-5, row
@@ -153,32 +166,32 @@ def test_two_workers_train_together_and_only_the_chief_writes(tmp_path, idx_dir)
   assert tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints")).endswith("ckpt-6")
 
 
-def test_a_mirrored_pix2pix_step_equals_the_single_device_step():
+def test_a_mirrored_pix2pix_step_equals_the_single_device_step(mirrored_rows):
   # Dropout masks are drawn for the global batch (NoiseDropout), batch norm is synchronized.
-  for row in _worker("pix2pix", ["batch", "instance"]):
+  for row in _worker(mirrored_rows, "pix2pix"):
     assert row["replicas"] == 2 and row["max_update"] > 1e-4, row
     assert row["max_abs_diff"] < 1e-5, row
 
 
 
-def test_mirrored_cyclegan_steps_and_image_pools_equal_the_single_device_ones():
+def test_mirrored_cyclegan_steps_and_image_pools_equal_the_single_device_ones(mirrored_rows):
   # Fakes are gathered across replicas, the pool is queried for the global batch with the
   # shared seed, and each replica keeps its rows (tfgan.models.cyclegan.ImagePool).
-  for row in _worker("cyclegan", ["3"]):
+  for row in _worker(mirrored_rows, "cyclegan"):
     assert row["replicas"] == 2 and row["max_abs_diff"] < 1e-5, row
     assert row["count"] == 3, row
 
 
-def test_mirrored_esrgan_steps_equal_the_single_device_ones():
+def test_mirrored_esrgan_steps_equal_the_single_device_ones(mirrored_rows):
   # The relativistic losses' E[C(real)] and E[C(fake)] are all-reduced over the replicas.
-  for row in _worker("esrgan", ["psnr", "gan"]):
+  for row in _worker(mirrored_rows, "esrgan"):
     assert row["replicas"] == 2 and row["max_abs_diff"] < 1e-5, row
     assert (row["d_moved"] > 1e-4) == (row["name"] == "gan"), row
 
 
-def test_mirrored_inpainting_steps_equal_the_single_device_ones():
+def test_mirrored_inpainting_steps_equal_the_single_device_ones(mirrored_rows):
   # Per-example hole and known-pixel means, averaged over the global batch, and the
   # spectrally normalised D's hinge loss, for the L1-only and the GAN model.
-  for row in _worker("inpaint", ["l1", "gan"]):
+  for row in _worker(mirrored_rows, "inpaint"):
     assert row["replicas"] == 2 and row["max_abs_diff"] < 1e-5, row
     assert (row["d_moved"] > 1e-4) == (row["name"] == "gan"), row

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import MNIST_DIR, run_module
+from conftest import MNIST_DIR, run_cli
 from tfgan import data, metrics, networks
 from tfgan.metrics import evaluation
 
@@ -258,17 +258,17 @@ def test_classifier_report_on_real_digits_and_on_a_collapsed_set(tmp_path):
 
 def test_cli_trains_a_classifier_and_evaluates_a_run(tmp_path, idx_dir):
   cache = str(tmp_path / "cache")
-  trained = run_module("tfgan.evaluate", "--train_classifier", "--dataset=mnist",
+  trained = run_cli("tfgan.evaluate", "--train_classifier", "--dataset=mnist",
                        f"--data_dir={idx_dir}", "--epochs=1", f"--cache_dir={cache}")
   assert trained.returncode == 0, trained.stderr[-2000:]
   assert os.path.isfile(os.path.join(cache, "classifiers", "mnist.keras"))
-  again = run_module("tfgan.evaluate", "--train_classifier", "--dataset=mnist",
+  again = run_cli("tfgan.evaluate", "--train_classifier", "--dataset=mnist",
                      f"--data_dir={idx_dir}", f"--cache_dir={cache}")
   assert again.returncode != 0 and "exists" in again.stderr  # never replaced silently
 
   workdir = str(tmp_path / "run")
   smoke = os.path.join(os.path.dirname(os.path.dirname(__file__)), "flags", "smoke.flags")
-  result = run_module("tfgan.train", f"--flagfile={smoke}", f"--workdir={workdir}",
+  result = run_cli("tfgan.train", f"--flagfile={smoke}", f"--workdir={workdir}",
                       f"--data_dir={idx_dir}", "--eval_metrics=classifier1k", "--eval_every=3",
                       "--best_metric=classifier1k_fd", f"--metrics_cache_dir={cache}")
   assert result.returncode == 0, result.stderr[-3000:]
@@ -280,13 +280,13 @@ def test_cli_trains_a_classifier_and_evaluates_a_run(tmp_path, idx_dir):
   assert tf.train.latest_checkpoint(os.path.join(workdir, "best_checkpoint")).endswith(
       f"ckpt-{best['step']}")
 
-  evaluated = run_module("tfgan.evaluate", f"--workdir={workdir}", "--metrics=classifier1k",
+  evaluated = run_cli("tfgan.evaluate", f"--workdir={workdir}", "--metrics=classifier1k",
                          f"--cache_dir={cache}")
   assert evaluated.returncode == 0, evaluated.stderr[-2000:]
   assert "classifier1k_classes_hit" in evaluated.stdout
   last = json.loads(open(os.path.join(workdir, "metrics.jsonl")).read().splitlines()[-1])
   assert last["step"] == 6 and "eval/classifier1k_kl_uniform" in last
-  bad = run_module("tfgan.evaluate", f"--workdir={workdir}", "--metrics=fid3k")
+  bad = run_cli("tfgan.evaluate", f"--workdir={workdir}", "--metrics=fid3k")
   assert bad.returncode != 0 and "unknown metrics ['fid3k']" in bad.stderr
 
 
@@ -394,7 +394,7 @@ def test_training_with_swd1k_and_evaluating_a_run_with_it(tmp_path):
   idx, _ = make_idx_dir(str(tmp_path / "mnist"), n_train=1000)  # swd1k needs 1000 real
   workdir = str(tmp_path / "run")
   smoke = os.path.join(os.path.dirname(os.path.dirname(__file__)), "flags", "smoke.flags")
-  result = run_module("tfgan.train", f"--flagfile={smoke}", f"--workdir={workdir}",
+  result = run_cli("tfgan.train", f"--flagfile={smoke}", f"--workdir={workdir}",
                       f"--data_dir={idx}", "--eval_metrics=swd1k", "--eval_every=6",
                       "--best_metric=swd1k", f"--metrics_cache_dir={tmp_path / 'cache'}")
   assert result.returncode == 0, result.stderr[-3000:]
@@ -402,7 +402,7 @@ def test_training_with_swd1k_and_evaluating_a_run_with_it(tmp_path):
   evals = [r for r in rows if "eval/swd1k" in r]
   assert [r["step"] for r in evals] == [6] and "eval/swd1k_14px" in evals[0]
   assert json.load(open(os.path.join(workdir, "best.json")))["step"] == 6
-  evaluated = run_module("tfgan.evaluate", f"--workdir={workdir}", "--metrics=swd1k",
+  evaluated = run_cli("tfgan.evaluate", f"--workdir={workdir}", "--metrics=swd1k",
                          f"--cache_dir={tmp_path / 'cache'}")
   assert evaluated.returncode == 0, evaluated.stderr[-2000:]
   assert "swd1k_28px" in evaluated.stdout

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import make_idx_dir, run_module
+from conftest import make_idx_dir, run_cli
 from tfgan import config as config_lib
 from tfgan import data, images, metrics, networks
 from tfgan.metrics import evaluation
@@ -112,7 +112,7 @@ def made_run(tmp_path_factory):
 def test_sample_nearest_writes_each_sample_beside_its_nearest_training_images(made_run):
   from tfgan import generation
   workdir, generator, train = made_run
-  result = run_module("tfgan.sample", f"--workdir={workdir}", "--nearest=3", "--num=4",
+  result = run_cli("tfgan.sample", f"--workdir={workdir}", "--nearest=3", "--num=4",
                       "--seed=1")
   assert result.returncode == 0, result.stderr[-2000:]
   path = os.path.join(workdir, "nearest.png")
@@ -128,7 +128,7 @@ def test_sample_nearest_writes_each_sample_beside_its_nearest_training_images(ma
       np.testing.assert_array_equal(tile(row, col + 1), train[index][..., None])
   # The grid is never overwritten: the same command is refused and the file kept.
   before = open(path, "rb").read()
-  again = run_module("tfgan.sample", f"--workdir={workdir}", "--nearest=3", "--num=4")
+  again = run_cli("tfgan.sample", f"--workdir={workdir}", "--nearest=3", "--num=4")
   assert again.returncode != 0 and f"{path} exists" in again.stderr
   assert open(path, "rb").read() == before
 
@@ -136,7 +136,7 @@ def test_sample_nearest_writes_each_sample_beside_its_nearest_training_images(ma
 @pytest.mark.parametrize("k", ["0", "-2"])
 def test_sample_refuses_a_nearest_count_below_one_by_name(made_run, k, tmp_path):
   out = str(tmp_path / "never.png")
-  result = run_module("tfgan.sample", f"--workdir={made_run[0]}", f"--nearest={k}",
+  result = run_cli("tfgan.sample", f"--workdir={made_run[0]}", f"--nearest={k}",
                       f"--out={out}")
   assert result.returncode != 0 and f"--nearest={k}" in result.stderr
   assert "must be positive" in result.stderr and not os.path.exists(out)
@@ -144,7 +144,7 @@ def test_sample_refuses_a_nearest_count_below_one_by_name(made_run, k, tmp_path)
 
 def test_evaluate_nn1k_records_the_medians_their_ratio_and_the_held_out_split(made_run):
   workdir = made_run[0]
-  result = run_module("tfgan.evaluate", f"--workdir={workdir}", "--metrics=nn1k")
+  result = run_cli("tfgan.evaluate", f"--workdir={workdir}", "--metrics=nn1k")
   assert result.returncode == 0, result.stderr[-2000:]
   row = json.loads(open(os.path.join(workdir, "metrics.jsonl")).read().splitlines()[-1])
   assert row["eval/nn1k"] == pytest.approx(row["eval/nn1k_generated"] /

@@ -2,6 +2,7 @@
 before TensorFlow initialises, which the main test process has already done.
 
 Usage:
+  python tests/mirrored_worker.py all '{"mode": [NAME, ...], ...}'  # several modes, one process
   python tests/mirrored_worker.py combos NAME...  # gan_test.COMBOS train under the strategy
   python tests/mirrored_worker.py equal NAME...   # distribute_test.EQUAL_CASES: one step on 2
                                                   # replicas vs one step on one device
@@ -59,11 +60,12 @@ def _one_step(case, batch):
   model.build_optimizers()
   distribute.synchronize_batch_norm(model.generator)
   distribute.synchronize_batch_norm(model.discriminator)
-  history = model.fit(batch, epochs=1, steps_per_epoch=1, verbose=0)
   networks = [model.generator, model.discriminator]
   if model.ema_generator is not None:
     networks.append(model.ema_generator)
-  return [v.numpy() for net in networks for v in net.weights], history.history
+  initial = [v.numpy().copy() for net in networks for v in net.weights]
+  history = model.fit(batch, epochs=1, steps_per_epoch=1, verbose=0)
+  return [v.numpy() for net in networks for v in net.weights], history.history, initial
 
 
 def equal(names):
@@ -75,11 +77,11 @@ def equal(names):
     x = rng.uniform(-1, 1, (8 * d_steps, 28, 28, 1)).astype(np.float32)
     labels = rng.integers(0, 10, 8 * d_steps).astype(np.int32)
     batch = tf.data.Dataset.from_tensor_slices((x, labels)).batch(8 * d_steps).repeat()
-    single, single_logs = _one_step(case, batch)
+    single, single_logs, initial = _one_step(case, batch)
     with STRATEGY.scope():
-      mirrored, mirrored_logs = _one_step(case, batch)
+      mirrored, mirrored_logs, _ = _one_step(case, batch)
     diff = max(float(np.max(np.abs(a - b))) for a, b in zip(single, mirrored))
-    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(single, _initial(case)))
+    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(single, initial))
     print(json.dumps({"name": name, "replicas": STRATEGY.num_replicas_in_sync,
                       "max_abs_diff": diff, "max_update": moved,
                       "d_loss": [single_logs["d_loss"][-1], mirrored_logs["d_loss"][-1]],
@@ -139,14 +141,6 @@ def pix2pix_equal(norms):
     print(json.dumps({"name": norm, "replicas": STRATEGY.num_replicas_in_sync,
                       "max_abs_diff": diff, "max_update": moved,
                       "l1": [results[0][1]["l1"][-1], results[1][1]["l1"][-1]]}), flush=True)
-
-
-def _initial(case):
-  model = _make_combo(**case)
-  networks = [model.generator, model.discriminator]
-  if model.ema_generator is not None:
-    networks.append(model.ema_generator)
-  return [v.numpy() for net in networks for v in net.weights]
 
 
 def _cyclegan(pool_size):
@@ -272,7 +266,26 @@ def inpaint_equal(stages):
                       "max_abs_diff": diff, "d_moved": d_moved}), flush=True)
 
 
+MODES = {"combos": combos, "equal": equal, "xla": xla, "pix2pix": pix2pix_equal,
+         "cyclegan": cyclegan_equal, "esrgan": esrgan_equal, "inpaint": inpaint_equal}
+
+
+def run_all(plan):
+  """plan: {mode: [names]}, run in one process (one TensorFlow start-up for every mode);
+  each JSON line gets its mode."""
+  import contextlib
+  import io
+  for mode, names in plan.items():
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+      MODES[mode](names)
+    for line in out.getvalue().splitlines():
+      if line.startswith("{"):
+        print(json.dumps({"mode": mode, **json.loads(line)}), flush=True)
+
+
 if __name__ == "__main__":
-  {"combos": combos, "equal": equal, "xla": xla,
-   "pix2pix": pix2pix_equal, "cyclegan": cyclegan_equal, "esrgan": esrgan_equal,
-   "inpaint": inpaint_equal}[sys.argv[1]](sys.argv[2:])
+  if sys.argv[1] == "all":  # all '{"mode": [names], ...}'
+    run_all(json.loads(sys.argv[2]))
+  else:
+    MODES[sys.argv[1]](sys.argv[2:])

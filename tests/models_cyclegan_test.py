@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import run_module, write_gradient_faces, write_image
+from conftest import run_cli, write_gradient_faces, write_image
 from tfgan import build, rundir, trainer
 from tfgan import config as config_lib
 from tfgan import losses
@@ -174,7 +174,7 @@ def test_a_cyclegan_run_trains_resumes_exports_and_translates_both_ways(tmp_path
   photo = str(tmp_path / "in" / "me.jpg")
   write_image(photo, np.random.default_rng(1).integers(0, 256, (37, 29, 3), dtype=np.uint8))
   for flag, out in (("--derive", "out"), ("--reverse", "out_ba")):
-    result = run_module("tfgan.translate", f"--workdir={workdir}", f"--input={photo}",
+    result = run_cli("tfgan.translate", f"--workdir={workdir}", f"--input={photo}",
                         f"--output={tmp_path / out}", flag)
     assert result.returncode == 0, result.stderr[-2000:]
     image = tf.io.decode_png(open(tmp_path / out / "me.png", "rb").read()).numpy()
@@ -236,7 +236,7 @@ def test_a_run_on_unpaired_folders_is_scored_by_its_cycle_l1_on_the_test_domains
   assert with_inception["fid_g_vs_b"] == pytest.approx(by_hand["fid_vs_targets"], rel=1e-6)
   assert with_inception["kid_g_vs_b"] == pytest.approx(by_hand["kid_vs_targets"], rel=1e-6)
   assert with_inception["fid_f_vs_a"] > 0 and "fid_g_vs_b" not in scores
-  cli = run_module("tfgan.evaluate", f"--workdir={workdir}")
+  cli = run_cli("tfgan.evaluate", f"--workdir={workdir}")
   assert cli.returncode == 0 and "cycle_l1_a" in cli.stdout, cli.stderr[-2000:]
   assert "swd_g_vs_b (SWD x1e3, first 2 of G(testA) vs first 2 of testB)" in cli.stdout
   last = rundir.RunDir(workdir).metric_rows()[-1]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import run_module, write_gradient_faces, write_image
+from conftest import run_cli, write_gradient_faces, write_image
 from tfgan import config as config_lib
 from tfgan import generation, losses, rundir, schedules, trainer
 from tfgan.models import pix2pix
@@ -123,7 +123,7 @@ def test_a_pix2pix_run_trains_resumes_exports_and_translates(tmp_path):
   photo = str(tmp_path / "in" / "me.jpg")
   write_image(photo, np.random.default_rng(1).integers(0, 256, (37, 29, 3), dtype=np.uint8))
   out = str(tmp_path / "out")
-  result = run_module("tfgan.translate", f"--workdir={workdir}", f"--input={photo}",
+  result = run_cli("tfgan.translate", f"--workdir={workdir}", f"--input={photo}",
                       f"--output={out}", "--derive")
   assert result.returncode == 0, result.stderr[-2000:]
   image = tf.io.decode_png(open(os.path.join(out, "me.png"), "rb").read()).numpy()
@@ -133,7 +133,7 @@ def test_a_pix2pix_run_trains_resumes_exports_and_translates(tmp_path):
     translation.translate_files(workdir, photo, out, derive=True)
 
   # tfgan.evaluate on the held-out split, with the identity baseline.
-  result = run_module("tfgan.evaluate", f"--workdir={workdir}", "--test_mode=inference")
+  result = run_cli("tfgan.evaluate", f"--workdir={workdir}", "--test_mode=inference")
   assert result.returncode == 0, result.stderr[-2000:]
   assert "input_itself" in result.stdout and "held-out split (4 pairs)" in result.stdout
   last = rundir.RunDir(workdir).metric_rows()[-1]

@@ -5,8 +5,11 @@ import sys
 from conftest import REPO
 from tfgan import quiet
 
+# sys.argv[0] is "-m" while `python -m tfgan.<cli>` imports the package: tfgan then loads no
+# TensorFlow itself (a plain `import tfgan` does, to register its networks with Keras).
 _CODE = """
 import os, sys
+sys.argv[0] = "-m"
 from tfgan import quiet
 hidden = quiet.import_tensorflow()
 os.write(2, b"a real error line\\n")
@@ -24,7 +27,8 @@ def test_startup_notices_are_hidden_and_everything_else_is_kept():
 
 
 def test_an_explicit_log_level_is_respected():
-  code = ("import os; from tfgan import quiet; print(len(quiet.import_tensorflow())); "
+  code = ("import os, sys; sys.argv[0] = '-m'; from tfgan import quiet; "
+          "print(len(quiet.import_tensorflow())); "
           "print(os.environ['TF_CPP_MIN_LOG_LEVEL'])")
   result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                           text=True, timeout=120, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="1"))

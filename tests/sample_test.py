@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import run_module
+from conftest import run_cli
 from tfgan import generation, images, networks
 
 
@@ -16,7 +16,7 @@ def model_path(tmp_path_factory):
 
 def test_grid_and_npz_are_reproducible(tmp_path, model_path):
   out, npz = str(tmp_path / "grid.png"), str(tmp_path / "s.npz")
-  result = run_module("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}",
+  result = run_cli("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}",
                       f"--npz={npz}", "--seed=3")
   assert result.returncode == 0, result.stderr[-2000:]
   grid = tf.io.decode_png(open(out, "rb").read()).numpy()
@@ -31,16 +31,16 @@ def test_grid_and_npz_are_reproducible(tmp_path, model_path):
   # The same command again, with another seed, refuses to overwrite what it wrote: both
   # files keep their bytes. With --overwrite it replaces them with the new seed's images.
   before = {path: open(path, "rb").read() for path in (out, npz)}
-  again = run_module("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}",
+  again = run_cli("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}",
                      f"--npz={npz}", "--seed=4")
   assert again.returncode != 0 and f"{out} exists" in again.stderr
   # The .npz alone too (the PNG writer has a guard of its own; the .npz has only this one).
   # Refusals come before TensorFlow is imported: these runs take about a second.
-  npz_only = run_module("tfgan.sample", f"--model={model_path}", "--num=6", f"--npz={npz}",
+  npz_only = run_cli("tfgan.sample", f"--model={model_path}", "--num=6", f"--npz={npz}",
                         "--seed=4")
   assert npz_only.returncode != 0 and f"{npz} exists" in npz_only.stderr
   assert {path: open(path, "rb").read() for path in (out, npz)} == before
-  replaced = run_module("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}",
+  replaced = run_cli("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}",
                         f"--npz={npz}", "--seed=4", "--overwrite")
   assert replaced.returncode == 0, replaced.stderr[-2000:]
   seed4 = generation.generate(generator, generation.latents(6, 16, 4))
@@ -57,7 +57,7 @@ def _tile(grid, row, col, size=28, padding=2):
 
 def test_interpolation_strip(tmp_path, model_path):
   out = str(tmp_path / "strip.png")
-  result = run_module("tfgan.sample", f"--model={model_path}", "--interpolate", "--num=2",
+  result = run_cli("tfgan.sample", f"--model={model_path}", "--interpolate", "--num=2",
                       "--steps=5", f"--out={out}", "--seed=2")
   assert result.returncode == 0, result.stderr[-2000:]
   strip = tf.io.decode_png(open(out, "rb").read()).numpy()
@@ -99,6 +99,6 @@ def test_slerp_keeps_endpoints_and_norm():
 def test_missing_generator_is_explained(tmp_path):
   with pytest.raises(FileNotFoundError, match="no saved generator"):
     generation.load_generator(str(tmp_path))
-  result = run_module("tfgan.sample", f"--workdir={tmp_path}", "--out=x.png")
+  result = run_cli("tfgan.sample", f"--workdir={tmp_path}", "--out=x.png")
   assert result.returncode == 1
   assert f"--workdir={tmp_path} holds no generator.keras (a run writes it" in result.stderr

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import run_module, write_image
+from conftest import run_cli, write_image
 from tfgan import rundir, summary
 
 
@@ -73,7 +73,7 @@ def test_an_image_to_image_run_without_evaluations_gets_its_own_keys(tmp_path):
 
 def test_sample_summary_rewrites_the_file_atomically(tmp_path, monkeypatch):
   workdir = _make_run(tmp_path / "run", _gan_rows((100, 200)), sample_steps=(100, 200))
-  result = run_module("tfgan.sample", f"--workdir={workdir}", "--summary")
+  result = run_cli("tfgan.sample", f"--workdir={workdir}", "--summary")
   assert result.returncode == 0, result.stderr[-2000:]
   path = os.path.join(workdir, "summary.png")
   first = open(path, "rb").read()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import REPO, run_module
+from conftest import REPO, run_cli
 from tfgan import build
 from tfgan import config as config_lib
 from tfgan import data, trainer
@@ -22,7 +22,7 @@ SMOKE = os.path.join(REPO, "flags", "smoke.flags")
 
 
 def _train(workdir, idx_dir, *extra):
-  return run_module("tfgan.train", f"--flagfile={SMOKE}", f"--workdir={workdir}",
+  return run_cli("tfgan.train", f"--flagfile={SMOKE}", f"--workdir={workdir}",
                     f"--data_dir={idx_dir}", *extra)
 
 
@@ -147,7 +147,7 @@ def _parse_like_the_cli(*argv):
 def test_dry_run_prints_the_resolved_config():
   # The one CLI dry run: the JSON it prints is the config the flags describe, the override
   # after the flagfile wins, and notebooks' from_flagfile resolves the same.
-  result = run_module("tfgan.train", f"--flagfile={SMOKE}", "--dry_run", "--g_lr=0.01")
+  result = run_cli("tfgan.train", f"--flagfile={SMOKE}", "--dry_run", "--g_lr=0.01")
   assert result.returncode == 0, result.stderr[-2000:]
   resolved = config_lib.from_dict(json.loads(result.stdout))
   assert resolved.optimization.g_lr == 0.01 and resolved.gan.latent_dim == 16
@@ -162,7 +162,7 @@ def test_bad_flag_values_are_refused_by_name():
   with pytest.raises(ValueError, match="Unknown loss 'wgan': loss must be one of"):
     build.validate(_parse_like_the_cli("--dry_run", "--loss=wgan"))
   # The CLI prints that message as the flag, alone: not below absl's ~380-line flag list.
-  result = run_module("tfgan.train", f"--flagfile={SMOKE}", "--dry_run", "--batch_size=0")
+  result = run_cli("tfgan.train", f"--flagfile={SMOKE}", "--dry_run", "--batch_size=0")
   assert result.returncode == 1
   assert "tfgan.train: error: --batch_size must be a positive integer" in result.stderr
   assert "--workdir:" not in result.stderr and len(result.stderr.splitlines()) < 10, (
@@ -211,12 +211,12 @@ def test_conditional_run_samples_the_asked_class(tmp_path, idx_dir):
                           .read()).numpy()
   assert grid.shape[0] == 10 * 30 + 2  # one row per class
   npz = str(tmp_path / "sevens.npz")
-  sample = run_module("tfgan.sample", f"--workdir={workdir}", "--label=7", "--num=5",
+  sample = run_cli("tfgan.sample", f"--workdir={workdir}", "--label=7", "--num=5",
                       f"--npz={npz}")
   assert sample.returncode == 0, sample.stderr[-2000:]
   saved = np.load(npz)
   assert saved["images"].shape == (5, 28, 28, 1) and saved["labels"].tolist() == [7] * 5
-  bad = run_module("tfgan.sample", f"--workdir={workdir}", "--label=10", "--num=5",
+  bad = run_cli("tfgan.sample", f"--workdir={workdir}", "--label=10", "--num=5",
                    f"--npz={tmp_path / 'x.npz'}")
   assert bad.returncode != 0 and "classes 0..9" in bad.stderr
   served = tf.saved_model.load(os.path.join(workdir, "saved_model"))
@@ -253,11 +253,11 @@ def test_conditional_run_on_class_folders_records_the_mapping(tmp_path):
   assert served.serve(np.zeros((2, 8), np.float32), np.array([0, 2], np.int32)).shape == (
       2, 32, 32, 3)
   npz = str(tmp_path / "squares.npz")
-  sample = run_module("tfgan.sample", f"--workdir={workdir}", "--label=squares", "--num=3",
+  sample = run_cli("tfgan.sample", f"--workdir={workdir}", "--label=squares", "--num=3",
                       f"--npz={npz}")
   assert sample.returncode == 0, sample.stderr[-2000:]
   assert np.load(npz)["labels"].tolist() == [1, 1, 1]
-  wrong = run_module("tfgan.sample", f"--workdir={workdir}", "--label=dogs", "--num=3",
+  wrong = run_cli("tfgan.sample", f"--workdir={workdir}", "--label=dogs", "--num=3",
                      f"--npz={tmp_path / 'dogs.npz'}")
   assert wrong.returncode != 0 and "names the classes ['circles', 'squares'" in wrong.stderr
   # A conditional run does not resume on folders whose classes changed.
@@ -270,13 +270,13 @@ def test_bad_image_stops_the_run_before_anything_is_written(tmp_path):
   root = _class_folders(str(tmp_path / "shapes"), per_class=2)
   open(os.path.join(root, "squares", "broken.jpg"), "wb").write(b"\xff\xd8\xff not a jpeg")
   workdir = str(tmp_path / "run")
-  result = run_module("tfgan.train", f"--flagfile={SMOKE}", f"--workdir={workdir}",
+  result = run_cli("tfgan.train", f"--flagfile={SMOKE}", f"--workdir={workdir}",
                       "--dataset=folder", f"--data_dir={root}", "--image_size=32")
   assert result.returncode == 1, result.stderr[-2000:]
   assert "squares/broken.jpg" in result.stderr and "--skip_bad_images" in result.stderr
   assert "Traceback" not in result.stderr
   assert not os.path.exists(workdir)
-  skipped = run_module("tfgan.train", f"--flagfile={SMOKE}", f"--workdir={workdir}",
+  skipped = run_cli("tfgan.train", f"--flagfile={SMOKE}", f"--workdir={workdir}",
                        "--dataset=folder", f"--data_dir={root}", "--image_size=32",
                        "--skip_bad_images", "--train_steps=2", "--cache=file")
   assert skipped.returncode == 0, skipped.stderr[-2000:]

@@ -6,6 +6,7 @@ Imports nothing but absl and the standard library, so `--help` and these errors 
 
 import os
 import sys
+from typing import Optional
 
 from absl import app
 
@@ -32,19 +33,20 @@ def run(cli: str, main):
   app.run(main_with_errors)
 
 
-def check_run_dir(flag: str, path: str, needs: str = "config.json"):
+def check_run_dir(flag: str, path: str, needs: Optional[str] = "config.json"):
   """Raises app.UsageError unless `path` is a folder holding the file `needs`.
 
   Args:
     flag: the flag's name for the message, e.g. 'workdir'.
     needs: a run directory's file the command reads: config.json (every run writes it first)
-      or generator.keras (written when a run finishes or is interrupted).
+      or generator.keras (written when a run finishes or is interrupted); None: the folder
+      alone.
   """
   if not os.path.exists(path):
     raise app.UsageError(f"--{flag}={path}: no such folder.")
   if not os.path.isdir(path):
     raise app.UsageError(f"--{flag}={path} is a file; expected a tfgan run directory.")
-  if not os.path.isfile(os.path.join(path, needs)):
+  if needs and not os.path.isfile(os.path.join(path, needs)):
     what = ("not a tfgan run directory (every run writes it first)" if needs == "config.json"
             else "a run writes it when it finishes or is interrupted")
     raise app.UsageError(f"--{flag}={path} holds no {needs} ({what}).")

@@ -105,5 +105,10 @@ def main(argv):
   return 0
 
 
-if __name__ == "__main__":
+def cli_main():
+  """`python -m tfgan.evaluate`: parses sys.argv and runs main; exits with its status."""
   cli.run("tfgan.evaluate", main)
+
+
+if __name__ == "__main__":
+  cli_main()

@@ -161,7 +161,7 @@ def _nearest_grid(fake, k):
 def _write_summary():
   if not _WORKDIR.value:
     raise app.UsageError("--summary needs --workdir.")
-  cli.check_run_dir("workdir", _WORKDIR.value)
+  cli.check_run_dir("workdir", _WORKDIR.value, needs=None)  # summary names what is missing
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)  # tfgan.rundir's
   from tfgan import summary
   try:
@@ -172,5 +172,10 @@ def _write_summary():
   return 0
 
 
-if __name__ == "__main__":
+def cli_main():
+  """`python -m tfgan.sample`: parses sys.argv and runs main; exits with its status."""
   cli.run("tfgan.sample", main)
+
+
+if __name__ == "__main__":
+  cli_main()

@@ -72,8 +72,13 @@ def main(argv):
   return 0
 
 
-if __name__ == "__main__":
+def cli_main():
+  """`python -m tfgan.train`: parses sys.argv and runs main; exits with its status."""
   if any(arg in _HELP_FLAGS for arg in sys.argv[1:]):
     _print_help()
     sys.exit(0)
   cli.run("tfgan.train", main)
+
+
+if __name__ == "__main__":
+  cli_main()

@@ -58,5 +58,10 @@ def main(argv):
   return 0
 
 
-if __name__ == "__main__":
+def cli_main():
+  """`python -m tfgan.translate`: parses sys.argv and runs main; exits with its status."""
   cli.run("tfgan.translate", main)
+
+
+if __name__ == "__main__":
+  cli_main()
