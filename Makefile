@@ -20,6 +20,10 @@ train: $(VENV)/.installed
 	$(VENV)/bin/python -m tfgan.train --flagfile=flags/mnist_dcgan.flags --workdir=$(WORKDIR) \
 		$(if $(DATA_DIR),--data_dir=$(DATA_DIR))
 
+# Two pytest workers, one per core of the 2-core CPU, each test file kept on one worker (its
+# module fixtures built once). PYTEST_WORKERS= runs in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
+
 # The whole suite: what CI runs (.ci/run). The 25 slowest tests are printed, so their cost
 # stays visible.
 test: $(VENV)/.installed

@@ -33,6 +33,7 @@ def _fit(model, callbacks, steps):
   model.fit(_data(), epochs=1, steps_per_epoch=steps, verbose=0, callbacks=callbacks)
 
 
+@pytest.mark.integration
 def test_progress_rows_samples_and_checkpoints_follow_their_cadence(tmp_path, capsys):
   run = rundir.RunDir(str(tmp_path))
   model = _gan()
@@ -68,6 +69,7 @@ class _Evaluator(models.Evaluator):
     return False
 
 
+@pytest.mark.integration
 def test_evaluation_rows_and_the_best_checkpoint_follow_the_metric_direction(tmp_path):
   run = rundir.RunDir(str(tmp_path))
   model = _gan()
@@ -114,6 +116,7 @@ class _Window(cb.StepCallback):
     self.logs[step] = {k: float(v) for k, v in logs.items()}
 
 
+@pytest.mark.integration
 def test_each_metrics_row_holds_the_means_of_its_own_window(tmp_path, monkeypatch):
   monkeypatch.setattr(cb, "time", types.SimpleNamespace(perf_counter=FakeClock().perf_counter))
   run = rundir.RunDir(str(tmp_path))
@@ -144,6 +147,7 @@ class _Directed(_Evaluator):
     return self.higher
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("higher, values", [(True, [3.0, 5.0, 4.0]), (False, [5.0, 3.0, 4.0])])
 def test_the_best_checkpoint_is_the_best_evaluation_in_either_direction(tmp_path, higher,
                                                                         values):

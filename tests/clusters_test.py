@@ -28,6 +28,7 @@ def _groups(sizes=(50, 30, 20), side=28, channels=1, seed=0):
   return np.clip(x + rng.normal(0, 0.3, x.shape), -1, 1).astype(np.float32), kinds
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("side,channels", [(28, 1), (64, 3)])
 def test_clusters_recover_the_groups_and_their_shares(side, channels):
   x, kinds = _groups(side=side, channels=channels)
@@ -67,6 +68,7 @@ def test_codes_drawn_from_z_follow_the_given_shares():
     networks.MLPGenerator(8, codes=4, code_probs=[0.5, 0.5, 0.0, 0.0])
 
 
+@pytest.mark.integration
 def test_the_inverse_cdf_code_follows_the_shares_from_z_first_entry_alone():
   # 300 codes from a 6-entry z: the shares hold, and only z_0 decides the code.
   rng = np.random.default_rng(1)
@@ -137,6 +139,7 @@ def test_d_judges_reals_by_their_cluster_and_fakes_by_their_code():
             num_classes=4, code_labels=True, gp_weight=10.0, loss=gan.losses_lib.get("hinge"))
 
 
+@pytest.mark.integration
 def test_a_clustered_run_trains_on_cluster_labels_and_exports_an_unconditional_generator(
     tmp_path, idx_dir):
   config = config_lib.from_flagfile(SMOKE, data_dir=idx_dir, train_steps=2, log_every=1,

@@ -40,6 +40,7 @@ def test_from_flagfile_follows_nested_flagfiles(tmp_path, monkeypatch):
   assert config.model.width == 0.25 and config.optimization.train_steps == 11
 
 
+@pytest.mark.integration
 def test_a_nested_flagfile_changes_only_what_it_sets_in_the_library_and_the_cli(tmp_path,
                                                                                 monkeypatch):
   # top.flags sets width, then includes base.flags, which sets only train_steps: width stays

@@ -53,6 +53,7 @@ def test_upscaling_small_images_and_non_square_crops():
     data.decode_image(tf.io.encode_png(tiny), 2)
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(not (os.path.isdir(SHARED_CELEBA_HALF) and os.path.isdir(SHARED_CELEBA_ORIG)),
                     reason="needs the CelebA faces in ../shared/data/celeba_89x109 and "
                            "../shared/data/celeba_orig_sample")

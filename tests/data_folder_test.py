@@ -164,6 +164,7 @@ def test_file_cache_is_refused_inside_the_data_folder(tmp_path):
     data.make_dataset(source, 1, cache="file", cache_dir=os.path.join(root, "cache"))
 
 
+@pytest.mark.integration
 def test_cache_left_by_a_killed_run_is_cleared(tmp_path):
   root = str(tmp_path / "faces")
   for i in range(40):

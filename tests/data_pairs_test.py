@@ -99,6 +99,7 @@ def test_jitter_moves_input_and_target_together():
   assert not np.allclose(a.numpy(), c.numpy())
 
 
+@pytest.mark.integration
 def test_the_pair_pipeline_batches_in_minus_one_to_one(tmp_path):
   root = _faces(str(tmp_path / "faces"))
   source = pairs.open_pairs("edges", "folder", root, image_size=16)

@@ -104,6 +104,7 @@ def test_wrong_sizes_are_named(tmp_path):
     data.load_idx_split(root, "train")
 
 
+@pytest.mark.integration
 def test_failed_download_says_how_to_use_local_files(monkeypatch):
   import tensorflow_datasets as tfds
 

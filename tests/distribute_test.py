@@ -91,11 +91,13 @@ def _worker(rows, mode):
   return rows[mode]
 
 
+@pytest.mark.integration
 def test_every_option_combination_trains_under_mirrored_strategy(mirrored_rows):
   for row in _worker(mirrored_rows, "combos"):
     assert row["replicas"] == 2 and row["changed"] and row["finite"], row
 
 
+@pytest.mark.integration
 def test_xla_is_refused_for_replicas_on_logical_cpus_and_auto_turns_it_off(mirrored_rows):
   # TF 2.21 places every replica's XLA step on CPU:0 (even a keras.Sequential fails there).
   (row,) = _worker(mirrored_rows, "xla")  # auto would choose XLA for mlp on one CPU
@@ -104,6 +106,7 @@ def test_xla_is_refused_for_replicas_on_logical_cpus_and_auto_turns_it_off(mirro
   assert "jit_compile=true cannot run with replicas on several CPU devices" in row["true"]
 
 
+@pytest.mark.integration
 def test_a_mirrored_step_equals_a_single_device_step_on_the_global_batch(mirrored_rows):
   # Each case: the same networks, seed and 8-image global batch, one step on one device and
   # one on two replicas of 4. Equal weights afterwards prove the global-batch loss scaling,
@@ -127,6 +130,7 @@ def _free_ports(n):
   return ports
 
 
+@pytest.mark.integration
 def test_two_workers_train_together_and_only_the_chief_writes(tmp_path, idx_dir):
   workdir = str(tmp_path / "run")
   cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
@@ -166,6 +170,7 @@ def test_two_workers_train_together_and_only_the_chief_writes(tmp_path, idx_dir)
   assert tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints")).endswith("ckpt-6")
 
 
+@pytest.mark.integration
 def test_a_mirrored_pix2pix_step_equals_the_single_device_step(mirrored_rows):
   # Dropout masks are drawn for the global batch (NoiseDropout), batch norm is synchronized.
   for row in _worker(mirrored_rows, "pix2pix"):
@@ -174,6 +179,7 @@ def test_a_mirrored_pix2pix_step_equals_the_single_device_step(mirrored_rows):
 
 
 
+@pytest.mark.integration
 def test_mirrored_cyclegan_steps_and_image_pools_equal_the_single_device_ones(mirrored_rows):
   # Fakes are gathered across replicas, the pool is queried for the global batch with the
   # shared seed, and each replica keeps its rows (tfgan.models.cyclegan.ImagePool).
@@ -182,6 +188,7 @@ def test_mirrored_cyclegan_steps_and_image_pools_equal_the_single_device_ones(mi
     assert row["count"] == 3, row
 
 
+@pytest.mark.integration
 def test_mirrored_esrgan_steps_equal_the_single_device_ones(mirrored_rows):
   # The relativistic losses' E[C(real)] and E[C(fake)] are all-reduced over the replicas.
   for row in _worker(mirrored_rows, "esrgan"):
@@ -189,6 +196,7 @@ def test_mirrored_esrgan_steps_equal_the_single_device_ones(mirrored_rows):
     assert (row["d_moved"] > 1e-4) == (row["name"] == "gan"), row
 
 
+@pytest.mark.integration
 def test_mirrored_inpainting_steps_equal_the_single_device_ones(mirrored_rows):
   # Per-example hole and known-pixel means, averaged over the global batch, and the
   # spectrally normalised D's hinge loss, for the L1-only and the GAN model.

@@ -38,6 +38,7 @@ def test_generator_export_reloads_and_serves_the_same_images(tmp_path, num_class
   np.testing.assert_allclose(result["images"].numpy(), expected, atol=1e-6)
 
 
+@pytest.mark.integration
 def test_several_exports_share_one_saved_model_and_a_rerun_replaces_it(tmp_path):
   a, b = _generator(), _generator()
   b.set_weights([w + 0.1 for w in a.get_weights()])

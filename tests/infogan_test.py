@@ -86,6 +86,7 @@ def _data():
   return tf.data.Dataset.from_tensors(x).repeat()
 
 
+@pytest.mark.integration
 def test_q_and_g_learn_the_code_only_with_the_info_term():
   # Q's cross-entropy on G's fakes (the last 15 steps' mean) starts at ~log K; the info term trains Q and G to make the
   # code recognisable. Without it (weight 0) nothing trains Q and it stays near log K.

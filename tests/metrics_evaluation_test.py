@@ -30,6 +30,7 @@ def _array_source(n=24, shape=(28, 28, 1), seed=0):
                           images, labels)
 
 
+@pytest.mark.integration
 def test_inception_features_for_grey_and_rgb(random_inception):
   features, logits = random_inception(tf.zeros((3, 28, 28, 1)))
   assert features.shape == (3, 2048) and logits.shape == (3, 1000)
@@ -223,6 +224,7 @@ def test_unknown_metric_is_refused():
     metrics.evaluate_generator(_tiny_generator(), _array_source(), ["fid"])
 
 
+@pytest.mark.integration
 def test_classifier_report_on_real_digits_and_on_a_collapsed_set(tmp_path):
   # One epoch on 10k images (~15 s here; the CLI trains 3 on 60k, 99%): a classifier good
   # enough to tell a full set of digits from a collapsed one, which is what the report needs.
@@ -256,6 +258,7 @@ def test_classifier_report_on_real_digits_and_on_a_collapsed_set(tmp_path):
   assert collapsed["classes_hit"] == 1 and collapsed["kl_uniform"] > 2.0  # log 10 = 2.30
 
 
+@pytest.mark.integration
 def test_cli_trains_a_classifier_and_evaluates_a_run(tmp_path, idx_dir):
   cache = str(tmp_path / "cache")
   trained = run_cli("tfgan.evaluate", "--train_classifier", "--dataset=mnist",
@@ -389,6 +392,7 @@ def test_swd_metric_refuses_a_split_smaller_than_its_sets_and_tiny_images():
                                registry=registry)
 
 
+@pytest.mark.integration
 def test_training_with_swd1k_and_evaluating_a_run_with_it(tmp_path):
   from conftest import make_idx_dir
   idx, _ = make_idx_dir(str(tmp_path / "mnist"), n_train=1000)  # swd1k needs 1000 real

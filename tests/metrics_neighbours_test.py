@@ -109,6 +109,7 @@ def made_run(tmp_path_factory):
   return str(workdir), g, arrays["train"][0]
 
 
+@pytest.mark.integration
 def test_sample_nearest_writes_each_sample_beside_its_nearest_training_images(made_run):
   from tfgan import generation
   workdir, generator, train = made_run
@@ -142,6 +143,7 @@ def test_sample_refuses_a_nearest_count_below_one_by_name(made_run, k, tmp_path)
   assert "must be positive" in result.stderr and not os.path.exists(out)
 
 
+@pytest.mark.integration
 def test_evaluate_nn1k_records_the_medians_their_ratio_and_the_held_out_split(made_run):
   workdir = made_run[0]
   result = run_cli("tfgan.evaluate", f"--workdir={workdir}", "--metrics=nn1k")

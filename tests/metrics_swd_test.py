@@ -48,6 +48,7 @@ def test_descriptors_are_the_neighbourhoods_of_the_drawn_positions():
                                            xs[1, 1]:xs[1, 1] + 7].reshape(-1))
 
 
+@pytest.mark.integration
 def test_swd_is_zero_for_a_set_and_itself_and_small_against_a_second_sample():
   a, b = _blobs(64, 0), _blobs(64, 1)
   same = swd.swd(a, a)
@@ -97,6 +98,7 @@ def _reference_swd(a, b, seed=0):
   return out
 
 
+@pytest.mark.integration
 def test_the_float32_chunked_swd_matches_the_float64_definition(monkeypatch):
   a, b = _blobs(24, 0, size=40), _blobs(24, 1, noise=0.1, size=40)
   expected = _reference_swd(a, b)

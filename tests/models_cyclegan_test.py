@@ -108,6 +108,7 @@ def test_the_pool_equals_the_references_image_by_image_query_with_the_same_draws
     np.testing.assert_array_equal(pool.images.numpy(), np.stack(reference))
 
 
+@pytest.mark.integration
 def test_a_restored_pool_and_rng_continue_exactly(tmp_path):
   model = _model(pool_size=2, lr=1e-3)
   ds = tf.data.Dataset.from_tensors(_batch(seed=1)).repeat()
@@ -126,6 +127,7 @@ def test_a_restored_pool_and_rng_continue_exactly(tmp_path):
     np.testing.assert_allclose(g, e, atol=1e-6)
 
 
+@pytest.mark.integration
 def test_the_step_and_its_pools_train_with_xla():
   model = _model(pool_size=2, lr=1e-3)
   model.compile(model.g_optimizer, model.d_optimizer, jit_compile=True)
@@ -148,6 +150,7 @@ def _config(root, **changes):
       "best_metric": "psnr_rgb", **changes})
 
 
+@pytest.mark.integration
 def test_a_cyclegan_run_trains_resumes_exports_and_translates_both_ways(tmp_path):
   root = write_gradient_faces(str(tmp_path / "faces"))
   workdir = str(tmp_path / "run")
@@ -186,6 +189,7 @@ def test_a_cyclegan_run_trains_resumes_exports_and_translates_both_ways(tmp_path
   assert table["model"]["pairs"] == 4 and "input_itself" in table
 
 
+@pytest.mark.integration
 def test_a_run_on_unpaired_folders_is_scored_by_its_cycle_l1_on_the_test_domains(tmp_path):
   root = tmp_path / "apples2pears"
   for split, n in (("trainA", 4), ("trainB", 4), ("testA", 3), ("testB", 2)):
@@ -253,6 +257,7 @@ def test_bad_cyclegan_settings_are_refused_by_name():
       build.validate(_config("/nowhere", **changes))
 
 
+@pytest.mark.integration
 def test_the_online_horse2zebra_flagfile_trains_on_an_archive_of_its_layout(tmp_path,
                                                                            monkeypatch):
   # flags/horse2zebra_cyclegan.flags is NOT YET RUN here (no internet): its own settings, with

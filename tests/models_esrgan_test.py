@@ -97,6 +97,7 @@ def _config(root, **changes):
       "eval_metrics": "sr", "eval_every": 4, "best_metric": "psnr_y_crop2", **changes})
 
 
+@pytest.mark.integration
 def test_psnr_then_gan_runs_train_resume_export_translate_and_evaluate(tmp_path):
   root = write_gradient_faces(str(tmp_path / "faces"), n=12, size=(20, 20))
   psnr_dir, gan_dir = str(tmp_path / "psnr"), str(tmp_path / "gan")
@@ -198,6 +199,7 @@ def test_vgg_features_are_conv5_4_before_its_relu_from_a_weights_file(tmp_path, 
       vgg.VGGFeatures("imagenet")
 
 
+@pytest.mark.integration
 def test_the_online_div2k_flagfiles_train_on_full_size_images_and_evaluate_on_set5(tmp_path):
   # flags/div2k_sr4x_{psnr,gan}.flags are NOT YET RUN here (no internet, no GPU): their own
   # settings, with a tiny network, 16 px patches and 2 steps, on full-size images written here;

@@ -31,6 +31,7 @@ def _weights(model):
   return [v.numpy().copy() for v in model.generator.weights + model.discriminator.weights]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("mode", ["eager", "tf_function", "xla"])
 def test_train_step_updates_both_networks_in_every_mode(mode):
   model = _make(jit_compile=(mode == "xla"), run_eagerly=(mode == "eager"))
@@ -47,6 +48,7 @@ def test_train_step_updates_both_networks_in_every_mode(mode):
   assert 0 <= history.history["d_real"][-1] <= 1
 
 
+@pytest.mark.integration
 def test_eager_compiled_and_xla_steps_agree():
   # SGD, not Adam: Adam's first step is lr * sign(gradient), which turns float noise in
   # near-zero gradients into full-size differences. Fixed latents: XLA's normal sampler
@@ -88,6 +90,7 @@ def test_step_losses_match_the_loss_functions():
   assert float(logs["g_loss"]) == pytest.approx(float(tf.reduce_mean(g_loss)), rel=1e-5)
 
 
+@pytest.mark.integration
 def test_d_steps_split_the_batch_and_count_updates():
   model = _make(d_steps=2)
   seen = []
@@ -120,6 +123,7 @@ def test_gradient_clipping_bounds_each_update():
     assert delta == pytest.approx(clip, rel=1e-3)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_ema_follows_the_half_life(jit_compile):
   model = _make(ema_half_life=24.0, jit_compile=jit_compile)
@@ -137,6 +141,7 @@ def test_ema_follows_the_half_life(jit_compile):
   assert any(not np.allclose(a, w.numpy()) for a, w in zip(init, g.trainable_weights))
 
 
+@pytest.mark.integration
 def test_ema_half_life_counts_the_real_images_of_every_d_step():
   # d_steps=2 on a batch of 8: G updates on chunks of 4, but each G step consumed 8 real
   # images, which is what the half-life (ema_kimg, in real images) counts.
@@ -217,6 +222,7 @@ MODE_CASES = [(combo, mode) for combo in sorted(COMBOS) for mode in ("eager", "t
               if mode != "xla" or combo in XLA_COMBOS]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("combo, mode", MODE_CASES, ids=[f"{c}-{m}" for c, m in MODE_CASES])
 def test_option_combinations_train_in_every_mode(combo, mode):
   model = _make_combo(jit_compile=(mode == "xla"), run_eagerly=(mode == "eager"),
@@ -309,6 +315,7 @@ XLA_CASES = ([(network, "non_saturating") for network in sorted(networks.NETWORK
              [("dcgan", "wasserstein")])
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("network, loss", XLA_CASES, ids=[f"{n}-{l}" for n, l in XLA_CASES])
 def test_every_network_and_loss_trains_with_xla(network, loss):
   keras.utils.set_random_seed(3)

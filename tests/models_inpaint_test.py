@@ -91,6 +91,7 @@ def _config(root, **changes):
       "best_metric": "psnr_hole_centre", **changes})
 
 
+@pytest.mark.integration
 def test_a_run_trains_resumes_exports_fills_folders_and_evaluates(tmp_path):
   root = write_gradient_faces(str(tmp_path / "faces"), n=12, size=(16, 16))
   workdir = str(tmp_path / "run")

@@ -66,6 +66,7 @@ def test_lambda_gan_zero_trains_on_l1_alone_and_leaves_d_alone():
   assert [m.name for m in model.metrics] == ["l1"]  # no zeros logged for an untrained D
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("loss", ["non_saturating", "least_squares"])
 def test_the_step_trains_with_xla(loss):
   model = _model(loss=loss, jit_compile=True, run_eagerly=False)
@@ -95,6 +96,7 @@ def _config(root, **changes):
       "best_metric": "psnr_rgb", **changes})
 
 
+@pytest.mark.integration
 def test_a_pix2pix_run_trains_resumes_exports_and_translates(tmp_path):
   root = write_gradient_faces(str(tmp_path / "faces"))
   workdir = str(tmp_path / "run")
@@ -181,6 +183,7 @@ def test_bad_pix2pix_settings_are_refused_by_name():
       build.validate(_config("/nowhere", **changes))
 
 
+@pytest.mark.integration
 def test_the_online_facades_flagfile_trains_on_an_archive_of_its_layout(tmp_path, monkeypatch):
   # flags/facades_pix2pix.flags is NOT YET RUN here (no internet): its own settings, with
   # tiny networks and steps, train on a facades.tar.gz of the authors' layout.
@@ -220,6 +223,7 @@ def test_swd_against_targets_repeats_grey_outputs_and_is_skipped_below_16_px():
       (4, 15, 20, 3))
 
 
+@pytest.mark.integration
 def test_inception_distances_of_outputs_against_targets_are_the_metric_functions(tmp_path):
   # tfgan.evaluate --metrics=fid on an image-to-image run: FID and KID of every row's outputs
   # against the targets, in Inception's feature space (random weights here: offline).

@@ -27,6 +27,7 @@ def _batch(n=8, side=28, channels=1):
   return tf.data.Dataset.from_tensors((x, _labels(n))).repeat()
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("side", sorted(GEOMETRY))
 @pytest.mark.parametrize("num_classes", [0, 10])
 def test_shapes_schedules_and_ranges(side, num_classes):
@@ -90,6 +91,7 @@ def test_conditional_batch_norm_is_batch_norm_with_a_gain_and_bias_per_class():
   np.testing.assert_allclose(np.asarray(norm(x, y, training=False)), expected, atol=1e-4)
 
 
+@pytest.mark.integration
 def test_conditioning_cbn_in_g_projection_or_concat_in_d():
   g, d = networks.build("resnet", 8, (28, 28, 1), width=WIDTH, num_classes=10)
   norms = [n for b in g.blocks for n in (b.bn_1, b.bn_2)]
@@ -113,6 +115,7 @@ def test_conditioning_cbn_in_g_projection_or_concat_in_d():
   assert type(unconditional.blocks[0].bn_1) is keras.layers.BatchNormalization
 
 
+@pytest.mark.integration
 def test_config_and_keras_file_round_trips_give_identical_outputs(tmp_path):
   # Conditional, with minibatch stddev: every kind of layer and variable the pair has.
   num_classes = 10
@@ -136,6 +139,7 @@ def test_config_and_keras_file_round_trips_give_identical_outputs(tmp_path):
     np.testing.assert_array_equal(np.asarray(loaded(inputs)), np.asarray(net(inputs)))
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("num_classes", [0, 10])
 def test_spectral_norm_applies_to_every_d_layer_when_asked(num_classes):
   x = np.random.default_rng(0).uniform(-1, 1, (4, 32, 32, 3)).astype(np.float32)
@@ -160,6 +164,7 @@ def test_spectral_norm_applies_to_every_d_layer_when_asked(num_classes):
       assert not np.allclose(after, before, rtol=0.5)
 
 
+@pytest.mark.integration
 def test_the_gan_family_trains_resnet_with_its_options():
   # --network=resnet through the family: spectral D by default (d_norm auto), conditional
   # with projection, hinge, EMA; two steps change both networks and stay finite.

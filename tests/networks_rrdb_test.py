@@ -16,6 +16,7 @@ def test_each_scale_multiplies_any_input_size(scale):
   assert g(np.zeros((1, 9, 4, 3), np.float32)).shape == (1, 9 * scale, 4 * scale, 3)
 
 
+@pytest.mark.integration
 def test_the_papers_model_has_esrgans_parameter_count():
   # BasicSR's RRDBNet(num_feat=64, num_block=23, num_grow_ch=32) for x4: 16,697,987
   # parameters (the published ESRGAN_x4 weights). Any change to the block structure (convs per

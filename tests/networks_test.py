@@ -85,6 +85,7 @@ def test_checkpoints_hold_every_weight(tmp_path, name):
   np.testing.assert_array_equal(np.asarray(g2(z)), np.asarray(g(z)))
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", sorted(networks.NETWORKS))
 def test_saved_generator_reloads_with_plain_keras(tmp_path, name):
   g, _ = networks.build(name, 8, (28, 28, 1), width=0.25)

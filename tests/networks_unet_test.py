@@ -15,6 +15,7 @@ def _unet(**kwargs):
   return g
 
 
+@pytest.mark.integration
 def test_unet_depth_channels_and_dropout_follow_the_reference():
   g = _unet()
   assert g.num_downs == 6  # 64 px down to a 1x1 bottleneck

@@ -68,6 +68,7 @@ def test_the_four_notebooks_of_the_issue_exist():
   assert NAMES == ["conditional", "evaluate", "quickstart", "reuse", "translate"]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
 def test_notebook_runs_top_to_bottom(path, tmp_path, idx_dir, monkeypatch):
   name = os.path.basename(path)[:-len(".ipynb")]

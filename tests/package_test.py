@@ -8,6 +8,8 @@ import pickle
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO
 
 PACKAGE = os.path.join(REPO, "tfgan")
@@ -77,6 +79,7 @@ def test_the_cycle_finder_finds_cycles():
   assert _cycle({"a": {"b"}, "b": set()}) is None
 
 
+@pytest.mark.integration
 def test_import_tfgan_then_keras_loads_every_saved_network(tmp_path):
   # The first thing a Keras user types: `import tfgan`, then keras.models.load_model on a
   # saved generator, in a fresh interpreter. One network of each architecture module.

@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO
 from tfgan import quiet
 
@@ -17,6 +19,7 @@ print(len(hidden))
 """
 
 
+@pytest.mark.integration
 def test_startup_notices_are_hidden_and_everything_else_is_kept():
   env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
   result = subprocess.run([sys.executable, "-c", _CODE], cwd=REPO, capture_output=True,
@@ -26,6 +29,7 @@ def test_startup_notices_are_hidden_and_everything_else_is_kept():
   assert "InitializeLog" not in result.stderr and "a real error line" in result.stderr
 
 
+@pytest.mark.integration
 def test_an_explicit_log_level_is_respected():
   code = ("import os, sys; sys.argv[0] = '-m'; from tfgan import quiet; "
           "print(len(quiet.import_tensorflow())); "

@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO
 from tfgan import config as config_lib
 from tfgan import trainer
@@ -19,6 +21,7 @@ def _section(title):
   return match.group(1)
 
 
+@pytest.mark.integration
 def test_the_reuse_snippet_runs_against_a_real_run_directory(tmp_path, idx_dir):
   (code,) = re.findall(r"```python\n(.*?)```", _section("Reuse the generator in your own code"),
                        re.S)

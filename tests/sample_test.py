@@ -14,6 +14,7 @@ def model_path(tmp_path_factory):
   return path
 
 
+@pytest.mark.integration
 def test_grid_and_npz_are_reproducible(tmp_path, model_path):
   out, npz = str(tmp_path / "grid.png"), str(tmp_path / "s.npz")
   result = run_cli("tfgan.sample", f"--model={model_path}", "--num=6", f"--out={out}",
@@ -55,6 +56,7 @@ def _tile(grid, row, col, size=28, padding=2):
   return grid[y:y + size, x:x + size].astype(np.int32)
 
 
+@pytest.mark.integration
 def test_interpolation_strip(tmp_path, model_path):
   out = str(tmp_path / "strip.png")
   result = run_cli("tfgan.sample", f"--model={model_path}", "--interpolate", "--num=2",

@@ -38,6 +38,7 @@ def _labels(ax):
   return [line.get_label() for line in ax.get_lines()]
 
 
+@pytest.mark.integration
 def test_a_gan_summary_shows_losses_d_outputs_evaluations_and_grids(tmp_path):
   workdir = _make_run(tmp_path / "run", _gan_rows(), sample_steps=range(0, 700, 100))
   fig = summary.figure(workdir)
@@ -71,6 +72,7 @@ def test_an_image_to_image_run_without_evaluations_gets_its_own_keys(tmp_path):
     summary.write_summary(str(tmp_path))
 
 
+@pytest.mark.integration
 def test_sample_summary_rewrites_the_file_atomically(tmp_path, monkeypatch):
   workdir = _make_run(tmp_path / "run", _gan_rows((100, 200)), sample_steps=(100, 200))
   result = run_cli("tfgan.sample", f"--workdir={workdir}", "--summary")

@@ -31,6 +31,7 @@ def _steps(workdir):
     return [json.loads(line)["step"] for line in f]
 
 
+@pytest.mark.integration
 def test_train_resume_and_reuse_the_generator(tmp_path, idx_dir):
   workdir = str(tmp_path / "run")
   first = _train(workdir, idx_dir)
@@ -89,6 +90,7 @@ def test_train_resume_and_reuse_the_generator(tmp_path, idx_dir):
   assert sorted(os.listdir(workdir)) == before
 
 
+@pytest.mark.integration
 def test_sigterm_saves_and_the_next_run_resumes(tmp_path, idx_dir):
   workdir = str(tmp_path / "run")
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
@@ -190,6 +192,7 @@ def test_every_flagfile_parses_and_documents_itself(path):
       assert values[name] == wanted, (path, name, values[name], value)
 
 
+@pytest.mark.integration
 def test_import_tfgan_defines_no_flags():
   # Importing the library defines none of the CLI's flags, so importing the CLI module after
   # it (as `python -m tfgan.train` does) cannot define a flag twice.
@@ -202,6 +205,7 @@ def test_import_tfgan_defines_no_flags():
   assert result.returncode == 0, result.stderr[-2000:]
 
 
+@pytest.mark.integration
 def test_conditional_run_samples_the_asked_class(tmp_path, idx_dir):
   workdir = str(tmp_path / "cgan")
   result = _train(workdir, idx_dir, "--conditional", "--train_steps=2", "--num_samples=20",
@@ -235,6 +239,7 @@ def _class_folders(root, classes=("circles", "squares", "stripes"), per_class=6,
   return root
 
 
+@pytest.mark.integration
 def test_conditional_run_on_class_folders_records_the_mapping(tmp_path):
   root = _class_folders(str(tmp_path / "shapes"))
   workdir = str(tmp_path / "run")
@@ -266,6 +271,7 @@ def test_conditional_run_on_class_folders_records_the_mapping(tmp_path):
     trainer.train_and_evaluate(config.replace(train_steps=4), workdir, verbose=False)
 
 
+@pytest.mark.integration
 def test_bad_image_stops_the_run_before_anything_is_written(tmp_path):
   root = _class_folders(str(tmp_path / "shapes"), per_class=2)
   open(os.path.join(root, "squares", "broken.jpg"), "wb").write(b"\xff\xd8\xff not a jpeg")
@@ -284,6 +290,7 @@ def test_bad_image_stops_the_run_before_anything_is_written(tmp_path):
   assert os.listdir(os.path.join(workdir, "data_cache"))
 
 
+@pytest.mark.integration
 def test_mirrored_bfloat16_run_exports_a_plain_float32_generator(tmp_path, idx_dir):
   # MirroredStrategy on this CPU (one replica) with mixed bfloat16 networks: the exports must
   # still be float32 models that load and run outside any strategy.
@@ -303,6 +310,7 @@ def test_mirrored_bfloat16_run_exports_a_plain_float32_generator(tmp_path, idx_d
   np.testing.assert_allclose(served.numpy(), out.numpy(), atol=1e-5)
 
 
+@pytest.mark.integration
 def test_a_batch_that_does_not_split_over_the_replicas_is_refused(tmp_path, idx_dir):
   code = ("import tensorflow as tf; cpu = tf.config.list_physical_devices('CPU')[0]; "
           "tf.config.set_logical_device_configuration(cpu, "
@@ -319,6 +327,7 @@ def test_a_batch_that_does_not_split_over_the_replicas_is_refused(tmp_path, idx_
   assert not os.path.exists(tmp_path / "run")
 
 
+@pytest.mark.integration
 def test_conditional_cifar10_from_local_batches(tmp_path):
   from conftest import write_cifar_release
   root = str(tmp_path / "cifar")
@@ -344,6 +353,7 @@ def test_a_diverging_run_exits_non_zero_with_the_step_and_quantity(tmp_path, idx
   assert not os.path.exists(os.path.join(workdir, "generator.keras"))
 
 
+@pytest.mark.integration
 def test_the_command_lines_start_quietly_and_help_lists_every_setting(tmp_path, idx_dir):
   env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
   help_text = subprocess.run([sys.executable, "-m", "tfgan.train", "--help"], cwd=REPO,

@@ -100,6 +100,7 @@ def _config(idx_dir, **changes):
       "shuffle_buffer": 64, **changes})
 
 
+@pytest.mark.integration
 def test_a_second_family_trains_resumes_and_exports(tmp_path, idx_dir, autoencoder_family):
   workdir = str(tmp_path / "run")
   first = trainer.train_and_evaluate(_config(idx_dir), workdir, verbose=False)
@@ -140,6 +141,7 @@ def test_an_unknown_family_is_refused_before_anything_runs(tmp_path, idx_dir):
   assert not os.path.exists(tmp_path / "r")
 
 
+@pytest.mark.integration
 def test_a_gan_run_resumes_in_process_and_keeps_its_old_config(tmp_path, idx_dir):
   smoke = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "flags",
                        "smoke.flags")
@@ -197,6 +199,7 @@ print("DIFF", max(float(np.abs(a.numpy() - b.numpy()).max()) for a, b in pairs),
 """
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("network", ["dcgan", "mlp"])
 def test_deterministic_resume_is_bit_identical_to_a_straight_run(tmp_path, idx_dir, network):
   # In a child process: op determinism is process-wide and cannot be switched off again.
@@ -310,6 +313,7 @@ def gan_run(tmp_path_factory, idx_dir):
   return config, workdir, result, steps.steps
 
 
+@pytest.mark.integration
 def test_a_gan_checkpoint_restores_every_variable_into_a_fresh_model(gan_run):
   # assert_existing_objects_matched checks only what a checkpoint holds: a checkpoint without
   # d_optimizer, rng or ema_generator restored "fine" and resumed with fresh ones.
@@ -322,6 +326,7 @@ def test_a_gan_checkpoint_restores_every_variable_into_a_fresh_model(gan_run):
   assert float(fresh.g_optimizer.learning_rate) < config.optimization.g_lr  # decaying
 
 
+@pytest.mark.integration
 def test_cadences_hold_under_steps_per_execution(gan_run):
   config, workdir, result, steps = gan_run
   assert result["step"] == 6 and result["model"].steps_per_execution == 2
@@ -338,6 +343,7 @@ def test_cadences_hold_under_steps_per_execution(gan_run):
   assert [_checkpoint_iterations(p, "d_optimizer") for p in paths] == [12, 8, 4]
 
 
+@pytest.mark.integration
 def test_metrics_rows_hold_finite_window_values_and_the_image_rate(gan_run):
   _, workdir, _, _ = gan_run
   rows = rundir.RunDir(workdir).metric_rows()
@@ -352,6 +358,7 @@ def test_metrics_rows_hold_finite_window_values_and_the_image_rate(gan_run):
   assert [r["wall_sec"] for r in rows] == [1.0, 2.0, 3.0]
 
 
+@pytest.mark.integration
 def test_a_run_ends_with_its_summary_image(gan_run):
   from PIL import Image
   path = os.path.join(gan_run[1], rundir.SUMMARY)
@@ -361,6 +368,7 @@ def test_a_run_ends_with_its_summary_image(gan_run):
   assert os.path.getsize(path) > 20_000  # curves and grids drawn, not a blank canvas
 
 
+@pytest.mark.integration
 def test_eval_data_dir_evaluates_against_that_folder_and_records_it(tmp_path, monkeypatch):
   from conftest import write_image
   from tfgan.metrics import evaluation
@@ -394,6 +402,7 @@ def test_eval_data_dir_evaluates_against_that_folder_and_records_it(tmp_path, mo
   assert not os.path.exists(tmp_path / "run2")
 
 
+@pytest.mark.integration
 def test_holdout_trains_a_folder_gan_on_the_first_images_and_evaluates_on_the_rest(
     tmp_path, monkeypatch):
   from conftest import write_image
@@ -467,6 +476,7 @@ def _train_and_checkpoint(config, spec, batch, steps, tmp_path, then=lambda mode
   return model, workdir
 
 
+@pytest.mark.integration
 def test_a_loss_scaled_gan_checkpoint_restores_the_loss_scale(tmp_path):
   # mixed_float16 wraps each Adam in a LossScaleOptimizer, whose dynamic scale and step counter
   # are state of their own (a scale learnt after overflows must not restart at 2 ** 15).
@@ -482,6 +492,7 @@ def test_a_loss_scaled_gan_checkpoint_restores_the_loss_scale(tmp_path):
   assert float(fresh.g_optimizer.dynamic_scale) == 1024.0
 
 
+@pytest.mark.integration
 def test_a_pix2pix_checkpoint_restores_every_variable_into_a_fresh_model(tmp_path):
   # 64 px: the smallest U-Net with a dropout block, whose seed state the checkpoint must hold.
   config = config_lib.make(family="pix2pix", network="unet", dataset="folder",
@@ -498,6 +509,7 @@ def test_a_pix2pix_checkpoint_restores_every_variable_into_a_fresh_model(tmp_pat
   assert float(fresh.g_optimizer.learning_rate) == 0.0  # the schedule's end, restored
 
 
+@pytest.mark.integration
 def test_a_cyclegan_checkpoint_restores_every_variable_and_both_pools(tmp_path):
   from tfgan.data import unpaired
   config = config_lib.make(family="cyclegan", network="resnet", dataset="folder",
@@ -513,6 +525,7 @@ def test_a_cyclegan_checkpoint_restores_every_variable_and_both_pools(tmp_path):
       "g_ab", "g_ba", "d_a", "d_b", "g_optimizer", "d_optimizer", "rng", "pools"))
 
 
+@pytest.mark.integration
 def test_an_esrgan_checkpoint_restores_every_variable_and_the_weight_average(tmp_path):
   # The GAN stage: G, its EMA, the spectrally normalised D (its power-iteration vectors too)
   # and both optimizers.
@@ -531,6 +544,7 @@ def test_an_esrgan_checkpoint_restores_every_variable_and_the_weight_average(tmp
       "generator", "ema_generator", "discriminator", "g_optimizer", "d_optimizer"))
 
 
+@pytest.mark.integration
 def test_an_inpainting_checkpoint_restores_every_variable_into_a_fresh_model(tmp_path):
   # The GAN run: the gated G, the spectrally normalised D (its power-iteration vectors too)
   # and both optimizers.
@@ -567,6 +581,7 @@ class _EvaluatedAutoencoder(AutoencoderFamily):
     return _StepScores() if config.evaluation.metric_names else None
 
 
+@pytest.mark.integration
 def test_evaluations_and_the_best_checkpoint_under_steps_per_execution(tmp_path, idx_dir,
                                                                        monkeypatch):
   monkeypatch.setitem(models.FAMILIES, "autoencoder", _EvaluatedAutoencoder())
