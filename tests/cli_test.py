@@ -46,6 +46,10 @@ def _cases(tmp):
       ("tfgan.translate", [f"--workdir={tmp / 'missing'}", "--input=a", "--output=b"],
        f"--workdir={tmp / 'missing'}: no such folder."),
       ("tfgan.train", ["--flagfile=flags/smoke.flags"], "--workdir is required"),
+      ("tfgan.train", ["--flagfile=flags/smoke.flags", f"--workdir={tmp / 'run'}",
+                       f"--data_dir={tmp / 'missing'}"], f"--data_dir={tmp / 'missing'}: no such folder."),
+      ("tfgan.train", ["--flagfile=flags/smoke.flags", f"--workdir={tmp / 'run'}",
+                       f"--data_dir={existing}"], f"--data_dir={existing}: a file; expected a folder."),
   ]
 
 

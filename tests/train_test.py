@@ -58,7 +58,6 @@ def test_train_resume_and_reuse_the_generator(tmp_path, idx_dir):
   assert os.path.exists(os.path.join(workdir, "config.1.json"))  # the first run's config kept
 
   # generator.keras is a plain Keras model: same images for the same latents as the checkpoint.
-  import tfgan.networks  # noqa: F401  registers the classes
   generator = keras.models.load_model(os.path.join(workdir, "generator.keras"), compile=False)
   model = build.build_model(config_lib.from_dict(json.load(open(
       os.path.join(workdir, "config.json")))), data.DataSpec("mnist", (28, 28, 1), 10))
@@ -128,7 +127,8 @@ def test_a_foreign_non_empty_directory_is_refused(tmp_path, idx_dir):
 def test_bad_data_dir_is_reported_without_traceback(tmp_path):
   result = _train(str(tmp_path / "run"), str(tmp_path / "missing"))
   assert result.returncode == 1
-  assert "tfgan.train: error: data_dir" in result.stderr and "not a folder" in result.stderr
+  assert f"tfgan.train: error: --data_dir={tmp_path / 'missing'}: no such folder." in \
+      result.stderr
   assert "Traceback" not in result.stderr
 
 
