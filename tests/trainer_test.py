@@ -466,6 +466,8 @@ def _train_and_checkpoint(config, spec, batch, steps, tmp_path, then=lambda mode
   `then(model)` and saves the checkpoint as the trainer does. Returns the model and its run
   directory."""
   model = build.build_model(config, spec)
+  # Eagerly: the subject is what the checkpoint holds, and a step needs no trace (~5 s each).
+  model.run_eagerly = True
   model.fit(tf.data.Dataset.from_tensors(batch).repeat(), epochs=1, steps_per_epoch=steps,
             verbose=0)
   then(model)
