@@ -79,7 +79,11 @@ MIRRORED_PLAN = {"combos": sorted(COMBOS), "xla": ["mlp"], "equal": list(EQUAL_C
 def mirrored_rows():
   result = subprocess.run([sys.executable, os.path.join(HERE, "mirrored_worker.py"), "all",
                            json.dumps(MIRRORED_PLAN)], capture_output=True, text=True,
-                          timeout=1500, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+                          timeout=1500,
+                          # One thread per op: the comparisons need no parallel kernels, and
+                          # the suite's other pytest worker keeps a core.
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2",
+                                   TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1"))
   assert result.returncode == 0, result.stderr[-4000:]
   rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
   return {mode: [r for r in rows if r["mode"] == mode] for mode in MIRRORED_PLAN}
