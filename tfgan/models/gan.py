@@ -509,7 +509,8 @@ class GANFamily(base.Family):
                                   run.reference_split(config, e.eval_data_dir or None))
 
 
-# Measured: `--train_classifier --dataset=mnist`, 3 epochs, 373 s on a 2-core CPU (2026-11-21).
+# Measured: `--train_classifier --dataset=mnist`, 3 epochs on a 2-core CPU: 373 s (2026-11-21),
+# 216 s (2026-12-07): the slower figure, so the printed cost is not an underestimate.
 CLASSIFIER_COST = "trains and caches the domain classifier, ~6 min on 2 CPU cores"
 
 
