@@ -103,4 +103,4 @@ def test_missing_generator_is_explained(tmp_path):
     generation.load_generator(str(tmp_path))
   result = run_cli("tfgan.sample", f"--workdir={tmp_path}", "--out=x.png")
   assert result.returncode == 1
-  assert f"--workdir={tmp_path} holds no generator.keras (a run writes it" in result.stderr
+  assert f"--workdir={tmp_path} holds no generator.keras: a run writes it" in result.stderr

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Optional
 
-from absl import app
+from absl import app, flags
 
 
 def fail(cli: str, message: str):
@@ -20,7 +20,8 @@ def fail(cli: str, message: str):
 
 
 def run(cli: str, main):
-  """app.run(main) where an app.UsageError raised by `main` ends through `fail`."""
+  """app.run(main) where a flag that does not parse, a positional argument and an
+  app.UsageError raised by `main` each end through `fail`."""
 
   def main_with_errors(argv):
     if len(argv) > 1:
@@ -30,7 +31,15 @@ def run(cli: str, main):
     except app.UsageError as e:
       fail(cli, str(e))
 
-  app.run(main_with_errors)
+  def parse(argv):
+    # absl's own parser would print "FATAL Flags parsing error: ..." and a pointer to
+    # --helpfull: the same one line here, e.g. "flag --num=abc: invalid literal for int()".
+    try:
+      return flags.FLAGS(argv)
+    except flags.Error as e:
+      fail(cli, str(e))
+
+  app.run(main_with_errors, flags_parser=parse)
 
 
 def check_run_dir(flag: str, path: str, needs: Optional[str] = "config.json"):
@@ -47,9 +56,9 @@ def check_run_dir(flag: str, path: str, needs: Optional[str] = "config.json"):
   if not os.path.isdir(path):
     raise app.UsageError(f"--{flag}={path} is a file; expected a tfgan run directory.")
   if needs and not os.path.isfile(os.path.join(path, needs)):
-    what = ("not a tfgan run directory (every run writes it first)" if needs == "config.json"
-            else "a run writes it when it finishes or is interrupted")
-    raise app.UsageError(f"--{flag}={path} holds no {needs} ({what}).")
+    what = ("not a tfgan run directory (every run writes config.json first)"
+            if needs == "config.json" else "a run writes it when it finishes or is interrupted")
+    raise app.UsageError(f"--{flag}={path} holds no {needs}: {what}.")
 
 
 def check_file(flag: str, path: str):
