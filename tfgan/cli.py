@@ -51,14 +51,20 @@ def check_run_dir(flag: str, path: str, needs: Optional[str] = "config.json"):
       or generator.keras (written when a run finishes or is interrupted); None: the folder
       alone.
   """
-  if not os.path.exists(path):
-    raise app.UsageError(f"--{flag}={path}: no such folder.")
-  if not os.path.isdir(path):
-    raise app.UsageError(f"--{flag}={path} is a file; expected a tfgan run directory.")
+  check_folder(flag, path, expected="a tfgan run directory")
   if needs and not os.path.isfile(os.path.join(path, needs)):
     what = ("not a tfgan run directory (every run writes config.json first)"
             if needs == "config.json" else "a run writes it when it finishes or is interrupted")
     raise app.UsageError(f"--{flag}={path} holds no {needs}: {what}.")
+
+
+def check_folder(flag: str, path: str, expected: str = "a folder"):
+  """Raises app.UsageError unless `path` is an existing folder; `expected` names what the
+  flag wants in the message for a file."""
+  if not os.path.exists(path):
+    raise app.UsageError(f"--{flag}={path}: no such folder.")
+  if not os.path.isdir(path):
+    raise app.UsageError(f"--{flag}={path}: a file; expected {expected}.")
 
 
 def check_file(flag: str, path: str):

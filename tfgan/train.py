@@ -4,7 +4,6 @@ Only defines flags and calls `tfgan.trainer.train_and_evaluate`. Every field of 
 `tfgan.config` sections is a flag of the same name, default and help text.
 """
 
-import os
 import sys
 
 from absl import flags, logging
@@ -53,9 +52,8 @@ def main(argv):
     _fail("--workdir is required (the run directory).")
   settings = config.to_dict()
   for name in _FOLDER_SETTINGS:  # checked in ~0.1 s, not after TensorFlow's start-up
-    if settings[name] and not os.path.isdir(settings[name]):
-      _fail(f"--{name}={settings[name]}: " + (
-          "a file; expected a folder." if os.path.exists(settings[name]) else "no such folder."))
+    if settings[name]:
+      cli.check_folder(name, settings[name])
   # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
   from tfgan import build, data, distribute, rundir, trainer

@@ -22,6 +22,14 @@ def _keras_cached(name):
   return downloads.keras_cached(name)
 
 
+def weights_on_disk(weights) -> bool:
+  """Whether InceptionExtractor(weights) finds its weights without a download: Keras's
+  'imagenet' file already in its cache, or a weights file that exists."""
+  if weights == "imagenet":
+    return os.path.isfile(_keras_cached(INCEPTION_WEIGHTS_FILE))
+  return bool(weights) and os.path.isfile(weights)
+
+
 class MetricsUnavailableError(RuntimeError):
   """A feature extractor's weights could not be loaded; the message says how to go offline."""
 
@@ -52,7 +60,7 @@ class InceptionExtractor:
     if weights not in ("imagenet", None) and not os.path.isfile(str(weights)):
       raise FileNotFoundError(f"inception_weights {weights!r}: no such file; pass the "
                               f"InceptionV3 weights file (.h5 / .weights.h5) or 'imagenet'.")
-    if weights == "imagenet" and not os.path.isfile(_keras_cached(INCEPTION_WEIGHTS_FILE)):
+    if weights == "imagenet" and not weights_on_disk(weights):
       reason = downloads.unreachable(downloads.KERAS_WEIGHTS_HOST)
       if reason:
         raise MetricsUnavailableError(

@@ -482,14 +482,14 @@ class GANFamily(base.Family):
     out = [f"python -m tfgan.sample --workdir={workdir} --num=64 "
            f"--out={os.path.join(workdir, 'grid.png')}"]
     dataset = config.data.dataset
+    from tfgan.metrics import classifier, features  # loaded only once a run has finished
     if dataset in ("mnist", "fashion_mnist"):
-      from tfgan.metrics import classifier
       if not os.path.isfile(classifier.classifier_path(dataset, e.metrics_cache_dir)):
         data_dir = f" --data_dir={config.data.data_dir}" if config.data.data_dir else ""
         out.append(f"python -m tfgan.evaluate --train_classifier --dataset={dataset}{data_dir}"
                    f"{cache}  # once: {CLASSIFIER_COST}")
       out.append(f"{evaluate} --metrics=classifier10k")
-    elif _inception_weights_present(e.inception_weights):
+    elif features.weights_on_disk(e.inception_weights):
       weights = "" if e.inception_weights == "imagenet" else (
           f" --inception_weights={e.inception_weights}")
       out.append(f"{evaluate} --metrics=fid10k,swd10k{weights}")
@@ -512,13 +512,3 @@ class GANFamily(base.Family):
 # Measured: `--train_classifier --dataset=mnist`, 3 epochs on a 2-core CPU: 373 s (2026-11-21),
 # 216 s (2026-12-07): the slower figure, so the printed cost is not an underestimate.
 CLASSIFIER_COST = "trains and caches the domain classifier, ~6 min on 2 CPU cores"
-
-
-def _inception_weights_present(weights):
-  """Whether fid/kid would find InceptionV3 weights without a download: a file given, or
-  Keras's downloaded 'imagenet' file in its cache."""
-  from tfgan import downloads
-  from tfgan.metrics import features
-  if weights == "imagenet":
-    return os.path.isfile(downloads.keras_cached(features.INCEPTION_WEIGHTS_FILE))
-  return bool(weights) and os.path.isfile(weights)
