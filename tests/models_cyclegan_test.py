@@ -226,6 +226,13 @@ def test_a_run_on_unpaired_folders_is_scored_by_its_cycle_l1_on_the_test_domains
     expected = swd.swd(real[:2], to_uint8(fake)[:2])
     assert scores[key] == pytest.approx(expected["swd"], rel=1e-6), key
     assert scores[f"{key}_16px"] == pytest.approx(expected["swd_16px"], rel=1e-6), key
+    # The texture ratios of all the translations against all of the other domain (held as
+    # uint8, as the SWD's).
+    from tfgan.metrics import texture
+    ratios = texture.TextureRatios()
+    ratios.update(scale(to_uint8(fake)), scale(real))
+    for name, value in ratios.result().items():
+      assert scores[f"{name}_{key[4:]}"] == pytest.approx(value, rel=1e-5), (name, key)
   # With Inception (random weights: offline), FID/KID of all of G(testA) against all of testB.
   import keras
   from tfgan.metrics import paired
@@ -243,6 +250,7 @@ def test_a_run_on_unpaired_folders_is_scored_by_its_cycle_l1_on_the_test_domains
   cli = run_cli("tfgan.evaluate", f"--workdir={workdir}")
   assert cli.returncode == 0 and "cycle_l1_a" in cli.stdout, cli.stderr[-2000:]
   assert "swd_g_vs_b (SWD x1e3, first 2 of G(testA) vs first 2 of testB)" in cli.stdout
+  assert "chroma_hf_ratio, sharpness_ratio, colourfulness_ratio of G(testA) / testB" in cli.stdout
   last = rundir.RunDir(workdir).metric_rows()[-1]
   assert "eval/cycle_l1_b" in last and last["eval/swd_f_vs_a"] > 0
 

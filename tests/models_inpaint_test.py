@@ -151,6 +151,12 @@ def test_a_run_trains_resumes_exports_fills_folders_and_evaluates(tmp_path):
   assert row["eval/l1_hole_strokes"] == pytest.approx(model_by_hand["l1_hole"].mean(),
                                                       rel=1e-5)
   assert row["eval_mean_fill/swd_vs_targets"] > 0
+  # The texture ratios inside the hole, of the composited image (tfgan.metrics.texture).
+  from tfgan.metrics import texture
+  ratios = texture.TextureRatios()
+  ratios.update(inpainting.composite(inpainting.diffusion_fill(known_x, m), y, m), y, m)
+  for key, value in ratios.result().items():
+    assert row[f"eval_diffusion_fill/{key}_hole_strokes"] == pytest.approx(value, rel=1e-5)
   # --mask_kind on another family's run (its config.json is all evaluate reads first).
   other = str(tmp_path / "p2p")
   os.makedirs(other)

@@ -169,6 +169,15 @@ def test_a_pix2pix_run_trains_resumes_exports_and_translates(tmp_path):
     assert table[name]["swd_vs_targets"] == pytest.approx(expected["swd"], rel=1e-6), name
     assert table[name]["swd_vs_targets_16px"] == pytest.approx(expected["swd_16px"], rel=1e-6)
   assert table["model"]["swd_vs_targets"] != table["input_itself"]["swd_vs_targets"]
+  # The texture ratios of the same outputs, as tfgan.metrics.texture computes them (the edge
+  # map itself has no chroma: 0).
+  from tfgan.metrics import texture
+  ratios = texture.TextureRatios()
+  ratios.update(generation.translate(generator, x), y)
+  for key, value in ratios.result().items():
+    assert table["model"][key] == pytest.approx(value, rel=1e-5), key
+  assert table["input_itself"]["chroma_hf_ratio"] == pytest.approx(0.0, abs=1e-6)
+  assert any(line.startswith("  chroma_hf_ratio, sharpness_ratio") for line in lines)
 
 
 def test_bad_pix2pix_settings_are_refused_by_name():

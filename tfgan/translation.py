@@ -23,6 +23,7 @@ from tfgan.layers import BatchNorm, NoiseDropout
 from tfgan.data import pairs as pairs_lib
 from tfgan.metrics import paired
 from tfgan.metrics import swd as swd_lib
+from tfgan.metrics import texture as texture_lib
 
 
 def load_run(workdir, reverse=False):
@@ -200,8 +201,10 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
       log("fid_vs_targets, kid_vs_targets skipped: the images vary in size.")
     else:
       inception = _inception(inception_weights)
+  texture = family.texture(config)
   score = lambda predict: paired.evaluate_pairs(  # noqa: E731
-      predict, pairs, swd=not swd_note, log=log, score_fn=score_fn, inception=inception)
+      predict, pairs, swd=not swd_note, log=log, score_fn=score_fn, inception=inception,
+      texture=texture)
   table = {"model": score(predictor(workdir))}
   for name, predict in family.baselines(config, pairs.spec).items():
     table[name] = score(predict)
@@ -218,7 +221,11 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
   mode = f", test_mode {row['test_mode']}" if "test_mode" in row else ""
   log(f"{workdir} (step {row['step']}), on {where}{mode}:")
   keys = family.score_keys(config) + ([] if swd_note else [paired.SWD_KEY]) + (
-      ["fid_vs_targets", "kid_vs_targets"] if inception is not None else [])
+      ["fid_vs_targets", "kid_vs_targets"] if inception is not None else []) + [
+          k + texture[1] for k in texture_lib.RATIO_KEYS]
+  log(f"  {', '.join(texture_lib.RATIO_KEYS)}: outputs / targets, 1 = the targets' level "
+      f"(BT.601 chroma and luma |Laplacian|, Hasler-Suesstrunk colourfulness"
+      f"{'; inside the hole' if texture[1] else ''})")
   if not swd_note:
     log(f"  {paired.SWD_KEY} (SWD x1e3, all {pairs.spec.num_examples} outputs vs "
         f"{pairs.spec.num_examples} targets)")
@@ -242,8 +249,10 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32,
   (SWD compares sets of equal size; `swd_images` records n). Skipped, with a message, for
   images below 16 px. With `inception_weights`, also `fid_g_vs_b`, `kid_g_vs_b`,
   `fid_f_vs_a`, `kid_f_vs_a`: the Inception distances of all of G(testA) against all of
-  testB and back (tfgan.metrics.paired.inception_vs_targets). Memory: the test domains and
-  their translations as uint8."""
+  testB and back (tfgan.metrics.paired.inception_vs_targets). The texture ratios of all of
+  G(testA) against all of testB (`chroma_hf_ratio_g_vs_b`, `sharpness_ratio_g_vs_b`,
+  `colourfulness_ratio_g_vs_b`) and of F(testB) against testA (`..._f_vs_a`;
+  tfgan.metrics.texture). Memory: the test domains and their translations as uint8."""
   from tfgan.data import unpaired
   run = rundir.RunDir(workdir)
   g = generation.load_generator(workdir)
@@ -281,6 +290,13 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32,
       distance = swd_lib.swd(real[:n], fake[:n])
       results[key] = distance["swd"]
       results.update({f"{key}{k[len('swd'):]}": v for k, v in distance.items() if k != "swd"})
+  for key, fake, real in (("g_vs_b", translated["a"], kept["b"]),
+                          ("f_vs_a", translated["b"], kept["a"])):
+    ratios = texture_lib.TextureRatios()  # unpaired: all of each set, means apart
+    for i in range(0, max(len(fake), len(real)), batch_size):
+      unit = lambda u: None if not len(u) else u.astype(np.float32) / 127.5 - 1.0  # noqa: E731
+      ratios.update(unit(fake[i:i + batch_size]), unit(real[i:i + batch_size]))
+    results.update({f"{k}_{key}": v for k, v in ratios.result().items()})
   if inception_weights is not None:
     extractor = _inception(inception_weights)
     for key, fake, real in (("g_vs_b", translated["a"], kept["b"]),
@@ -302,6 +318,10 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32,
         f"{results['swd_g_vs_b']:.3f}")
     log(f"  swd_f_vs_a (SWD x1e3, first {n} of F(testB) vs first {n} of testA) "
         f"{results['swd_f_vs_a']:.3f}")
+  for key in ("g_vs_b", "f_vs_a"):
+    log(f"  {', '.join(texture_lib.RATIO_KEYS)} of {key[0].upper()}(test"
+        f"{'A' if key[0] == 'g' else 'B'}) / test{key[-1].upper()} (1 = that domain's level) "
+        + " ".join(f"{results[f'{k}_{key}']:.3f}" for k in texture_lib.RATIO_KEYS))
   for key in ("fid_g_vs_b", "kid_g_vs_b", "fid_f_vs_a", "kid_f_vs_a"):
     if key in results:
       log(f"  {key} (Inception, all {results['images_a']} vs {results['images_b']}) "

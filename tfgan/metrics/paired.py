@@ -16,6 +16,11 @@ N outputs and all N targets of the split as uint8 (outputs from [-1, 1] rounded 
 and printed with it. It says whether the outputs look like the targets as a set, which L1,
 PSNR and SSIM (per pair) do not; it needs images of at least 16 px and is skipped, with a
 message, below that. It is not one of the metrics evaluated during training.
+
+`evaluate_run` also reports what a person sees beyond per-pair error, as ratios of the
+outputs' set mean to the targets' (tfgan.metrics.texture; its protocol there):
+`chroma_hf_ratio` (colour noise above 1, colour blur below), `sharpness_ratio` (luma detail)
+and `colourfulness_ratio`; 1 is the targets' own level.
 """
 
 import numpy as np
@@ -25,6 +30,7 @@ from tfgan import generation, images
 from tfgan.data import pairs as pairs_lib
 from tfgan.metrics import distances
 from tfgan.metrics import swd as swd_lib
+from tfgan.metrics import texture as texture_lib
 
 SWD_KEY = "swd_vs_targets"
 
@@ -107,7 +113,7 @@ def inception_vs_targets(outputs, targets, extractor, seed=0, batch_size=50):
 
 
 def evaluate_pairs(predict, pairs, batch_size=32, swd=False, log=print, score_fn=None,
-                   inception=None):
+                   inception=None, texture=None):
   """Means of `scores` (or `score_fn`, same contract: (prediction, target, inputs)) over
   every pair of `pairs` (a
   tfgan.data.pairs.PairSource), in file order. predict: x float32 [B, H, W, C_in] in [-1, 1]
@@ -117,6 +123,10 @@ def evaluate_pairs(predict, pairs, batch_size=32, swd=False, log=print, score_fn
   uint8, N x H x W x C bytes each), skipped with a message to `log` for images below 16 px.
   inception: an Inception extractor: also `inception_vs_targets` (FID, KID of all outputs
   against all targets; images of one size only).
+  texture: (view, suffix): also the tfgan.metrics.texture ratios (chroma_hf_ratio,
+  sharpness_ratio, colourfulness_ratio, each + suffix) of the outputs against the targets;
+  view: (prediction, target, inputs) -> (images to measure, region float [B, H, W, 1] or
+  None for whole images), e.g. an inpainting family's composited image and its hole.
   Returns {key: float, 'pairs': count}."""
   score_fn = score_fn or scores
   if pairs.spec.target_shape[0] is None:
@@ -126,16 +136,22 @@ def evaluate_pairs(predict, pairs, batch_size=32, swd=False, log=print, score_fn
     log(swd_skip_reason(pairs.spec.target_shape))
     swd = False
   outputs, targets = [], []
+  ratios = texture_lib.TextureRatios() if texture else None
   for x, y in pairs_lib.make_pair_dataset(pairs, batch_size, repeat=False, cache="none",
                                           drop_remainder=False):
     out = x if predict is None else predict(x.numpy())
     for key, values in score_fn(out, y, x).items():
       totals[key] = totals.get(key, 0.0) + float(tf.reduce_sum(tf.cast(values, tf.float64)))
+    if ratios is not None:
+      seen, region = texture[0](out, y, x)
+      ratios.update(seen, y, region)
     if swd or inception is not None:
       outputs.append(images.to_uint8(out))
       targets.append(images.to_uint8(y))
     n += int(x.shape[0])
   results = {**{k: v / n for k, v in totals.items()}, "pairs": n}
+  if ratios is not None:
+    results.update({k + texture[1]: v for k, v in ratios.result().items()})
   if swd:
     results.update(swd_vs_targets(np.concatenate(outputs), np.concatenate(targets)))
   if inception is not None:

@@ -276,6 +276,12 @@ class ImageToImageFamily(Family):
     from tfgan.metrics import paired
     return list(paired.METRICS["paired"])
 
+  def texture(self, config):
+    """(view, key suffix) for the texture ratios of evaluation (tfgan.metrics.texture):
+    view (prediction, target, inputs float [B, H, W, C]) -> (the images to measure, a region
+    float [B, H, W, 1] or None for whole images). Default: the whole prediction, no suffix."""
+    return (lambda prediction, target, inputs: (prediction, None)), ""
+
   def baselines(self, config, spec):
     """{name: predict x -> output, or None for the input itself}: what evaluation scores
     beside the model on the same pairs (the input itself where its shape is the target's)."""

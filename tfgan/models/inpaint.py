@@ -229,6 +229,17 @@ class InpaintingFamily(base.ImageToImageFamily):
 
     return score
 
+  def texture(self, config):
+    """The composited image (what a user sees) measured inside the hole: keys
+    chroma_hf_ratio_hole_<eval_mask>, ..."""
+    from tfgan.metrics import inpainting
+
+    def view(prediction, target, inputs):
+      mask = data_lib.split_input(inputs)[1]
+      return inpainting.composite(prediction, target, mask), mask
+
+    return view, f"_hole_{config.restoration.eval_mask}"
+
   def baselines(self, config, spec):
     from tfgan.metrics import inpainting
     return {"mean_fill": lambda x: inpainting.mean_fill(*data_lib.split_input(x)).numpy(),
