@@ -71,7 +71,7 @@ def test_synchronize_batch_norm_reaches_nested_layers():
 # Every mirrored comparison, run by one mirrored_worker.py process (one TensorFlow start-up
 # with two logical CPUs instead of one per test): {mode: names}, rows read by the tests below.
 MIRRORED_PLAN = {"combos": sorted(COMBOS), "xla": ["mlp"], "equal": list(EQUAL_CASES),
-                 "pix2pix": ["batch", "instance"], "cyclegan": ["3"], "esrgan": ["psnr", "gan"],
+                 "pix2pix": ["batch", "instance", "extras"], "cyclegan": ["3"], "esrgan": ["psnr", "gan"],
                  "inpaint": ["l1", "gan"]}
 
 
@@ -176,8 +176,11 @@ def test_two_workers_train_together_and_only_the_chief_writes(tmp_path, idx_dir)
 
 @pytest.mark.integration
 def test_a_mirrored_pix2pix_step_equals_the_single_device_step(mirrored_rows):
-  # Dropout masks are drawn for the global batch (NoiseDropout), batch norm is synchronized.
-  for row in _worker(mirrored_rows, "pix2pix"):
+  # Dropout masks are drawn for the global batch (NoiseDropout), batch norm is synchronized;
+  # with the extras, DiffAugment's draws too, and the EMA of G counts the global batch.
+  rows = _worker(mirrored_rows, "pix2pix")
+  assert [row["name"] for row in rows] == ["batch", "instance", "extras"]
+  for row in rows:
     assert row["replicas"] == 2 and row["max_update"] > 1e-4, row
     assert row["max_abs_diff"] < 1e-5, row
 

@@ -114,17 +114,25 @@ def xla(names):
     print(json.dumps(row), flush=True)
 
 
-def _pix2pix(norm):
-  from tfgan import losses
-  from tfgan.models import pix2pix
+def _pix2pix(name):
+  """'batch' or 'instance': the paper's objective with that norm; 'extras': instance norm
+  with every tfgan.models.adversarial extra (EMA, feature matching, R1, DiffAugment, the
+  ramp) on."""
+  from tfgan import augment, losses
+  from tfgan.models import adversarial, pix2pix
   from tfgan.networks import unet
+  norm = "instance" if name == "extras" else name
   keras.utils.set_random_seed(3)
   g = unet.UNetGenerator(image_shape=(32, 32, 1), out_channels=3, width=0.125, norm=norm,
                          num_downs=5)
   d = unet.PatchDiscriminator(image_shape=(32, 32, 4), width=0.125, n_layers=2, norm=norm)
   g.build(g.input_shapes())
   d.build(d.input_shapes())
-  model = pix2pix.Pix2Pix(g, d, losses.get("non_saturating"))
+  extras = adversarial.Extras(
+      feature_matching_weight=10.0, r1_gamma=1.0, ramp_steps=2, ema_half_life=16.0,
+      augment=augment.DiffAugment.parse("color,translation,cutout")) if name == "extras" \
+      else None
+  model = pix2pix.Pix2Pix(g, d, losses.get("non_saturating"), extras=extras, seed=5)
   model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),
                 run_eagerly=_reference())
   distribute.synchronize_batch_norm(model)
@@ -144,11 +152,13 @@ def pix2pix_equal(norms):
       else:
         with scope.scope():
           model = _pix2pix(norm)
-      initial = [v.numpy().copy()
-                 for v in model.generator.weights + model.discriminator.weights]
-      history = model.fit(batch, epochs=1, steps_per_epoch=1, verbose=0)
-      results.append(([v.numpy() for v in model.generator.weights +
-                       model.discriminator.weights], history.history))
+      # Two steps when the ramp is on: its weight is 0 at the first G update.
+      steps = 2 if model.extras.ramp_steps else 1
+      networks = [model.generator, model.discriminator] + (
+          [model.ema_generator] if model.ema_generator is not None else [])
+      initial = [v.numpy().copy() for net in networks for v in net.weights]
+      history = model.fit(batch, epochs=1, steps_per_epoch=steps, verbose=0)
+      results.append(([v.numpy() for net in networks for v in net.weights], history.history))
     diff = max(float(np.max(np.abs(a - b))) for a, b in zip(results[0][0], results[1][0]))
     moved = max(float(np.max(np.abs(a - b))) for a, b in zip(results[0][0], initial))
     print(json.dumps({"name": norm, "replicas": STRATEGY.num_replicas_in_sync,

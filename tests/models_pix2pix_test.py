@@ -187,9 +187,108 @@ def test_bad_pix2pix_settings_are_refused_by_name():
                            (dict(pairs="folders"), "needs --target_dir"),
                            (dict(lambda_l1=0.0, lambda_gan=0.0), "not both 0"),
                            (dict(gp_weight=10.0), "noise-GAN options"),
-                           (dict(eval_metrics="fid1k"), "unknown for image-to-image")):
+                           (dict(eval_metrics="fid1k"), "unknown for image-to-image"),
+                           # The extras of tfgan.models.adversarial:
+                           (dict(r1_gamma=1.0), "r1_gamma needs a PatchGAN without batch"),
+                           (dict(r1_gamma=1.0, patch_norm="spectral", r1_every=4),
+                            "r1_every: family pix2pix applies R1 at every D step"),
+                           (dict(feature_matching_weight=-1.0), "feature_matching_weight must"),
+                           (dict(diffaugment="rotate"), "Unknown DiffAugment ops"),
+                           (dict(lambda_gan=0.0, feature_matching_weight=10.0),
+                            "act on the adversarial term"),
+                           (dict(lambda_gan=0.0, gan_ramp_steps=10), "act on the adversarial")):
     with pytest.raises(ValueError, match=message):
       build.validate(_config("/nowhere", **changes))
+  build.validate(_config("/nowhere", r1_gamma=1.0, patch_norm="instance",
+                         feature_matching_weight=10.0, diffaugment="color,cutout",
+                         gan_ramp_steps=10, ema_kimg=1.0))
+  # The other image-to-image families refuse what they do not train with.
+  for family, changes, message in (
+      ("cyclegan", dict(feature_matching_weight=10.0), "pix2pix and inpaint options"),
+      ("cyclegan", dict(patch_norm="spectral"), "pix2pix and inpaint options"),
+      ("cyclegan", dict(diffaugment="cutout"), "noise-GAN options"),
+      ("esrgan", dict(gan_ramp_steps=5), "pix2pix and inpaint options"),
+      ("inpaint", dict(patch_norm="batch"), "inpainting's PatchGAN is spectrally")):
+    config = config_lib.make(family=family, network={"cyclegan": "resnet", "esrgan": "rrdb",
+                                                     "inpaint": "gated"}[family],
+                             dataset="folder", data_dir="/nowhere", image_size=16,
+                             adversarial_weight=0.1, **changes)
+    with pytest.raises(ValueError, match=message):
+      build.validate(config)
+
+
+def _extras_model(**extras):
+  from tfgan.models import adversarial
+  keras.utils.set_random_seed(0)
+  g = unet.UNetGenerator(image_shape=(16, 16, 1), out_channels=3, width=0.125,
+                         test_mode="inference", dropout=False)
+  d = unet.PatchDiscriminator(image_shape=(16, 16, 4), width=0.125, n_layers=1, norm="none")
+  g.build(g.input_shapes())
+  d.build(d.input_shapes())
+  model = pix2pix.Pix2Pix(g, d, losses.get("non_saturating"),
+                          extras=adversarial.Extras(**extras), seed=3)
+  model.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1), run_eagerly=True)
+  return model
+
+
+def test_the_ema_follows_g_by_its_half_life_and_is_what_is_exported():
+  model = _extras_model(ema_half_life=8.0)
+  x, y = _batch()
+  g0 = [v.numpy().copy() for v in model.generator.trainable_variables]
+  np.testing.assert_array_equal(model.ema_generator.trainable_variables[0].numpy(), g0[0])
+  model.train_step((x, y))
+  beta = 0.5 ** (4 / 8.0)  # 4 images of a half-life of 8
+  for e, w0, w in zip(model.ema_generator.trainable_variables, g0,
+                      model.generator.trainable_variables):
+    np.testing.assert_allclose(e.numpy(), beta * w0 + (1 - beta) * w.numpy(), rtol=1e-5,
+                               atol=1e-7)
+  assert not np.allclose(g0[0], model.generator.trainable_variables[0].numpy())
+  family = pix2pix.Pix2PixFamily()
+  (export,) = family.exports(model)
+  assert export.name == "generator" and export.model is model.ema_generator
+  assert model.sampling_generator is model.ema_generator
+  assert "ema_generator" in model.checkpoint_objects()
+  assert "augment_rng" not in model.checkpoint_objects()  # augmentation off
+  plain = _extras_model()
+  assert plain.sampling_generator is plain.generator and plain.ema_generator is None
+
+
+def _d_inputs(model, batch):
+  """What D is called on during one train step (its inputs, in call order)."""
+  seen, features = [], model.discriminator.features
+
+  def recording(z, training=False):
+    seen.append(np.asarray(z))
+    return features(z, training)
+
+  model.discriminator.features = recording  # call() goes through features()
+  logs = model.train_step(batch)
+  del model.discriminator.features
+  return seen, logs
+
+
+def test_diffaugment_changes_what_d_sees_and_its_draws_are_checkpointed():
+  from tfgan import augment
+  x, y = _batch()
+  real = np.concatenate([x, y], -1)
+  plain, _ = _d_inputs(_extras_model(), (x, y))
+  np.testing.assert_array_equal(plain[0], real)  # D's real input, as it is
+  model = _extras_model(augment=augment.DiffAugment.parse("cutout"))
+  assert "augment_rng" in model.checkpoint_objects()
+  state = model.extras_seed.state.numpy().copy()
+  seen, logs = _d_inputs(model, (x, y))
+  # Cutout zeroes a square of every example, condition and image channels alike.
+  assert not np.array_equal(seen[0], real)
+  cut = (seen[0] == 0).all(axis=-1)
+  assert cut.any(axis=(1, 2)).all() and np.array_equal(seen[0][~cut], real[~cut])
+  assert not np.array_equal(state, model.extras_seed.state.numpy())  # draws taken
+  # Colour changes the image channels only: the edge map D is conditioned on stays as it is.
+  coloured, _ = _d_inputs(_extras_model(augment=augment.DiffAugment.parse("color")), (x, y))
+  np.testing.assert_array_equal(coloured[0][..., :1], real[..., :1])
+  assert not np.allclose(coloured[0][..., 1:], real[..., 1:])
+  assert [m.name for m in _extras_model(feature_matching_weight=1.0, r1_gamma=1.0).metrics][
+      -2:] == ["fm", "r1"]
+  assert np.isfinite(float(logs["d_loss"]))
 
 
 @pytest.mark.integration

@@ -132,6 +132,43 @@ def test_bad_data_dir_is_reported_without_traceback(tmp_path):
   assert "Traceback" not in result.stderr
 
 
+SECOND_STAGES = sorted(p for p in glob.glob(os.path.join(REPO, "flags", "*.flags"))
+                       if "\n--first_stage=" in open(p).read())
+
+
+def test_the_second_stage_flagfiles_name_their_first_stage():
+  names = [os.path.basename(p) for p in SECOND_STAGES]
+  assert names == ["celeba_inpaint.flags", "celeba_sr4x_gan.flags", "div2k_sr4x_gan.flags"]
+  for path in SECOND_STAGES:
+    first = config_lib.from_flagfile(path).restoration.first_stage
+    assert os.path.isfile(os.path.join(REPO, first)), (path, first)
+    assert config_lib.from_flagfile(os.path.join(REPO, first)).restoration.adversarial_weight \
+        == 0, first  # the stage 1 of a GAN stage: the L1 / PSNR model
+
+
+@pytest.mark.parametrize("path", SECOND_STAGES, ids=os.path.basename)
+def test_a_second_stage_flagfile_without_its_start_is_refused(path, tmp_path):
+  # As a user copying its first line would run it: no --init_from. Refused before TensorFlow
+  # starts or anything is written, naming the first stage's flagfile and the command.
+  first = config_lib.from_flagfile(path).restoration.first_stage
+  workdir = tmp_path / "run"
+  result = run_cli("tfgan.train", f"--flagfile={path}", f"--workdir={workdir}",
+                   f"--data_dir={tmp_path}")
+  assert result.returncode == 1 and not workdir.exists()
+  assert f"second stage (first_stage={first})" in result.stderr
+  assert f"python -m tfgan.train --flagfile={first} --workdir=FIRST_RUN" in result.stderr
+  assert "--init_from=FIRST_RUN" in result.stderr and "Traceback" not in result.stderr
+  # The library refuses too (notebooks); a run that exists resumes without --init_from.
+  config = config_lib.from_flagfile(path)
+  with pytest.raises(trainer.WorkdirError, match="second stage"):
+    trainer.train_and_evaluate(config, str(workdir), verbose=False)
+  assert not workdir.exists()
+  workdir.mkdir()
+  (workdir / "config.json").write_text(config.to_json())
+  assert config_lib.first_stage_error(config, str(workdir)) is None
+  assert config_lib.first_stage_error(config.replace(init_from="x"), str(tmp_path)) is None
+
+
 def _parse_like_the_cli(*argv):
   """The Config that `python -m tfgan.train ARGV` resolves, without a TensorFlow process:
   tfgan.train's flags (define_flags plus --workdir and --dry_run) on a private FlagValues,

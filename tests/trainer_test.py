@@ -252,6 +252,8 @@ def _state(model):
                  for name in ("g_optimizer", "d_optimizer")})  # iterations, rate, slots
   if hasattr(model, "seed_generator"):
     groups["rng"] = [model.seed_generator.state]
+  if getattr(model, "extras", None) is not None and model.extras.augment:
+    groups["augment_rng"] = [model.extras_seed.state]  # tfgan.models.adversarial's draws
   groups["skipped"] = [getattr(model, n) for n in ("g_skipped", "d_skipped")
                        if hasattr(model, n)]
   seeds = {id(value): value.state for net in (getattr(model, n) for n in networks
@@ -494,12 +496,20 @@ def test_a_loss_scaled_gan_checkpoint_restores_the_loss_scale(tmp_path):
   assert float(fresh.g_optimizer.dynamic_scale) == 1024.0
 
 
+# pix2pix with every extra of tfgan.models.adversarial: the EMA generator (and its dropout
+# seeds), DiffAugment's RNG, a spectrally normalised PatchGAN (its power-iteration vectors).
+PIX2PIX_EXTRAS = dict(ema_kimg=0.001, diffaugment="color,translation,cutout",
+                      feature_matching_weight=10.0, patch_norm="spectral", r1_gamma=1.0,
+                      gan_ramp_steps=1)
+
+
 @pytest.mark.integration
-def test_a_pix2pix_checkpoint_restores_every_variable_into_a_fresh_model(tmp_path):
+@pytest.mark.parametrize("extras", [{}, PIX2PIX_EXTRAS], ids=["paper", "extras"])
+def test_a_pix2pix_checkpoint_restores_every_variable_into_a_fresh_model(tmp_path, extras):
   # 64 px: the smallest U-Net with a dropout block, whose seed state the checkpoint must hold.
   config = config_lib.make(family="pix2pix", network="unet", dataset="folder",
                            image_size=64, width=0.125, batch_size=2, d_layers=1,
-                           train_steps=2, lr_decay_start=1, jit_compile="false")
+                           train_steps=2, lr_decay_start=1, jit_compile="false", **extras)
   spec = pairs.PairSpec("folder", (64, 64, 1), (64, 64, 3), None, "test", "edges")
   rng = np.random.default_rng(0)
   batch = (rng.uniform(-1, 1, (2, 64, 64, 1)).astype(np.float32),
@@ -507,7 +517,8 @@ def test_a_pix2pix_checkpoint_restores_every_variable_into_a_fresh_model(tmp_pat
   trained, workdir = _train_and_checkpoint(config, spec, batch, 2, tmp_path)
   fresh = build.build_model(config, spec)
   _assert_restores_everything(trained, fresh, workdir, moved=(
-      "generator", "discriminator", "g_optimizer", "d_optimizer", "seeds"))
+      "generator", "discriminator", "g_optimizer", "d_optimizer", "seeds") + (
+          ("ema_generator", "augment_rng") if extras else ()))
   assert float(fresh.g_optimizer.learning_rate) == 0.0  # the schedule's end, restored
 
 

@@ -103,7 +103,7 @@ def parse_policy(policy):
   return names
 
 
-def diff_augment(x, policy, seed, rows=None):
+def diff_augment(x, policy, seed, rows=None, colour_channels=None):
   """Applies the ops of `policy` (names or a comma-separated string) in order.
 
   Args:
@@ -111,13 +111,21 @@ def diff_augment(x, policy, seed, rows=None):
     policy: e.g. ('color', 'translation', 'cutout').
     seed: int32 [2] stateless seed; equal seeds give equal transforms.
     rows: (first row, global batch) when x is one replica's slice of a global batch.
+    colour_channels: (start, stop): 'color' changes only channels start..stop-1 (the image
+      of what a conditional D sees, e.g. pix2pix's input | output or an image | mask), the
+      geometric ops move all channels together; None: every op on all channels.
   Returns:
     float32 [B, H, W, C], differentiable with respect to x.
   """
   names = parse_policy(policy) if isinstance(policy, str) else tuple(policy)
   seeds = tf.random.experimental.stateless_split(seed, max(len(names), 1))
   for i, name in enumerate(names):
-    x = _OPS[name](x, seeds[i], rows=rows)
+    if name == "color" and colour_channels is not None:
+      start, stop = colour_channels
+      x = tf.concat([x[..., :start], color(x[..., start:stop], seeds[i], rows=rows),
+                     x[..., stop:]], axis=-1)
+    else:
+      x = _OPS[name](x, seeds[i], rows=rows)
   return x
 
 
@@ -138,6 +146,6 @@ class DiffAugment:
   def __bool__(self):
     return bool(self.ops)
 
-  def __call__(self, x, seed, rows=None):
-    return diff_augment(x, self.ops, seed, rows=rows)
+  def __call__(self, x, seed, rows=None, colour_channels=None):
+    return diff_augment(x, self.ops, seed, rows=rows, colour_channels=colour_channels)
 

@@ -8,6 +8,7 @@ import time
 import tensorflow as tf
 
 from tfgan import build as build_lib
+from tfgan import config as config_lib
 from tfgan import callbacks as cb
 from tfgan import distribute, export, precision, rundir
 from tfgan.rundir import WorkdirError  # noqa: F401  Raised here; the CLI catches it by name.
@@ -25,6 +26,8 @@ def train_and_evaluate(config, workdir, verbose=True):
     `saved_model`, ...: `<name>_keras` per export) and `model` (the trained FamilyModel).
   """
   family = build_lib.validate(config)
+  if config_lib.first_stage_error(config, workdir):
+    raise WorkdirError(config_lib.first_stage_error(config, workdir))
   # First: MultiWorkerMirroredStrategy must exist before TensorFlow runs any operation.
   strategy = distribute.make_strategy(config.runtime.strategy)
   distribute.check_batch(config.optimization.batch_size, strategy)

@@ -10,7 +10,7 @@ reads. This package imports nothing from the rest of tfgan; checks that need a r
 dataset, network or loss name) live with the registry and run from `tfgan.build.validate`.
 """
 
-from tfgan.config.checks import check
+from tfgan.config.checks import check, first_stage_error
 from tfgan.config.flags import config_from_flags, define_flags, from_flagfile, grouped_help
 from tfgan.config.sections import (ARCHITECTURE_FIELDS, CACHE_CHOICES, CHOICES, FIELDS,
                                    JIT_CHOICES, PRECISION_CHOICES, SECTIONS, STRATEGY_CHOICES,
@@ -23,4 +23,4 @@ __all__ = ["ARCHITECTURE_FIELDS", "CACHE_CHOICES", "CHOICES", "Config", "DataCon
            "EvaluationConfig", "FIELDS", "GANConfig", "JIT_CHOICES", "ModelConfig",
            "ObjectiveConfig", "OptimizationConfig", "OutputsConfig", "PRECISION_CHOICES",
            "RestorationConfig", "RuntimeConfig", "SECTIONS", "TranslationConfig", "STRATEGY_CHOICES", "check", "config_from_flags",
-           "define_flags", "from_dict", "from_flagfile", "grouped_help", "make"]
+           "define_flags", "first_stage_error", "from_dict", "from_flagfile", "grouped_help", "make"]

@@ -69,3 +69,19 @@ def check(config: Config) -> None:
   for name, choices in CHOICES.items():
     if values[name] not in choices:
       raise ValueError(f"{name} must be one of {choices}, got {values[name]!r}.")
+
+
+def first_stage_error(config: Config, workdir: str):
+  """Why a second-stage configuration (--first_stage set by its flagfile) must not start in
+  `workdir`, or None: refused when it has no --init_from and `workdir` holds no run yet (a
+  run that exists resumes from its own checkpoint). A GAN stage trained from scratch instead
+  of from its first stage's model silently gives a worse model (issue 30: inpainting fills
+  below the diffusion fill, rainbow-coloured)."""
+  r = config.restoration
+  if not r.first_stage or r.init_from or os.path.isfile(os.path.join(workdir, "config.json")):
+    return None
+  return (f"this configuration is a second stage (first_stage={r.first_stage}): it starts "
+          f"from the finished run of that flagfile, and trained from scratch it gives a worse "
+          f"model. Train the first stage: python -m tfgan.train --flagfile={r.first_stage} "
+          f"--workdir=FIRST_RUN (same --data_dir); then add --init_from=FIRST_RUN to this "
+          f"command.")

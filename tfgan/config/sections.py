@@ -129,6 +129,16 @@ class TranslationConfig:
                          "convolution, no checkerboard artefacts).")
   d_layers: int = _field(3, "PatchGAN stride-2 layers: 3 gives 70x70 patches (the paper), 2 "
                          "34x34, 1 16x16, 4 142x142.")
+  patch_norm: str = _field(
+      "auto", "pix2pix: the PatchGAN's normalization: batch, instance, none or spectral "
+      "(SN-PatchGAN); auto: as --norm. --r1_gamma needs one without batch norm.")
+  feature_matching_weight: float = _field(
+      0.0, "pix2pix, inpaint: weight of discriminator feature matching in G's loss (pix2pixHD's "
+      "L1 between D's activations on real and generated inputs; 10 in pix2pixHD); 0: off.")
+  gan_ramp_steps: int = _field(
+      0, "pix2pix, inpaint: G updates over which the adversarial weight rises linearly from 0 "
+      "to its value (for a G started from an L1 model with --init_from); 0: full from the "
+      "first step.")
   domains: str = _field(
       "folders", "cyclegan: where the unpaired domains A and B come from: folders (--data_dir "
       "holds trainA/ and trainB/, as the CycleGAN datasets; --data_dir=cyclegan:NAME downloads "
@@ -179,10 +189,13 @@ class RestorationConfig:
   vgg_weights: str = _field("", "esrgan: VGG19 weights for perceptual=vgg19: a Keras weights "
                             "file of keras.applications.VGG19(include_top=False), or "
                             "'imagenet' (Keras downloads them, 80 MB).")
-  init_from: str = _field("", "esrgan, inpaint: a finished run directory whose exported "
-                          "generator initialises G (ESRGAN starts its GAN stage from the PSNR "
-                          "model); its architecture must match. Used when the run starts, not "
-                          "when it resumes.")
+  init_from: str = _field("", "esrgan, inpaint, pix2pix: a finished run directory whose "
+                          "exported generator initialises G (ESRGAN starts its GAN stage from "
+                          "the PSNR model); its architecture must match. Used when the run "
+                          "starts, not when it resumes.")
+  first_stage: str = _field(
+      "", "Set by a second-stage flagfile: the flagfile whose finished run --init_from must "
+      "name. A run with it and without --init_from is refused before anything is written.")
   mask_kind: str = _field(
       "mixed", "inpaint: training masks (tfgan.data.masks): centre, boxes, strokes, mixed "
       "(boxes and strokes, DeepFill v2's mix) or a comma list such as centre,strokes (the mask "
@@ -326,7 +339,8 @@ CHOICES = {"jit_compile": JIT_CHOICES, "strategy": STRATEGY_CHOICES,
            "test_mode": ("train", "inference"),
            "perceptual": ("auto", "vgg19", "d_features"),
            "eval_mask": ("centre", "boxes", "strokes", "mixed"), "rrdb_skip": ("none", "bicubic"),
-           "norm": ("auto", "batch", "instance", "none"), "upsample": ("transpose", "resize")}
+           "norm": ("auto", "batch", "instance", "none"), "upsample": ("transpose", "resize"),
+           "patch_norm": ("auto", "batch", "instance", "none", "spectral")}
 
 # Shared settings that change a checkpoint's variables; each family adds its own
 # (tfgan.models.Family.architecture_fields). A run directory refuses to resume under others.

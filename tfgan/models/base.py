@@ -231,16 +231,43 @@ class ImageToImageFamily(Family):
   test_modes = True
   needs_masks = False  # inpainting: tfgan.translate needs a mask per image (--masks)
 
-  def check_objective(self, config, metrics=True):
+  # Whether the family trains with tfgan.models.adversarial's extras (feature matching, R1,
+  # DiffAugment, the ramp, the EMA of G).
+  extras_supported = False
+
+  def check_objective(self, config, metrics=True, adversarial_weight=1.0):
     """Raises ValueError naming the settings this family cannot use (with `metrics`, also
-    eval_metrics other than the paired ones)."""
+    eval_metrics other than the paired ones); `adversarial_weight`: the run's weight of the
+    adversarial term (the extras need one)."""
     losses.get(config.objective.loss)
-    unused = [n for n in ("gp_weight", "r1_gamma", "weight_clip", "label_smoothing")
-              if getattr(config.objective, n)] + (
-                  ["diffaugment"] if config.objective.diffaugment else [])
+    o, t = config.objective, config.translation
+    extras = ["r1_gamma", "diffaugment"] if self.extras_supported else []
+    unused = [n for n in ("gp_weight", "r1_gamma", "weight_clip", "label_smoothing",
+                          "diffaugment") if getattr(o, n) and n not in extras]
     if unused:
       raise ValueError(f"{unused} are noise-GAN options; family {self.name} does not use "
                        f"them.")
+    own = {"feature_matching_weight": t.feature_matching_weight,
+           "gan_ramp_steps": t.gan_ramp_steps}
+    if not self.extras_supported:
+      own["patch_norm"] = t.patch_norm != "auto"
+      if any(own.values()):
+        raise ValueError(f"{[k for k, v in own.items() if v]} are pix2pix and inpaint "
+                         f"options; family {self.name} does not use them.")
+    else:
+      from tfgan import augment
+      augment.parse_policy(o.diffaugment)
+      for name, value in {**own, "r1_gamma": o.r1_gamma}.items():
+        if value < 0:
+          raise ValueError(f"{name} must be >= 0, got {value!r}.")
+      if o.r1_every != 1:
+        raise ValueError(f"r1_every: family {self.name} applies R1 at every D step; leave it "
+                         f"1.")
+      used = [k for k, v in {**own, "r1_gamma": o.r1_gamma, "diffaugment": o.diffaugment}.items()
+              if v]
+      if used and not adversarial_weight:
+        raise ValueError(f"{used} act on the adversarial term, which this run does not train "
+                         f"(its weight is 0).")
     if metrics:
       from tfgan.metrics import paired  # numpy and TensorFlow image ops only
       paired.check(config.evaluation.metric_names, config.evaluation.best_metric)

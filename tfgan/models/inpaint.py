@@ -14,7 +14,12 @@ x_hat = m * o_last + (1 - m) * y the composited image:
 with (l_G, l_D) a tfgan.losses pair: hinge is DeepFill v2's SN-PatchGAN loss (its D, a
 spectrally normalised PatchGAN seeing the mask, scores every patch). DeepFill v2 weighs L1 and
 GAN 1:1 over whole images; adversarial_weight 0 trains the L1-only model (no D). One D update
-on the same G output (detached), then one G update, as pix2pix.
+on the same G output (detached), then one G update, as pix2pix. The optional extras of
+tfgan.models.adversarial (feature matching, R1, DiffAugment on D's inputs, a ramped
+adversarial weight, an EMA of G) add their terms as documented there, with D's input
+z = (x_hat or y, m):
+  D: ... + r1_gamma / 2 * R1(y, m)
+  G: L1 terms + ramp_k * adversarial_weight * l_G + feature_matching_weight * FM
 """
 
 import os
@@ -28,7 +33,7 @@ from tfgan import data, export, generation, images, precision, rundir
 from tfgan import losses as losses_lib
 from tfgan.data import inpainting as data_lib
 from tfgan.data import masks as masks_lib
-from tfgan.models import base
+from tfgan.models import adversarial, base
 from tfgan.networks import gated, unet
 
 EVAL_MASK_SEED = 0  # evaluation masks: the same holes for every run and baseline
@@ -44,7 +49,7 @@ def masked_l1(output, target, weights):
   return ops.divide_no_nan(error, count)
 
 
-class Inpainter(base.GeneratorDiscriminatorModel):
+class Inpainter(adversarial.ExtrasMixin, base.GeneratorDiscriminatorModel):
   """Inpainting G (and D when adversarial_weight > 0).
 
   Each `train_step` takes (x float32 [B, H, W, C + 1], y float32 [B, H, W, C]) in [-1, 1], the
@@ -58,10 +63,12 @@ class Inpainter(base.GeneratorDiscriminatorModel):
     loss: a tfgan.losses.LossPair (hinge in DeepFill v2).
     hole_weight, valid_weight, adversarial_weight: G's loss weights (>= 0, the L1 ones not
       both 0).
+    extras: tfgan.models.adversarial.Extras, or None for none of them.
+    seed: seed of the augmentation's draws.
   """
 
   def __init__(self, generator, discriminator, loss=losses_lib.LOSSES["hinge"], hole_weight=1.0,
-               valid_weight=1.0, adversarial_weight=0.0, **kwargs):
+               valid_weight=1.0, adversarial_weight=0.0, extras=None, seed=None, **kwargs):
     super().__init__(**kwargs)
     if min(hole_weight, valid_weight, adversarial_weight) < 0 or not (hole_weight or
                                                                       valid_weight):
@@ -75,29 +82,34 @@ class Inpainter(base.GeneratorDiscriminatorModel):
     self.adversarial_weight = float(adversarial_weight)
     self.trackers = {name: keras.metrics.Mean(name=name) for name in
                      ("l1_hole", "l1_valid", "g_gan", "d_loss", "d_real", "d_fake")}
+    self._init_extras(extras, seed)
     self.built = True  # G and D arrive built; fit() must not call the model on a batch
 
   @property
   def metrics(self):
     names = ["l1_hole", "l1_valid"] + (
         ["g_gan", "d_loss", "d_real", "d_fake"] if self.adversarial_weight else [])
-    return [self.trackers[n] for n in names]
-
-  @property
-  def sampling_generator(self):
-    return self.generator
+    return [self.trackers[n] for n in names] + (
+        self._extras_metrics() if self.adversarial_weight else [])
 
   def checkpoint_objects(self):
-    """G, D and both optimizers (with the step)."""
+    """G, D and both optimizers (with the step); the EMA generator and the augmentation's RNG
+    when in use."""
     return dict(generator=self.generator, discriminator=self.discriminator,
-                g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer)
+                g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
+                **self._extras_checkpoint())
 
   def call(self, x, training=False):
     return self.generator(x, training=training)
 
-  def _d_logits(self, image, masks):
-    logits = self.discriminator(ops.concatenate([image, masks], axis=-1), training=True)
-    return ops.reshape(ops.cast(logits, "float32"), (-1,))
+  def _d_input(self, image, masks, seed=None):
+    """What D sees: concat(image, mask), augmented when DiffAugment is on (the mask moves with
+    the image; colour changes the image only)."""
+    z = ops.concatenate([image, masks], axis=-1)
+    return self._augment(z, seed, (0, ops.shape(image)[-1]))
+
+  def _d_logits(self, z):
+    return ops.reshape(ops.cast(self.discriminator(z, training=True), "float32"), (-1,))
 
   def train_step(self, batch):
     x, y = batch[0], ops.cast(batch[1], "float32")
@@ -107,14 +119,21 @@ class Inpainter(base.GeneratorDiscriminatorModel):
       outputs, (known, masks) = self.generator.stages(x, training=True)
       fake = ops.stop_gradient(ops.where(masks > 0.5, outputs[-1], known))
       with tf.GradientTape() as tape:
-        real_logits, fake_logits = self._d_logits(y, masks), self._d_logits(fake, masks)
+        real_in = self._d_input(y, masks)
+        real_logits = self._d_logits(real_in)
+        fake_logits = self._d_logits(self._d_input(fake, masks))
         d_loss = base.per_example_mean(self.loss_pair.discriminator(real_logits, fake_logits), b)
+        if self.extras.r1_gamma:
+          r1 = adversarial.r1_penalty(lambda z: self.discriminator(z, training=True), real_in)
+          d_loss = d_loss + 0.5 * self.extras.r1_gamma * r1
         scaled = self.d_optimizer.scale_loss(tf.nn.compute_average_loss(d_loss))
       grads = tape.gradient(scaled, self.discriminator.trainable_variables)
       self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
       t["d_loss"].update_state(d_loss)
       t["d_real"].update_state(real_logits)  # raw patch scores: hinge pushes them to +-1
       t["d_fake"].update_state(fake_logits)
+      if self.extras.r1_gamma:
+        self.r1_tracker.update_state(r1)
     with tf.GradientTape() as tape:
       outputs, (known, masks) = self.generator.stages(x, training=True)
       hole = ops.sum(ops.stack([masked_l1(o, y, masks) for o in outputs]), axis=0)
@@ -122,15 +141,28 @@ class Inpainter(base.GeneratorDiscriminatorModel):
       g_loss = self.hole_weight * hole + self.valid_weight * valid
       if self.adversarial_weight:
         completed = ops.where(masks > 0.5, outputs[-1], known)
-        g_gan = base.per_example_mean(self.loss_pair.generator(self._d_logits(completed, masks)), b)
-        g_loss = g_loss + self.adversarial_weight * g_gan
+        # One augmentation draw for both views: feature matching compares the same transform.
+        seed = self._augment_seed() if self.extras.augment else None
+        fake_features = self.discriminator.features(self._d_input(completed, masks, seed),
+                                                    training=True)
+        g_gan = base.per_example_mean(self.loss_pair.generator(
+            ops.reshape(ops.cast(fake_features[-1], "float32"), (-1,))), b)
+        g_loss = g_loss + self._gan_weight(self.adversarial_weight) * g_gan
+        if self.extras.feature_matching_weight:
+          real_features = self.discriminator.features(self._d_input(y, masks, seed),
+                                                      training=True)
+          fm = adversarial.feature_matching(real_features[:-1], fake_features[:-1], b)
+          g_loss = g_loss + self.extras.feature_matching_weight * fm
       scaled = self.g_optimizer.scale_loss(tf.nn.compute_average_loss(g_loss))
     grads = tape.gradient(scaled, self.generator.trainable_variables)
     self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+    self._update_ema(b)
     t["l1_hole"].update_state(hole)
     t["l1_valid"].update_state(valid)
     if self.adversarial_weight:
       t["g_gan"].update_state(g_gan)
+      if self.extras.feature_matching_weight:
+        self.fm_tracker.update_state(fm)
     return {m.name: m.result() for m in self.metrics}
 
 
@@ -191,7 +223,8 @@ class InpaintingFamily(base.ImageToImageFamily):
   section = "restoration"
   test_modes = False  # no dropout or batch norm in the gated network
   needs_masks = True
-  architecture_fields = ("inpaint_stages", "d_layers", "loss")
+  architecture_fields = ("inpaint_stages", "d_layers", "loss", "ema_kimg")
+  extras_supported = True
 
   def check(self, config):
     r = config.restoration
@@ -212,7 +245,10 @@ class InpaintingFamily(base.ImageToImageFamily):
     if r.patch_size or r.perceptual_weight:
       raise ValueError("patch_size and perceptual_weight are super-resolution (esrgan) "
                        "settings; family inpaint does not use them.")
-    self.check_objective(config, metrics=False)
+    if config.translation.patch_norm != "auto":
+      raise ValueError("patch_norm is pix2pix's; inpainting's PatchGAN is spectrally "
+                       "normalised (SN-PatchGAN).")
+    self.check_objective(config, metrics=False, adversarial_weight=r.adversarial_weight)
     self.check_own_metric(config, "inpaint")
 
   def score_keys(self, config):
@@ -296,7 +332,8 @@ class InpaintingFamily(base.ImageToImageFamily):
     if r.init_from:
       base.load_weights_from(generator, r.init_from)
     model = Inpainter(generator, discriminator, losses_lib.get(config.objective.loss),
-                      r.hole_weight, r.valid_weight, r.adversarial_weight)
+                      r.hole_weight, r.valid_weight, r.adversarial_weight,
+                      adversarial.Extras.from_config(config), seed=config.runtime.seed)
     model.compile(optimizers["g"], optimizers["d"], **compile_options)
     return model
 

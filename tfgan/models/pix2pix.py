@@ -10,7 +10,10 @@ Objective (the paper's eq. 4, with the reference code's reductions):
 with (l_G, l_D) a tfgan.losses pair: non_saturating is the paper's BCE; least_squares is LSGAN
 (tfgan's pair carries Mao et al.'s 1/2 factors, so G's adversarial term is half the reference
 code's MSE: --lambda_gan=2 reproduces its weighting). lambda_gan = 0 trains G on L1 alone and
-skips D.
+skips D. The optional extras of tfgan.models.adversarial (feature matching, R1, DiffAugment on
+D's inputs, a ramped lambda_gan, an EMA of G) add their terms as documented there:
+  D: ... + r1_gamma / 2 * R1(x, y)
+  G: lambda_l1 * L1 + ramp_k * lambda_gan * l_G + feature_matching_weight * FM
 """
 
 import os
@@ -23,7 +26,7 @@ from keras import ops
 from tfgan import data, export, generation, images, precision, rundir
 from tfgan import losses as losses_lib
 from tfgan.data import pairs as pairs_lib
-from tfgan.models import base
+from tfgan.models import adversarial, base
 from tfgan.networks import unet
 
 
@@ -32,7 +35,7 @@ def _per_example(per_patch, batch_size):
   return ops.mean(ops.reshape(per_patch, (batch_size, -1)), axis=1)
 
 
-class Pix2Pix(base.GeneratorDiscriminatorModel):
+class Pix2Pix(adversarial.ExtrasMixin, base.GeneratorDiscriminatorModel):
   """Conditional GAN for paired translation.
 
   Each `train_step` takes (input x float32 [B, H, W, C_in], target y float32 [B, H, W, C_out])
@@ -45,10 +48,13 @@ class Pix2Pix(base.GeneratorDiscriminatorModel):
     discriminator: keras.Model, concat(x, y) -> patch logits [B, h, w, 1].
     loss: a tfgan.losses.LossPair.
     lambda_l1, lambda_gan: weights of G's L1 and adversarial terms (100 and 1 in the paper).
+    extras: tfgan.models.adversarial.Extras (feature matching, R1, DiffAugment, the ramp, the
+      EMA), or None for none of them.
+    seed: seed of the augmentation's draws.
   """
 
   def __init__(self, generator, discriminator, loss=losses_lib.LOSSES["non_saturating"],
-               lambda_l1=100.0, lambda_gan=1.0, **kwargs):
+               lambda_l1=100.0, lambda_gan=1.0, extras=None, seed=None, **kwargs):
     super().__init__(**kwargs)
     if not isinstance(loss, losses_lib.LossPair):
       raise TypeError(f"loss must be a tfgan.losses.LossPair, got {loss!r}.")
@@ -62,6 +68,7 @@ class Pix2Pix(base.GeneratorDiscriminatorModel):
     self.l1_tracker = keras.metrics.Mean(name="l1")
     self.real_score_tracker = keras.metrics.Mean(name="d_real")
     self.fake_score_tracker = keras.metrics.Mean(name="d_fake")
+    self._init_extras(extras, seed)
     self.built = True  # G and D arrive built; fit() must not call the model on a batch
 
   @property
@@ -69,53 +76,78 @@ class Pix2Pix(base.GeneratorDiscriminatorModel):
     if not self.lambda_gan:  # L1 alone: D is not trained, its numbers would be zeros
       return [self.l1_tracker]
     return [self.d_loss_tracker, self.g_gan_tracker, self.l1_tracker, self.real_score_tracker,
-            self.fake_score_tracker]
+            self.fake_score_tracker] + self._extras_metrics()
 
   def checkpoint_objects(self):
-    """G, D, both optimizers (with the step) and G's dropout seed states."""
+    """G, D, both optimizers (with the step), G's dropout seed states and, when in use, the
+    EMA generator and the augmentation's RNG."""
     out = dict(generator=self.generator, discriminator=self.discriminator,
                g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer)
     seeds = base.seed_states(self.generator, self.discriminator)
     if seeds:
       out["network_seeds"] = seeds
+    out.update(self._extras_checkpoint())
     return out
 
   def call(self, x, training=False):
     return self.generator(x, training=training)
 
-  def _d_logits(self, x, y):
-    logits = self.discriminator(ops.concatenate([x, ops.cast(y, x.dtype)], axis=-1),
-                                training=True)
-    return ops.reshape(ops.cast(logits, "float32"), (-1,))
+  def _d_input(self, x, y, seed=None):
+    """What D sees: concat(x, y), augmented when DiffAugment is on (seed None: a new draw)."""
+    z = ops.concatenate([x, ops.cast(y, x.dtype)], axis=-1)
+    c = ops.shape(x)[-1]
+    return self._augment(z, seed, (c, c + ops.shape(y)[-1]))
+
+  def _d_logits(self, z):
+    return ops.reshape(ops.cast(self.discriminator(z, training=True), "float32"), (-1,))
 
   def train_step(self, batch):
     x, y = batch[0], ops.cast(batch[1], "float32")
     b = ops.shape(x)[0]
+    extras = self.extras
     fake = ops.cast(self.generator(x, training=True), "float32")
     if self.lambda_gan:
       with tf.GradientTape() as tape:
-        real_logits = self._d_logits(x, y)
-        fake_logits = self._d_logits(x, ops.stop_gradient(fake))
+        real_in = self._d_input(x, y)
+        real_logits = self._d_logits(real_in)
+        fake_logits = self._d_logits(self._d_input(x, ops.stop_gradient(fake)))
         d_loss = 0.5 * _per_example(self.loss_pair.discriminator(real_logits, fake_logits), b)
+        if extras.r1_gamma:
+          r1 = adversarial.r1_penalty(
+              lambda z: self.discriminator(z, training=True), real_in)
+          d_loss = d_loss + 0.5 * extras.r1_gamma * r1
         scaled = self.d_optimizer.scale_loss(tf.nn.compute_average_loss(d_loss))
       grads = tape.gradient(scaled, self.discriminator.trainable_variables)
       self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
       self.d_loss_tracker.update_state(d_loss)
       self.real_score_tracker.update_state(ops.sigmoid(real_logits))
       self.fake_score_tracker.update_state(ops.sigmoid(fake_logits))
+      if extras.r1_gamma:
+        self.r1_tracker.update_state(r1)
     with tf.GradientTape() as tape:
       fake = ops.cast(self.generator(x, training=True), "float32")
       l1 = ops.mean(ops.abs(y - fake), axis=(1, 2, 3))
       g_loss = self.lambda_l1 * l1
       if self.lambda_gan:
-        g_gan = _per_example(self.loss_pair.generator(self._d_logits(x, fake)), b)
-        g_loss = g_loss + self.lambda_gan * g_gan
+        # One augmentation draw for both views: feature matching compares the same transform.
+        seed = self._augment_seed() if extras.augment else None
+        fake_features = self.discriminator.features(self._d_input(x, fake, seed), training=True)
+        g_gan = _per_example(self.loss_pair.generator(
+            ops.reshape(ops.cast(fake_features[-1], "float32"), (-1,))), b)
+        g_loss = g_loss + self._gan_weight(self.lambda_gan) * g_gan
+        if extras.feature_matching_weight:
+          real_features = self.discriminator.features(self._d_input(x, y, seed), training=True)
+          fm = adversarial.feature_matching(real_features[:-1], fake_features[:-1], b)
+          g_loss = g_loss + extras.feature_matching_weight * fm
       scaled = self.g_optimizer.scale_loss(tf.nn.compute_average_loss(g_loss))
     grads = tape.gradient(scaled, self.generator.trainable_variables)
     self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+    self._update_ema(b)
     self.l1_tracker.update_state(l1)
     if self.lambda_gan:
       self.g_gan_tracker.update_state(g_gan)
+      if extras.feature_matching_weight:
+        self.fm_tracker.update_state(fm)
     return {m.name: m.result() for m in self.metrics}
 
 
@@ -129,7 +161,8 @@ class Pix2PixFamily(base.ImageToImageFamily):
   config.translation, config.objective (the loss pair) and config.optimization."""
   name = "pix2pix"
   architecture_fields = ("pairs", "direction", "norm", "upsample", "d_layers", "loss",
-                         "test_mode")
+                         "test_mode", "patch_norm", "ema_kimg")
+  extras_supported = True
 
   def check(self, config):
     t = config.translation
@@ -142,7 +175,17 @@ class Pix2PixFamily(base.ImageToImageFamily):
       raise ValueError("pairs=folders needs --target_dir (targets named as their inputs).")
     if t.lambda_l1 < 0 or t.lambda_gan < 0 or not (t.lambda_l1 or t.lambda_gan):
       raise ValueError("lambda_l1 and lambda_gan must be >= 0 and not both 0.")
-    self.check_objective(config)
+    self.check_objective(config, adversarial_weight=t.lambda_gan)
+    if config.objective.r1_gamma and self._patch_norm(config) == "batch":
+      raise ValueError("r1_gamma needs a PatchGAN without batch norm (each example's gradient "
+                       "its own): set --patch_norm to spectral, instance or none.")
+
+  @staticmethod
+  def _patch_norm(config):
+    t = config.translation
+    if t.patch_norm != "auto":
+      return t.patch_norm
+    return "batch" if t.norm == "auto" else t.norm  # pix2pix's own choice
 
   def _pairs(self, config, split, log=print, data_dir=None):
     c, t = config.data, config.translation
@@ -174,7 +217,7 @@ class Pix2PixFamily(base.ImageToImageFamily):
                            f"{spec.input_shape[0]}x{spec.input_shape[1]}; lower --d_layers or "
                            f"raise --image_size.")
     norm = "batch" if t.norm == "auto" else t.norm  # pix2pix's own choice
-    d_norm = norm
+    d_norm = self._patch_norm(config)
     with precision.policy_scope(config.runtime.mixed_precision):
       generator = g_cls(image_shape=spec.input_shape, out_channels=spec.target_shape[-1],
                         width=m.width, norm=norm, upsample=t.upsample,
@@ -184,8 +227,11 @@ class Pix2PixFamily(base.ImageToImageFamily):
           norm=d_norm, name="discriminator")
     generator.build(generator.input_shapes())
     discriminator.build(discriminator.input_shapes())
+    if config.restoration.init_from:  # e.g. the L1 twin, before the adversarial term ramps in
+      base.load_weights_from(generator, config.restoration.init_from)
     model = Pix2Pix(generator, discriminator, losses_lib.get(config.objective.loss),
-                    t.lambda_l1, t.lambda_gan)
+                    t.lambda_l1, t.lambda_gan, adversarial.Extras.from_config(config),
+                    seed=config.runtime.seed)
     model.compile(optimizers["g"], optimizers["d"], **compile_options)
     return model
 
@@ -193,7 +239,7 @@ class Pix2PixFamily(base.ImageToImageFamily):
     x, y = self._preview_pairs(config, source)
 
     def render(model):
-      out = generation.translate(model.generator, x)
+      out = generation.translate(model.sampling_generator, x)
       if not np.isfinite(out).all():
         raise rundir.NonFiniteError("the generator's outputs hold NaN or infinite values: "
                                     "training diverged; lower the learning rates.")
@@ -213,9 +259,10 @@ class Pix2PixFamily(base.ImageToImageFamily):
     return np.asarray(x), np.asarray(y)
 
   def exports(self, model):
+    """The generator (the EMA one with --ema_kimg) as generator.keras and its SavedModel."""
     spec = tf.TensorSpec([None] + list(model.generator.image_shape), tf.float32,
                          name="images")
-    return [export.Export("generator", model.generator, {"serve": (spec,)})]
+    return [export.Export("generator", model.sampling_generator, {"serve": (spec,)})]
 
   def input_transform(self, config):
     """The --pairs transform of a photo (edges, grey, blur, downsample), or None."""
@@ -235,7 +282,8 @@ class Pix2PixFamily(base.ImageToImageFamily):
       return None
     from tfgan.metrics import paired
     return paired.PairedEvaluator(names, self._pairs(config, "holdout", log)
-                                  if config.data.holdout else source)
+                                  if config.data.holdout else source,
+                                  generator_of=lambda model: model.sampling_generator)
 
 
 TRANSLATION_NETWORKS = {"unet": (unet.UNetGenerator, unet.PatchDiscriminator)}
