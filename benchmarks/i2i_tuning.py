@@ -30,13 +30,23 @@ COMMON = ["--dataset=celeb_a", "--image_size=64", "--holdout=1000", "--width=0.5
 # The tuning budget: half the flagfiles' 3000 steps (3 epochs of the 8000 training faces), so
 # that an attempt takes 5-15 min on the 2-core CPU; a kept attempt is re-run at full length.
 BUDGET = ["--train_steps=1500", "--lr_decay_start=750"]
+# Inpainting: stage 1 (L1) 2000 steps, the GAN stage 750 (the flagfiles: 5000 and 1500).
+INPAINT_BUDGET = ["--train_steps=750", "--lr_decay_start=375"]
 
 # flags/celeba_edges2face_pix2pix.flags and flags/celeba_grey2colour_pix2pix.flags of
 # 2026-12-06 (the GANs of the issue), less the step counts (BUDGET).
 PIX2PIX = ["--family=pix2pix", "--network=unet", "--loss=non_saturating", "--lambda_l1=100",
            "--g_lr=2e-4", "--d_lr=2e-4", "--beta_1=0.5"]
 BASE = {"edges2face": COMMON + PIX2PIX + ["--pairs=edges"],
-        "grey2colour": COMMON + PIX2PIX + ["--pairs=grey"]}
+        "grey2colour": COMMON + PIX2PIX + ["--pairs=grey"],
+        # flags/celeba_inpaint.flags of 2026-12-06 (the GAN stage), less its step counts.
+        "inpaint": COMMON + ["--family=inpaint", "--network=gated", "--inpaint_stages=1",
+                             "--mask_kind=centre,strokes", "--mask_bank=4096",
+                             "--eval_mask=centre", "--hole_weight=1", "--valid_weight=1",
+                             "--loss=hinge", "--adversarial_weight=0.1", "--d_layers=3",
+                             "--g_lr=1e-4", "--d_lr=1e-4", "--beta_1=0.5", "--beta_2=0.999"]}
+# Inpainting's GAN attempts start from the L1 attempt (stage 1, as the flagfiles do).
+INPAINT_L1_RUN = "runs/i2i_tuning/inpaint_l1"
 
 # name -> overrides of BASE (a later flag wins in absl). Every attempt made is kept here.
 ATTEMPTS = {
@@ -55,6 +65,16 @@ ATTEMPTS = {
     "daug": ["--diffaugment=translation,cutout"],
     "ramp": ["--gan_ramp_steps=750"],
     "lgan01": ["--lambda_gan=0.1"],
+    # Inpainting (task inpaint): the L1 stage 1 (flags/celeba_inpaint_l1.flags' optimiser),
+    # then GAN stages from it.
+    "inp_l1": ["--adversarial_weight=0", "--g_lr=2e-4", "--beta_1=0.9", "--train_steps=2000",
+               "--lr_decay_start=1000"],
+    "inp_base": [f"--init_from={INPAINT_L1_RUN}"],
+    "inp_scratch": [],  # the flagfile as a user copying its first line ran it
+    "inp_ema_fm": [f"--init_from={INPAINT_L1_RUN}", "--ema_kimg=2",
+                   "--feature_matching_weight=10"],
+    "inp_ema_fm_ramp": [f"--init_from={INPAINT_L1_RUN}", "--ema_kimg=2",
+                        "--feature_matching_weight=10", "--gan_ramp_steps=375"],
 }
 
 
@@ -67,9 +87,10 @@ def _load():
 
 def run_attempt(task, name, data_dir, runs, extra):
   workdir = os.path.join(runs, f"{task}_{name}")
-  flags = BASE[task] + BUDGET + ATTEMPTS[name] + extra
+  budget = INPAINT_BUDGET if task == "inpaint" else BUDGET
+  flags = BASE[task] + budget + ATTEMPTS[name] + extra
   row = {"task": task, "attempt": name, "overrides": ATTEMPTS[name] + extra,
-         "base": BASE[task] + BUDGET, "date": time.strftime("%Y-%m-%d"),
+         "base": BASE[task] + budget, "date": time.strftime("%Y-%m-%d"),
          "machine": "2-core x86-64 CPU, no GPU"}
   if not os.path.isfile(os.path.join(workdir, "generator.keras")):
     load = _load()

@@ -7,9 +7,10 @@ Rows: the first `rows` held-out pairs of the first run; columns: input | each ru
 target, each tile upscaled 2x (nearest). For super-resolution runs the input is shown
 upscaled by nearest neighbours, followed by its bicubic upsampling. For inpainting runs the
 input is shown with its hole white, followed by the diffusion fill, on the run's evaluation
-masks (--mask_kind: another kind, seed 0). Colourfulness is Hasler & Suesstrunk's (2003) M on
-RGB in [0, 255]; sharpness the mean |Laplacian| of the luma in [0, 1]; both averaged over all
-held-out pairs.
+masks (--mask_kind: another kind, seed 0). Printed per column: the texture ratios of
+tfgan.metrics.texture against the targets over all held-out pairs (chroma_hf_ratio,
+sharpness_ratio, colourfulness_ratio: 1 = the targets' level; inside the hole for inpainting),
+as tfgan.evaluate reports them.
 """
 
 import argparse
@@ -21,23 +22,7 @@ import numpy as np
 from tfgan import config as config_lib
 from tfgan import generation, images, models, translation
 from tfgan.data import pairs as pairs_lib
-
-
-def colourfulness(x):
-  """Hasler & Suesstrunk's M of uint8-range float RGB [N, H, W, 3], per image [N]."""
-  rg = x[..., 0] - x[..., 1]
-  yb = 0.5 * (x[..., 0] + x[..., 1]) - x[..., 2]
-  std = np.sqrt(rg.std(axis=(1, 2))**2 + yb.std(axis=(1, 2))**2)
-  mean = np.sqrt(rg.mean(axis=(1, 2))**2 + yb.mean(axis=(1, 2))**2)
-  return std + 0.3 * mean
-
-
-def sharpness(x):
-  """Mean |4-neighbour Laplacian| of the luma of float RGB [N, H, W, 3] in [0, 1]."""
-  y = x @ np.array([0.299, 0.587, 0.114])
-  lap = (y[:, 1:-1, :-2] + y[:, 1:-1, 2:] + y[:, :-2, 1:-1] + y[:, 2:, 1:-1]
-         - 4 * y[:, 1:-1, 1:-1])
-  return np.abs(lap).mean(axis=(1, 2))
+from tfgan.metrics import texture
 
 
 def main():
@@ -72,10 +57,12 @@ def main():
     outs = [inpainting.diffusion_fill(known, masks).numpy()] + outs
     args.runs = ["diffusion_fill"] + args.runs
     x = np.where(masks.numpy() > 0.5, 1.0, known.numpy())
-  unit = lambda a: np.clip(rgb(a) * 0.5 + 0.5, 0, 1)  # noqa: E731
-  for name, a in [("target", y)] + list(zip(args.runs, outs)):
-    print(f"{name:40s} colourfulness {colourfulness(unit(a) * 255).mean():6.2f}  "
-          f"sharpness {sharpness(unit(a)).mean():.4f}")
+  region = masks.numpy() if config.model.family == "inpaint" else None
+  for name, a in zip(args.runs, outs):
+    ratios = texture.TextureRatios()
+    seen = a if region is None else np.where(region > 0.5, a, y)
+    ratios.update(seen, y, region)
+    print(f"{name:40s} " + "  ".join(f"{k} {v:.3f}" for k, v in ratios.result().items()))
   n = args.rows
   tiles = np.stack([rgb(x[:n])] + [rgb(o[:n]) for o in outs] + [rgb(y[:n])], axis=1)
   tiles = tiles.repeat(2, axis=2).repeat(2, axis=3)
