@@ -55,6 +55,7 @@ ATTEMPTS = {
     "resize": ["--upsample=resize"],  # no transposed convolutions: no checkerboard
     "l1_resize": ["--upsample=resize", "--lambda_gan=0"],  # its L1 twin
     "resize_ema_fm": ["--upsample=resize", "--ema_kimg=2", "--feature_matching_weight=10"],
+    "resize_ema10_fm": ["--upsample=resize", "--ema_kimg=10", "--feature_matching_weight=10"],
     "resize_ema_fm_sn": ["--upsample=resize", "--ema_kimg=2", "--feature_matching_weight=10",
                          "--patch_norm=spectral"],
     "ema": ["--ema_kimg=2"],  # G's weights averaged, half-life 2000 images (125 steps)
