@@ -167,17 +167,10 @@ def pix2pix_equal(norms):
 
 
 def _cyclegan(pool_size):
+  from models_cyclegan_test import tiny_networks
   from tfgan import losses
   from tfgan.models import cyclegan
-  from tfgan.networks import resnet_translation, unet
-  keras.utils.set_random_seed(3)
-  gs = [resnet_translation.ResNetGenerator((16, 16, 3), 3, width=0.125, n_blocks=1, name=n)
-        for n in ("g_ab", "g_ba")]
-  ds = [unet.PatchDiscriminator((16, 16, 3), width=0.125, n_layers=1, norm="instance", name=n)
-        for n in ("d_a", "d_b")]
-  for network in gs + ds:
-    network.build(network.input_shapes())
-  model = cyclegan.CycleGAN(*gs, *ds, losses.get("least_squares"), pool_size=pool_size,
+  model = cyclegan.CycleGAN(*tiny_networks(3), losses.get("least_squares"), pool_size=pool_size,
                             seed=4)
   model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),
                 run_eagerly=_reference())

@@ -19,16 +19,23 @@ from tfgan.models import cyclegan
 from tfgan.networks import resnet_translation, unet
 
 
-def _model(loss="least_squares", pool_size=50, lambda_identity=0.5, lr=0.0, seed=1):
-  keras.utils.set_random_seed(0)
+def tiny_networks(seed=0):
+  """Built g_ab, g_ba (one-block ResNets) and d_a, d_b (one-layer instance-norm PatchGANs) for
+  16x16 RGB, weights from `seed`: the CycleGAN of this file, distribute_test's and
+  models_objective_test's."""
+  keras.utils.set_random_seed(seed)
   gs = [resnet_translation.ResNetGenerator((16, 16, 3), 3, width=0.125, n_blocks=1,
                                            name=n) for n in ("g_ab", "g_ba")]
   ds = [unet.PatchDiscriminator((16, 16, 3), width=0.125, n_layers=1, norm="instance",
                                 name=n) for n in ("d_a", "d_b")]
   for network in gs + ds:
     network.build(network.input_shapes())
-  model = cyclegan.CycleGAN(*gs, *ds, losses.get(loss), 10.0, lambda_identity, pool_size,
-                            seed=seed)
+  return gs + ds
+
+
+def _model(loss="least_squares", pool_size=50, lambda_identity=0.5, lr=0.0, seed=1):
+  model = cyclegan.CycleGAN(*tiny_networks(0), losses.get(loss), 10.0, lambda_identity,
+                            pool_size, seed=seed)
   model.compile(keras.optimizers.Adam(lr), keras.optimizers.Adam(lr), run_eagerly=True)
   return model
 
