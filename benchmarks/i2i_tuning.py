@@ -46,7 +46,7 @@ BASE = {"edges2face": COMMON + PIX2PIX + ["--pairs=edges"],
                              "--loss=hinge", "--adversarial_weight=0.1", "--d_layers=3",
                              "--g_lr=1e-4", "--d_lr=1e-4", "--beta_1=0.5", "--beta_2=0.999"]}
 # Inpainting's GAN attempts start from the L1 attempt (stage 1, as the flagfiles do).
-INPAINT_L1_RUN = "runs/i2i_tuning/inpaint_l1"
+INPAINT_L1_RUN = "runs/i2i_tuning/inpaint_inp_l1"
 
 # name -> overrides of BASE (a later flag wins in absl). Every attempt made is kept here.
 ATTEMPTS = {
