@@ -54,8 +54,9 @@ def main(argv):
   for name in _FOLDER_SETTINGS:  # checked in ~0.1 s, not after TensorFlow's start-up
     if settings[name]:
       cli.check_folder(name, settings[name])
-  if _WORKDIR.value and config_lib.first_stage_error(config, _WORKDIR.value):
-    _fail(config_lib.first_stage_error(config, _WORKDIR.value))
+  refused = _WORKDIR.value and config_lib.first_stage_error(config, _WORKDIR.value)
+  if refused:
+    _fail(refused)
   # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
   from tfgan import build, data, distribute, rundir, trainer

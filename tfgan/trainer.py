@@ -26,8 +26,9 @@ def train_and_evaluate(config, workdir, verbose=True):
     `saved_model`, ...: `<name>_keras` per export) and `model` (the trained FamilyModel).
   """
   family = build_lib.validate(config)
-  if config_lib.first_stage_error(config, workdir):
-    raise WorkdirError(config_lib.first_stage_error(config, workdir))
+  refused = config_lib.first_stage_error(config, workdir)
+  if refused:
+    raise WorkdirError(refused)
   # First: MultiWorkerMirroredStrategy must exist before TensorFlow runs any operation.
   strategy = distribute.make_strategy(config.runtime.strategy)
   distribute.check_batch(config.optimization.batch_size, strategy)

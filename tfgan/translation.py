@@ -292,10 +292,11 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32,
       results.update({f"{key}{k[len('swd'):]}": v for k, v in distance.items() if k != "swd"})
   for key, fake, real in (("g_vs_b", translated["a"], kept["b"]),
                           ("f_vs_a", translated["b"], kept["a"])):
-    ratios = texture_lib.TextureRatios()  # unpaired: all of each set, means apart
-    for i in range(0, max(len(fake), len(real)), batch_size):
-      unit = lambda u: None if not len(u) else u.astype(np.float32) / 127.5 - 1.0  # noqa: E731
-      ratios.update(unit(fake[i:i + batch_size]), unit(real[i:i + batch_size]))
+    ratios = texture_lib.TextureRatios()  # unpaired: all of each set, their means apart
+    for i in range(0, len(fake), batch_size):
+      ratios.update(outputs=fake[i:i + batch_size].astype(np.float32) / 127.5 - 1.0)
+    for i in range(0, len(real), batch_size):
+      ratios.update(targets=real[i:i + batch_size].astype(np.float32) / 127.5 - 1.0)
     results.update({f"{k}_{key}": v for k, v in ratios.result().items()})
   if inception_weights is not None:
     extractor = _inception(inception_weights)
@@ -318,9 +319,8 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32,
         f"{results['swd_g_vs_b']:.3f}")
     log(f"  swd_f_vs_a (SWD x1e3, first {n} of F(testB) vs first {n} of testA) "
         f"{results['swd_f_vs_a']:.3f}")
-  for key in ("g_vs_b", "f_vs_a"):
-    log(f"  {', '.join(texture_lib.RATIO_KEYS)} of {key[0].upper()}(test"
-        f"{'A' if key[0] == 'g' else 'B'}) / test{key[-1].upper()} (1 = that domain's level) "
+  for key, what in (("g_vs_b", "G(testA) / testB"), ("f_vs_a", "F(testB) / testA")):
+    log(f"  {', '.join(texture_lib.RATIO_KEYS)} of {what} (1 = that domain's level) "
         + " ".join(f"{results[f'{k}_{key}']:.3f}" for k in texture_lib.RATIO_KEYS))
   for key in ("fid_g_vs_b", "kid_g_vs_b", "fid_f_vs_a", "kid_f_vs_a"):
     if key in results:
