@@ -58,6 +58,9 @@ ATTEMPTS = {
     "resize_ema10_fm": ["--upsample=resize", "--ema_kimg=10", "--feature_matching_weight=10"],
     "resize_ema_fm_sn": ["--upsample=resize", "--ema_kimg=2", "--feature_matching_weight=10",
                          "--patch_norm=spectral"],
+    # Aimed at the chroma ratio (1.97 with resize_ema_fm): a weaker adversarial pull, both terms.
+    "resize_ema_fm_lgan03": ["--upsample=resize", "--ema_kimg=2", "--feature_matching_weight=3",
+                             "--lambda_gan=0.3"],
     "ema": ["--ema_kimg=2"],  # G's weights averaged, half-life 2000 images (125 steps)
     "fm": ["--feature_matching_weight=10"],  # pix2pixHD's D feature matching
     "sn": ["--patch_norm=spectral"],  # SN-PatchGAN

@@ -104,3 +104,45 @@ def test_missing_generator_is_explained(tmp_path):
   result = run_cli("tfgan.sample", f"--workdir={tmp_path}", "--out=x.png")
   assert result.returncode == 1
   assert f"--workdir={tmp_path} holds no generator.keras: a run writes it" in result.stderr
+
+
+@pytest.mark.integration
+def test_latents_files_render_again_and_bad_ones_are_named(tmp_path, model_path):
+  # generation.sample + save_latents (what tfgan.demo's download writes) -> --latents renders
+  # the same images; a conditional generator's labels travel in the file.
+  generator = generation.load_generator(model_path)
+  fake, z, labels, rows = generation.sample(generator, 5, seed=7)
+  assert labels is None and rows is None and z.shape == (5, 16)
+  npz = generation.save_latents(str(tmp_path / "z.npz"), fake, z, labels)
+  out = str(tmp_path / "again.png")
+  result = run_cli("tfgan.sample", f"--model={model_path}", f"--latents={npz}", f"--out={out}")
+  assert result.returncode == 0, result.stderr[-2000:]
+  np.testing.assert_allclose(tf.io.decode_png(open(out, "rb").read()).numpy(),
+                             images.make_grid(fake), atol=1)
+  np.savez(str(tmp_path / "bad.npz"), z=np.zeros((3, 15), np.float32))
+  bad = run_cli("tfgan.sample", f"--model={model_path}", f"--latents={tmp_path}/bad.npz",
+                f"--out={tmp_path}/bad.png")
+  assert bad.returncode != 0
+  assert f"{tmp_path}/bad.npz: expected latents 'z' of shape [N, 16]" in bad.stderr
+  assert not (tmp_path / "bad.png").exists()
+
+
+def test_conditional_sampling_rows_labels_and_latents_checks(tmp_path):
+  g, _ = networks.build("dcgan", 8, (28, 28, 1), width=0.125, kernel_size=3, num_classes=3)
+  fake, z, labels, rows = generation.sample(g, 6, seed=1)
+  assert rows == 3 and labels.tolist() == [0, 0, 1, 1, 2, 2]
+  np.testing.assert_allclose(fake, generation.generate(g, generation.latents(6, 8, 1), labels),
+                             atol=1e-6)
+  _, _, only, _ = generation.sample(g, 4, seed=1, label=2)
+  assert only.tolist() == [2] * 4
+  strip, zs, strip_labels = generation.interpolation(g, 2, 3, seed=0, label=1)
+  assert strip.shape[0] == 6 and strip_labels.tolist() == [1] * 6
+  with pytest.raises(ValueError, match=r"conditional on classes 0..2"):
+    generation.sample(g, 2, label=3)
+  path = generation.save_latents(str(tmp_path / "c.npz"), fake, z, labels)
+  z_back, labels_back = generation.load_latents(path, g)
+  np.testing.assert_array_equal(z_back, z)
+  np.testing.assert_array_equal(labels_back, labels)
+  np.savez(str(tmp_path / "nolabels.npz"), z=z)
+  with pytest.raises(ValueError, match="conditional on 3 classes; expected 'labels'"):
+    generation.load_latents(str(tmp_path / "nolabels.npz"), g)

@@ -105,3 +105,82 @@ def translate(generator, x, batch_size=32):
   finally:
     for v, value in zip(generator.non_trainable_variables, state):
       v.assign(value)
+
+
+def sample(generator, num, seed=0, label=None):
+  """What `tfgan.sample --num --seed [--label]` draws, for the CLI, notebooks and tfgan.demo.
+
+  Returns (images float32 [num, H, W, C] in [-1, 1], z float32 [num, latent_dim], labels int32
+  [num] or None (unconditional), grid rows or None): a conditional generator without `label`
+  gets one row per class (`class_rows`), with `label` (an int class) that class alone.
+  Raises ValueError for a label the generator does not have.
+  """
+  num_classes = int(getattr(generator, "num_classes", 0))
+  _check_label(label, num_classes)
+  z = latents(num, latent_dim_of(generator), seed)
+  rows, labels = None, None
+  if num_classes and label is None:
+    rows, labels = num_classes, class_rows(num, num_classes)
+  elif num_classes:
+    labels = np.full(num, label, np.int32)
+  return generate(generator, z, labels), z, labels, rows
+
+
+def interpolation(generator, rows, steps, seed=0, label=None):
+  """What `tfgan.sample --interpolate` draws: `rows` slerp paths of `steps` images each.
+
+  Returns (images float32 [rows * steps, H, W, C] in [-1, 1], z [rows * steps, latent_dim],
+  labels int32 [rows * steps] or None); a conditional generator's row r is class
+  r % num_classes, or `label` in every row.
+  """
+  num_classes = int(getattr(generator, "num_classes", 0))
+  _check_label(label, num_classes)
+  z = interpolation_latents(rows, steps, latent_dim_of(generator), seed)
+  labels = None
+  if num_classes:
+    row_labels = np.arange(rows) % num_classes if label is None else np.full(rows, label)
+    labels = np.repeat(row_labels, steps).astype(np.int32)
+  return generate(generator, z, labels), z, labels
+
+
+def _check_label(label, num_classes):
+  if label is not None and not 0 <= int(label) < max(num_classes, 1):
+    raise ValueError(f"label {label}: the generator is " + (
+        f"conditional on classes 0..{num_classes - 1}." if num_classes else "unconditional."))
+
+
+def save_latents(path, images, z, labels=None):
+  """Writes `path` (.npz, atomically): `images` float32 [N, H, W, C] in [-1, 1], the latents
+  `z` float32 [N, latent_dim] and, for a conditional generator, `labels` int32 [N]: the file
+  `tfgan.sample --npz` writes and `--latents` (`load_latents`) reads back."""
+  from tfgan import files
+  extra = {"labels": np.asarray(labels, np.int32)} if labels is not None else {}
+  with files.atomic_path(path) as tmp:
+    np.savez_compressed(tmp, images=np.asarray(images, np.float32),
+                        z=np.asarray(z, np.float32), **extra)
+  return path
+
+
+def load_latents(path, generator):
+  """(z float32 [N, latent_dim], labels int32 [N] or None) from an .npz of `save_latents`,
+  checked against `generator`. Raises ValueError naming `path` and what was expected."""
+  try:
+    with np.load(path) as saved:
+      found = {k: np.asarray(saved[k]) for k in saved.files}
+  except (OSError, ValueError) as e:
+    raise ValueError(f"{path}: not a readable .npz ({e}).") from None
+  dim = latent_dim_of(generator)
+  z = found.get("z")
+  if z is None or z.ndim != 2 or z.shape[1] != dim or not len(z):
+    raise ValueError(f"{path}: expected latents 'z' of shape [N, {dim}] (tfgan.sample --npz), "
+                     f"found {None if z is None else list(z.shape)}.")
+  num_classes = int(getattr(generator, "num_classes", 0))
+  labels = found.get("labels")
+  if num_classes and (labels is None or labels.shape != (len(z),)):
+    raise ValueError(f"{path}: the generator is conditional on {num_classes} classes; "
+                     f"expected 'labels' of shape [{len(z)}].")
+  if labels is not None and num_classes:
+    labels = labels.astype(np.int32)
+    if labels.min() < 0 or labels.max() >= num_classes:
+      raise ValueError(f"{path}: labels must be in 0..{num_classes - 1}.")
+  return z.astype(np.float32), (labels if num_classes else None)

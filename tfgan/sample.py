@@ -4,10 +4,12 @@
   python -m tfgan.sample --model=generator.keras --interpolate --num=8 --out=strip.png
   python -m tfgan.sample --workdir=DIR --nearest=5 --num=8 [--out=DIR/nearest.png]
   python -m tfgan.sample --workdir=DIR --summary
+  python -m tfgan.sample --workdir=DIR --latents=samples.npz --out=again.png
 
 Writes a PNG grid and/or an .npz of images float32 [N, H, W, C] in [-1, 1] (key `images`,
 with the latents under `z` and, for conditional generators, `labels`). A conditional
-generator gives one row per class, or only class L with --label=L. --nearest=K writes --num
+generator gives one row per class, or only class L with --label=L. --latents=FILE renders the
+latents of such an .npz (tfgan.demo's download too) again. --nearest=K writes --num
 rows instead, each a sample followed by its K nearest training images by pixel L2 (images in
 [-1, 1] at the model's resolution; tfgan.metrics.neighbours), to DIR/nearest.png by default.
 --summary (re)writes DIR/summary.png (tfgan.summary), as each training run does at its end.
@@ -40,6 +42,9 @@ _NEAREST = flags.DEFINE_integer("nearest", 0, "With --workdir: write --num rows,
                                 "followed by its K nearest training images by pixel L2 (in "
                                 "[-1, 1], at the model's resolution), to --out (default "
                                 "WORKDIR/nearest.png). 0: off.")
+_LATENTS = flags.DEFINE_string("latents", None, "An .npz of latents `z` (and `labels` for a "
+                               "conditional generator), as --npz or the demo's download "
+                               "writes: render exactly those images (instead of --seed/--num).")
 _SUMMARY = flags.DEFINE_bool("summary", False, "With --workdir: rewrite WORKDIR/summary.png "
                              "(losses, D outputs, evaluations and sample grids over the run), "
                              "then exit.")
@@ -83,6 +88,11 @@ def main(argv):
     out = out or os.path.join(_WORKDIR.value, "nearest.png")
   if not (out or _NPZ.value):
     raise app.UsageError("Nothing to write: give --out=PNG and/or --npz=FILE.")
+  if _LATENTS.value:
+    cli.check_file("latents", _LATENTS.value)
+    if _INTERPOLATE.value or _NEAREST.value:
+      raise app.UsageError("--latents renders the file's latents; it does not combine with "
+                           "--interpolate or --nearest.")
   if _NUM.value <= 0 or _STEPS.value < 2:
     raise app.UsageError("--num must be positive and --steps at least 2.")
   for path in (out, _NPZ.value):
@@ -98,29 +108,23 @@ def main(argv):
   # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
   import numpy as np
-  from tfgan import files, generation, images
+  from tfgan import generation, images
   label = _resolve_label(_LABEL.value, _MODEL.value or _WORKDIR.value)
   generator = generation.load_generator(_MODEL.value or _WORKDIR.value)
-  latent_dim = generation.latent_dim_of(generator)
-  num_classes = getattr(generator, "num_classes", 0)
-  if label is not None and not 0 <= label < max(num_classes, 1):
-    raise app.UsageError(f"--label={label}: the generator is " + (
-        f"conditional on classes 0..{num_classes - 1}." if num_classes else "unconditional."))
-  if _INTERPOLATE.value:
-    z = generation.interpolation_latents(_NUM.value, _STEPS.value, latent_dim, _SEED.value)
-    rows = _NUM.value
-    row_labels = np.arange(_NUM.value) % max(num_classes, 1)
-    labels = np.repeat(row_labels if label is None else
-                       np.full(_NUM.value, label), _STEPS.value)
-  else:
-    z = generation.latents(_NUM.value, latent_dim, _SEED.value)
-    rows, labels = None, None
-    if num_classes and label is None:
-      rows, labels = num_classes, generation.class_rows(_NUM.value, num_classes)
-    elif num_classes:
-      labels = np.full(_NUM.value, label)
-  labels = labels.astype(np.int32) if num_classes else None
-  fake = generation.generate(generator, z, labels)
+  rows = None
+  try:
+    if _LATENTS.value:
+      z, labels = generation.load_latents(_LATENTS.value, generator)
+      fake = generation.generate(generator, z, labels)
+    elif _INTERPOLATE.value:
+      fake, z, labels = generation.interpolation(generator, _NUM.value, _STEPS.value,
+                                                 _SEED.value, label)
+      rows = _NUM.value
+    else:
+      fake, z, labels, rows = generation.sample(generator, _NUM.value, _SEED.value, label)
+  except ValueError as e:
+    flag = "--latents" if _LATENTS.value else "--label"
+    raise app.UsageError(f"{flag}: {e}") from None
   if _NEAREST.value:
     grid, distances = _nearest_grid(fake, _NEAREST.value)
     images.save_png(out, grid, overwrite=_OVERWRITE.value)
@@ -131,9 +135,7 @@ def main(argv):
     images.save_png(out, images.make_grid(fake, rows=rows), overwrite=_OVERWRITE.value)
     print(f"wrote {out}")
   if _NPZ.value:
-    extra = {"labels": labels} if labels is not None else {}
-    with files.atomic_path(_NPZ.value) as tmp:
-      np.savez_compressed(tmp, images=fake, z=z, **extra)
+    generation.save_latents(_NPZ.value, fake, z, labels)
     print(f"wrote {_NPZ.value}: images {fake.shape} in [-1, 1]")
   return 0
 
