@@ -200,3 +200,41 @@ def write_cifar_release(root, n=6, as_archive=False):
   train = [parts[n] for n in names[:5]]
   return (np.concatenate([p[1] for p in train]), np.concatenate([p[2] for p in train]),
           parts["test_batch"][1])
+
+
+# One finished run per family, trained for one step on tiny data: what a test of a reader of
+# finished runs (tfgan.demo) needs, made once per test process. {run name: config changes}.
+FINISHED_RUNS = {
+    "mnist_cgan": dict(network="dcgan", width=0.125, latent_dim=8, batch_size=8,
+                       conditional=True, shuffle_buffer=8, jit_compile="false"),
+    "edges2face": dict(family="pix2pix", network="unet", pairs="edges", width=0.125,
+                       batch_size=4, d_layers=1),
+    "grey_cycle": dict(family="cyclegan", network="resnet", domains="grey", width=0.125,
+                       batch_size=2, resnet_blocks=1, d_layers=1, loss="least_squares",
+                       pool_size=3),
+    "sr2x": dict(family="esrgan", network="rrdb", scale=2, rrdb_features=8, rrdb_blocks=1,
+                 rrdb_growth=4, width=0.125, d_layers=1, batch_size=4),
+    "inpaint": dict(family="inpaint", network="gated", width=0.25, d_layers=1, loss="hinge",
+                    adversarial_weight=0.1, mask_kind="centre,strokes", mask_bank=8,
+                    batch_size=4),
+}
+
+
+@pytest.fixture(scope="session")
+def finished_runs(tmp_path_factory, idx_dir):
+  """{name: run directory} of FINISHED_RUNS: each trained one step and exported by
+  tfgan.trainer (image families on 12 gradient 'faces' of 16x16, 4 held out; the GAN on the
+  session's random IDX digits)."""
+  from tfgan import config as config_lib
+  from tfgan import trainer
+  root = tmp_path_factory.mktemp("finished_runs")
+  faces = write_gradient_faces(str(root / "faces"), n=12, size=(16, 16))
+  images = dict(dataset="folder", data_dir=faces, image_size=16, holdout=4)
+  once = dict(train_steps=1, log_every=1, sample_every=1, checkpoint_every=1, num_samples=2)
+  out = {}
+  for name, changes in FINISHED_RUNS.items():
+    data = dict(data_dir=idx_dir) if name == "mnist_cgan" else images
+    out[name] = str(root / name)
+    trainer.train_and_evaluate(config_lib.make(**data, **changes, **once), out[name],
+                               verbose=False)
+  return out

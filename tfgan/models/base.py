@@ -210,6 +210,18 @@ class Family:
     """The tfgan.export.Export entries to write at the end of a run."""
     raise NotImplementedError
 
+  def export_names(self, config) -> List[str]:
+    """The `<name>.keras` files `exports` writes, for readers of a finished run (tfgan.demo)
+    that must check them before loading."""
+    return ["generator"]
+
+  def demo_tab(self, run, limits) -> None:
+    """Builds this family's tab of `python -m tfgan.demo` for `run` (a tfgan.demo.runs.Run)
+    inside the open gradio Tab; `limits`: the upload limits (tfgan.demo.runs.Limits). Each
+    action is an event with api_name '<run.api>_<action>'. A new family brings its own tab
+    here, without touching the app."""
+    raise NotImplementedError(f"family {self.name!r} has no demo tab.")
+
   def next_commands(self, config, workdir) -> List[str]:
     """What a user may run next on a finished run in `workdir` (printed at its end)."""
     return [f"tensorboard --logdir {os.path.join(workdir, 'tensorboard')}"]
@@ -321,3 +333,8 @@ class ImageToImageFamily(Family):
 
   def optimizers(self, config):
     return {"g": (config.optimization.g_lr, 1), "d": (config.optimization.d_lr, 1)}
+
+  def demo_tab(self, run, limits):
+    """Upload or pick a held-out example; input | output (tfgan.demo.translate)."""
+    from tfgan.demo import translate
+    translate.tab(run, limits)

@@ -342,6 +342,14 @@ class CycleGANFamily(base.ImageToImageFamily):
     return [export.Export("generator", model.g_ab, {"serve": (spec(model.g_ab),)}),
             export.Export("generator_ba", model.g_ba, {"serve_ba": (spec(model.g_ba),)})]
 
+  def export_names(self, config):
+    return ["generator", "generator_ba"]
+
+  def demo_tab(self, run, limits):
+    """Both directions of an upload: G(x) (A -> B) and F(x) (B -> A)."""
+    from tfgan.demo import translate
+    translate.tab(run, limits, reverse="generator_ba")
+
   def input_transform(self, config):
     """Domain A's transform of a photo (domains edges, grey, blur, downsample), or None."""
     return TRANSFORMS.get(config.translation.domains)

@@ -228,6 +228,11 @@ class ESRGANFamily(base.ImageToImageFamily):
     from tfgan.metrics import restoration
     return {"bicubic": lambda x: restoration.bicubic_upsample(x, config.restoration.scale)}
 
+  def demo_tab(self, run, limits):
+    """input | output | the bicubic upsample (tfgan.demo.translate)."""
+    from tfgan.demo import translate
+    translate.tab(run, limits, bicubic=True)
+
   def input_transform(self, config):
     s = config.restoration.scale
     return lambda image: pairs_lib.downsample(image, s)

@@ -472,6 +472,11 @@ class GANFamily(base.Family):
   def exports(self, model):
     return [export.generator_export(model.sampling_generator)]
 
+  def demo_tab(self, run, limits):
+    """Seeds, classes, grids and interpolation strips (tfgan.demo.noise)."""
+    from tfgan.demo import noise
+    noise.tab(run, limits)
+
   def next_commands(self, config, workdir):
     """Commands that work as printed on this machine: the domain classifier is trained first
     where it is not cached yet, and Inception metrics are suggested only where their weights

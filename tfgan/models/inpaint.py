@@ -276,6 +276,11 @@ class InpaintingFamily(base.ImageToImageFamily):
 
     return view, f"_hole_{config.restoration.eval_mask}"
 
+  def demo_tab(self, run, limits):
+    """Paint the hole (or pick a mask kind); the fill beside the diffusion fill."""
+    from tfgan.demo import inpaint
+    inpaint.tab(run, limits)
+
   def baselines(self, config, spec):
     from tfgan.metrics import inpainting
     return {"mean_fill": lambda x: inpainting.mean_fill(*data_lib.split_input(x)).numpy(),

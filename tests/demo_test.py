@@ -1,0 +1,263 @@
+"""tfgan.demo through its HTTP API (gradio_client) against a live server on 127.0.0.1, over the
+suite's finished runs of every family: each endpoint's output against the library function
+called directly, bad inputs answered with a message, nothing written into the runs, no
+request leaving the machine."""
+
+import importlib.util
+import os
+import socket
+
+import numpy as np
+import pytest
+
+if importlib.util.find_spec("gradio") is None:  # not imported here: tfgan.demo must be first
+  pytest.skip("tfgan[demo] (Gradio) is not installed", allow_module_level=True)
+
+from conftest import run_cli, snapshot, write_image  # noqa: E402
+from tfgan import generation, images, translation  # noqa: E402
+from tfgan.demo import runs as runs_lib  # noqa: E402
+from tfgan.demo.translate import display  # noqa: E402
+
+LOCAL = ("127.0.0.1", "localhost", "::1", "0.0.0.0", None)
+LIMITS = dict(max_bytes=300_000, max_pixels=96 * 96)  # small, so the tests can exceed them
+
+
+@pytest.fixture(scope="module")
+def outside():
+  """Every host name this process looked up that is not this machine (refused), while the
+  module's server and client run: the demo must need none."""
+  seen, real = [], socket.getaddrinfo
+
+  def guarded(host, *args, **kwargs):
+    if host not in LOCAL:
+      seen.append(host)
+      raise socket.gaierror(-3, "outside requests are refused in this test")
+    return real(host, *args, **kwargs)
+
+  socket.getaddrinfo = guarded
+  yield seen
+  socket.getaddrinfo = real
+
+
+@pytest.fixture(scope="module")
+def server(finished_runs, outside, tmp_path_factory):
+  """(url, gradio_client.Client, the served runs' snapshots before) of the demo on every
+  finished run, limits LIMITS."""
+  from tfgan import demo
+  before = {name: snapshot(path) for name, path in finished_runs.items()}
+  blocks = demo.app(list(finished_runs.values()), demo.Limits(**LIMITS))
+  url = demo.launch(blocks, port=None, block=False)
+  from gradio_client import Client
+  client = Client(url, verbose=False, download_files=str(tmp_path_factory.mktemp("client")))
+  yield url, client, before
+  blocks.close()
+
+
+def _read(path):
+  from PIL import Image
+  with Image.open(path) as image:
+    return np.asarray(image)
+
+
+def test_every_run_has_its_tab_endpoints(server):
+  _, client, _ = server
+  names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+  assert names == {"/mnist_cgan_generate", "/mnist_cgan_interpolate", "/edges2face_translate",
+                   "/grey_cycle_translate", "/sr2x_translate", "/inpaint_fill"}
+
+
+def test_generate_and_interpolate_match_the_library(server, finished_runs, tmp_path):
+  _, client, _ = server
+  g = generation.load_generator(finished_runs["mnist_cgan"])
+  grid, png, npz = client.predict(3, 20, "every class (one row each)",
+                                  api_name="/mnist_cgan_generate")
+  fake, z, labels, rows = generation.sample(g, 20, seed=3)
+  want = images.make_grid(fake, rows=rows)  # what tfgan.sample --seed=3 --num=20 writes
+  np.testing.assert_array_equal(_read(grid), want[..., 0])
+  np.testing.assert_array_equal(_read(png), want[..., 0])
+  # The .npz renders the same images again (tfgan.sample --latents).
+  z_back, labels_back = generation.load_latents(npz, g)
+  np.testing.assert_array_equal(z_back, z)
+  np.testing.assert_array_equal(labels_back, labels)
+  # Another seed, one class: other images, every label that class.
+  other, _, npz7 = client.predict(4, 6, "7", api_name="/mnist_cgan_generate")
+  assert generation.load_latents(npz7, g)[1].tolist() == [7] * 6
+  assert _read(other).shape != _read(grid).shape or (_read(other) != _read(grid)).any()
+  strip = client.predict(1, 2, 5, "3", api_name="/mnist_cgan_interpolate")
+  dim = generation.latent_dim_of(g)
+  path = generation.slerp(generation.latents(1, dim, 1)[0], generation.latents(1, dim, 2)[0],
+                          np.linspace(0, 1, 5))
+  want = images.make_grid(generation.generate(g, path, np.full(5, 3, np.int32)), rows=1)
+  np.testing.assert_array_equal(_read(strip), want[..., 0])
+
+
+def test_translate_tabs_match_tfgan_translate(server, finished_runs, tmp_path):
+  _, client, _ = server
+  from gradio_client import handle_file
+  from tfgan.metrics import restoration
+  rng = np.random.default_rng(0)
+  photo = rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)  # not a size the U-Net takes
+  write_image(str(tmp_path / "photo.png"), photo)
+  upload = handle_file(str(tmp_path / "photo.png"))
+
+  shown, out = client.predict(upload, True, api_name="/edges2face_translate")
+  g = generation.load_generator(finished_runs["edges2face"])
+  config = runs_lib.open_runs([finished_runs["edges2face"]], load=False)[0].flat_config()
+  edges = np.asarray(translation.input_transform(config)(photo))  # --derive
+  np.testing.assert_array_equal(_read(shown), edges[..., 0])
+  want = images.to_uint8(translation.translate_image(g, photo, translation.input_transform(
+      config)))
+  np.testing.assert_array_equal(_read(out), want)
+  assert _read(out).shape == (20, 24, 3)
+
+  shown, ab, ba = client.predict(upload, False, api_name="/grey_cycle_translate")
+  run = finished_runs["grey_cycle"]
+  g_ab = generation.load_generator(run)
+  g_ba = generation.load_generator(os.path.join(run, "generator_ba.keras"))
+  for served, g in ((ab, g_ab), (ba, g_ba)):
+    np.testing.assert_array_equal(_read(served), display(images.to_uint8(
+        translation.translate_image(g, photo))))
+  assert _read(ab).shape[:2] == _read(ba).shape[:2] == (20, 24)
+  assert (_read(ab) != _read(ba)).any()  # two generators, two outputs
+
+  shown, out, bicubic = client.predict(upload, False, api_name="/sr2x_translate")
+  g = generation.load_generator(finished_runs["sr2x"])
+  np.testing.assert_array_equal(_read(out), images.to_uint8(translation.translate_image(g,
+                                                                                      photo)))
+  assert _read(out).shape == (40, 48, 3) == _read(bicubic).shape
+  np.testing.assert_array_equal(_read(bicubic), images.to_uint8(restoration.bicubic_upsample(
+      photo[None].astype(np.float32) / 127.5 - 1, 2)[0]))
+
+
+def _editor(tmp_path, photo, hole):
+  """An ImageEditor value as the page sends it: the photo and one RGBA layer painted (alpha
+  255, any colour) where `hole` is True."""
+  from gradio_client import handle_file
+  layer = np.zeros(photo.shape[:2] + (4,), np.uint8)
+  layer[hole] = [255, 0, 255, 255]
+  write_image(str(tmp_path / "face.png"), photo)
+  write_image(str(tmp_path / "layer.png"), layer)
+  return {"background": handle_file(str(tmp_path / "face.png")),
+          "layers": [handle_file(str(tmp_path / "layer.png"))], "composite": None}
+
+
+def test_a_painted_hole_is_filled_and_known_pixels_are_kept(server, finished_runs, tmp_path):
+  _, client, _ = server
+  from tfgan.metrics import inpainting
+  rng = np.random.default_rng(1)
+  photo = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+  hole = np.zeros((16, 16), bool)
+  hole[3:9, 4:12] = True
+  holed, filled, diffusion = client.predict(_editor(tmp_path, photo, hole),
+                                            "painted (the brush)", api_name="/inpaint_fill")
+  filled = _read(filled)
+  np.testing.assert_array_equal(filled[~hole], photo[~hole])  # known pixels exact
+  g = generation.load_generator(finished_runs["inpaint"])
+  want = images.to_uint8(translation.inpaint_image(g, photo, hole[..., None].astype(
+      np.float32)))
+  np.testing.assert_array_equal(filled, want)
+  assert (filled[hole] != photo[hole]).any()
+  np.testing.assert_array_equal(_read(holed)[hole], 255)
+  x = photo[None].astype(np.float32) / 127.5 - 1
+  np.testing.assert_array_equal(_read(diffusion), images.to_uint8(inpainting.diffusion_fill(
+      x, hole[None, ..., None].astype(np.float32))[0]))
+  # A mask kind instead of the brush: the centre box of the run's --centre_fraction.
+  _, centre, _ = client.predict(_editor(tmp_path, photo, np.zeros_like(hole)), "centre",
+                                api_name="/inpaint_fill")
+  centre = _read(centre)
+  assert (centre[:4] == photo[:4]).all() and (centre[6:10, 6:10] != photo[6:10, 6:10]).any()
+
+
+def test_bad_inputs_get_a_message_and_the_server_keeps_serving(server, tmp_path):
+  _, client, _ = server
+  from gradio_client import handle_file
+  from gradio_client.exceptions import AppError
+  (tmp_path / "notes.png").write_text("not an image")
+  with pytest.raises(AppError, match="the upload is not an image this demo reads"):
+    client.predict(handle_file(str(tmp_path / "notes.png")), False,
+                   api_name="/edges2face_translate")
+  write_image(str(tmp_path / "big.png"), np.zeros((100, 100, 3), np.uint8))  # 10,000 pixels
+  with pytest.raises(AppError, match=r"100x100 pixels; this demo takes up to 9,216"):
+    client.predict(handle_file(str(tmp_path / "big.png")), False, api_name="/sr2x_translate")
+  noise = np.random.default_rng(0).integers(0, 256, (400, 400, 3), dtype=np.uint8)
+  write_image(str(tmp_path / "heavy.png"), noise)  # ~480 kB > max_bytes
+  with pytest.raises(ValueError, match="exceeds the maximum file size"):
+    client.predict(handle_file(str(tmp_path / "heavy.png")), False, api_name="/sr2x_translate")
+  empty = _editor(tmp_path, np.zeros((16, 16, 3), np.uint8), np.zeros((16, 16), bool))
+  with pytest.raises(AppError, match="the mask is empty: paint over the part to fill"):
+    client.predict(empty, "painted (the brush)", api_name="/inpaint_fill")
+  with pytest.raises(AppError, match="12 is not in the list of choices"):  # Gradio's check
+    client.predict(0, 4, "12", api_name="/mnist_cgan_generate")
+  # Still serving.
+  grid, _, _ = client.predict(0, 4, "every class (one row each)",
+                              api_name="/mnist_cgan_generate")
+  assert _read(grid).size
+
+
+def test_grey_rgba_and_16_bit_uploads_are_read_as_rgb(tmp_path):
+  from PIL import Image
+  grey = np.arange(48, dtype=np.uint8).reshape(6, 8)
+  Image.fromarray(grey, "L").save(tmp_path / "grey.png")
+  np.testing.assert_array_equal(runs_lib.read_image(str(tmp_path / "grey.png")),
+                                np.repeat(grey[..., None], 3, -1))
+  rgba = np.zeros((6, 8, 4), np.uint8)
+  rgba[..., 0], rgba[..., 3] = 200, 0  # fully transparent red -> white
+  rgba[0, 0] = [10, 20, 30, 255]
+  Image.fromarray(rgba, "RGBA").save(tmp_path / "rgba.png")
+  out = runs_lib.read_image(str(tmp_path / "rgba.png"))
+  assert out[0, 0].tolist() == [10, 20, 30] and out[1, 1].tolist() == [255, 255, 255]
+  deep = (np.arange(48, dtype=np.uint16).reshape(6, 8) * 1300)
+  Image.fromarray(deep).save(tmp_path / "deep.png")  # a 16-bit grey PNG (mode I;16)
+  with Image.open(tmp_path / "deep.png") as check:
+    assert check.mode.startswith("I")
+  np.testing.assert_array_equal(runs_lib.read_image(str(tmp_path / "deep.png"))[..., 0],
+                                np.round(deep / 65535 * 255).astype(np.uint8))
+
+
+def test_the_runs_are_left_as_they_were_and_nothing_left_the_machine(server, finished_runs,
+                                                                    outside):
+  # Runs last in this module (pytest keeps file order): after every endpoint was called.
+  _, _, before = server
+  assert {name: snapshot(path) for name, path in finished_runs.items()} == before
+  assert outside == []
+
+
+def test_runs_the_demo_cannot_serve_are_named_at_launch(tmp_path, finished_runs):
+  with pytest.raises(runs_lib.DemoError, match="give at least one --workdir"):
+    runs_lib.open_runs([])
+  with pytest.raises(runs_lib.DemoError, match=f"--workdir={tmp_path}/nope: no such folder"):
+    runs_lib.open_runs([str(tmp_path / "nope")])
+  (tmp_path / "plain").mkdir()
+  with pytest.raises(runs_lib.DemoError, match="no config.json; not a tfgan run directory"):
+    runs_lib.open_runs([str(tmp_path / "plain")])
+  unfinished = tmp_path / "a" / "edges2face"
+  unfinished.mkdir(parents=True)
+  (unfinished / "config.json").write_text(open(os.path.join(finished_runs["edges2face"],
+                                                            "config.json")).read())
+  with pytest.raises(runs_lib.DemoError, match=f"--workdir={unfinished} holds no "
+                                               f"generator.keras: a run writes its exports"):
+    runs_lib.open_runs([str(unfinished)])
+  run = finished_runs["mnist_cgan"]
+  with pytest.raises(runs_lib.DemoError, match="are the same run; give it once"):
+    runs_lib.open_runs([run, run + "/"])
+  # Two runs of one name: each tab is labelled with its path, and endpoints stay apart.
+  twin = tmp_path / "b" / "mnist_cgan"
+  import shutil
+  shutil.copytree(run, twin)
+  served = runs_lib.open_runs([run, str(twin)], load=False)
+  assert [r.name for r in served] == [run, str(twin)]
+  assert len({r.api for r in served}) == 2
+  result = run_cli("tfgan.demo.__main__", f"--workdir={tmp_path}/plain")
+  assert result.returncode == 1
+  assert f"--workdir={tmp_path}/plain holds no config.json" in result.stderr
+
+
+def test_importing_the_demo_turns_telemetry_and_analytics_off(server):
+  # This module imported tfgan.demo before anything imported Gradio or huggingface_hub (which
+  # read the variables once, at import); the outside-requests check above is the proof that
+  # counts, this one says which switch.
+  import huggingface_hub.constants
+  from tfgan import demo
+  assert huggingface_hub.constants.HF_HUB_DISABLE_TELEMETRY
+  assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+  assert os.environ["GRADIO_TEMP_DIR"].startswith(demo.scratch.root())

@@ -1,0 +1,63 @@
+"""Command line: a local web page to play with trained runs.
+
+  python -m tfgan.demo --workdir=runs/mnist_dcgan [--workdir=DIR2 ...] [--port=7860]
+      [--host=127.0.0.1] [--share] [--max_upload_mb=20] [--max_pixels=4194304]
+
+One tab per run, chosen by its family: seeds, classes, grids and interpolations for a GAN;
+upload or held-out examples for pix2pix, CycleGAN and super-resolution; a brush to paint the
+hole for inpainting; each with the run's settings, last metrics and summary.png. Serves on
+127.0.0.1 (this machine only) unless --host says otherwise; a public share link only with
+--share. Needs `pip install 'tfgan[demo]'` (Gradio).
+"""
+
+from absl import app, flags
+
+from tfgan import cli
+
+_WORKDIR = flags.DEFINE_multi_string("workdir", [], "A finished run directory (repeat the flag "
+                                     "for several runs: one tab each).")
+_PORT = flags.DEFINE_integer("port", 7860, "Port to serve on (0: the first free one).")
+_HOST = flags.DEFINE_string("host", "127.0.0.1", "Address to bind: 127.0.0.1 serves this "
+                            "machine only; 0.0.0.0 every network interface (anyone who can "
+                            "reach it can use the page).")
+_SHARE = flags.DEFINE_bool("share", False, "Also open a public *.gradio.live link through "
+                           "Gradio's share servers (needs internet; off by default).")
+_MAX_UPLOAD_MB = flags.DEFINE_float("max_upload_mb", 20.0, "Largest upload, in MB.")
+_MAX_PIXELS = flags.DEFINE_integer("max_pixels", 2048 * 2048, "Largest upload in pixels "
+                                   "(width x height), checked before decoding.")
+
+
+def main(argv):
+  del argv
+  if not _WORKDIR.value:
+    raise app.UsageError("give --workdir=RUN_DIR (a finished tfgan run), once per run.")
+  for workdir in _WORKDIR.value:
+    cli.check_run_dir("workdir", workdir)
+  if _MAX_UPLOAD_MB.value <= 0 or _MAX_PIXELS.value <= 0:
+    raise app.UsageError("--max_upload_mb and --max_pixels must be positive.")
+  if not 0 <= _PORT.value < 65536:
+    raise app.UsageError(f"--port={_PORT.value}: 0 to 65535.")
+  import importlib.util
+  if importlib.util.find_spec("gradio") is None:  # not imported: tfgan.demo comes first
+    raise app.UsageError("the demo needs Gradio: pip install 'tfgan[demo]'.")
+  from tfgan import quiet
+  quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
+  from tfgan import demo
+  limits = demo.Limits(int(_MAX_UPLOAD_MB.value * 1e6), _MAX_PIXELS.value)
+  try:
+    blocks = demo.app(_WORKDIR.value, limits)
+  except demo.DemoError as e:
+    raise app.UsageError(str(e)) from None
+  print(f"tfgan.demo: serving {len(_WORKDIR.value)} run(s) on http://{_HOST.value}:"
+        f"{_PORT.value or 'a free port'} (Ctrl+C stops it)", flush=True)
+  demo.launch(blocks, host=_HOST.value, port=_PORT.value or None, share=_SHARE.value)
+  return 0
+
+
+def cli_main():
+  """`python -m tfgan.demo`: parses sys.argv and runs main; exits with its status."""
+  cli.run("tfgan.demo", main)
+
+
+if __name__ == "__main__":
+  cli_main()

@@ -1,0 +1,78 @@
+"""The demo's page: one tab per run, built by the run's family (`Family.demo_tab`), served
+offline on 127.0.0.1.
+
+Offline and private by default: Gradio's analytics and Hugging Face telemetry are off, the
+theme uses the system's fonts (the default theme fetches Google Fonts), no share link unless
+asked, Gradio's uploads and cache live in the demo's own temporary folder (removed at exit),
+and the server reads run folders but never writes into them.
+"""
+
+import os
+import sys
+from typing import Optional, Sequence
+
+from tfgan.demo import scratch
+from tfgan.demo.runs import Limits, open_runs
+
+# Set before Gradio is imported (some of its modules read them at import).
+PRIVATE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1",
+               "HF_HUB_OFFLINE": "1"}
+QUEUE_SIZE = 32  # requests waiting beyond this are refused with a message: the page stays live
+TITLE = "tfgan demo"
+
+
+def private_environment():
+  """Sets PRIVATE_ENV and GRADIO_TEMP_DIR (the demo's scratch folder) in os.environ, and turns
+  Hugging Face telemetry off where huggingface_hub was imported before (it reads the variable
+  once, at import: a notebook that imported Gradio first)."""
+  os.environ.update(PRIVATE_ENV)
+  os.environ["GRADIO_TEMP_DIR"] = scratch.gradio_dir()
+  constants = sys.modules.get("huggingface_hub.constants")
+  if constants is not None:
+    constants.HF_HUB_DISABLE_TELEMETRY = True
+
+
+# At import: Gradio and huggingface_hub read these when they are imported.
+private_environment()
+
+
+def theme():
+  """Gradio's default look with the system's fonts only: no request to a font server."""
+  import gradio as gr
+  system = ["ui-sans-serif", "system-ui", "sans-serif"]
+  mono = ["ui-monospace", "Consolas", "monospace"]
+  return gr.themes.Default(font=system, font_mono=mono)
+
+
+def app(workdirs: Sequence[str] = (), limits: Limits = Limits(), runs=None):
+  """The demo's gr.Blocks: one tab per run directory in `workdirs` (or per tfgan.demo.runs.Run
+  of `runs`), queued with one model call at a time. Raises DemoError naming the --workdir of
+  a run it cannot serve. Launch it with `launch` (offline settings) or embed it in a notebook
+  with `launch(app(...), inline=True)`."""
+  private_environment()
+  import gradio as gr
+  runs = runs if runs is not None else open_runs(list(workdirs))
+  with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as blocks:
+    gr.Markdown(f"# {TITLE}\nOne tab per run. Everything runs on this machine; nothing you "
+                f"upload is kept after the server stops (uploads up to "
+                f"{limits.max_bytes / 1e6:g} MB and {limits.max_pixels:,} pixels).")
+    for run in runs:
+      with gr.Tab(run.name, id=run.api):
+        run.family.demo_tab(run, limits)
+  blocks.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+  blocks.tfgan_limits = limits
+  return blocks
+
+
+def launch(blocks, host: str = "127.0.0.1", port: Optional[int] = None, share: bool = False,
+           block: bool = True, **kwargs):
+  """Serves `blocks` (from `app`) on host:port (port None: Gradio's first free one from 7860)
+  with the offline theme, the upload byte limit and no share link unless `share`; returns the
+  local URL. block=False returns at once (tests, notebooks: `blocks.close()` stops it)."""
+  private_environment()
+  limits = getattr(blocks, "tfgan_limits", Limits())
+  _, url, _ = blocks.launch(server_name=host, server_port=port, share=share,
+                            prevent_thread_lock=not block, inbrowser=False, quiet=not block,
+                            theme=theme(), max_file_size=limits.max_bytes, show_error=True,
+                            allowed_paths=[scratch.root()], footer_links=["api"], **kwargs)
+  return url
