@@ -15,8 +15,8 @@ DATA_DIR ?= data/mnist
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	($(VENV)/bin/pip install -q uv && \
-	 $(VENV)/bin/uv pip install -q --compile-bytecode --python $(VENV)/bin/python -e '.[test]') || \
-	($(VENV)/bin/pip install -q --upgrade pip && $(VENV)/bin/pip install -q -e '.[test]')
+	 $(VENV)/bin/uv pip install -q --compile-bytecode --python $(VENV)/bin/python -e '.[test,demo]') || \
+	($(VENV)/bin/pip install -q --upgrade pip && $(VENV)/bin/pip install -q -e '.[test,demo]')
 	touch $@
 
 .PHONY: install train test test-fast

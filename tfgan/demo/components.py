@@ -3,21 +3,23 @@
 import gradio as gr
 
 
-class UploadImage(gr.Image):
-  """gr.Image (type filepath: the upload's path, the pixels left undecoded) whose unreadable
-  uploads reach the handler, so that tfgan.demo.runs.read_image names what was wrong
-  (Gradio's own check would answer with its internal component error)."""
-  is_template = True  # the page draws it as gr.Image
+def upload_image(**kwargs):
+  """A gr.Image for uploads, handing the handler the file's path (pixels left undecoded), also
+  for a file that is not an image: tfgan.demo.runs.read_image then names what was wrong
+  (Gradio's own check would answer with its internal component error). The instance's
+  preprocess is replaced rather than subclassed: the page draws components by class."""
+  image = gr.Image(type="filepath", image_mode=None, format="png",
+                   buttons=["download", "fullscreen"], **kwargs)
+  gradio_preprocess = image.preprocess
 
-  def __init__(self, **kwargs):
-    super().__init__(type="filepath", image_mode=None, format="png",
-                     buttons=["download", "fullscreen"], **kwargs)
-
-  def preprocess(self, payload):
+  def preprocess(payload):
     try:
-      return super().preprocess(payload)
+      return gradio_preprocess(payload)
     except Exception:  # noqa: BLE001  not an image: read_image says so in the page
       return None if payload is None or payload.path is None else str(payload.path)
+
+  image.preprocess = preprocess
+  return image
 
 
 def output_image(label, **kwargs):

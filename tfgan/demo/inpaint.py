@@ -98,7 +98,7 @@ def tab(run, limits):
       kind = gr.Radio(list(KINDS), value=PAINTED, label="hole")
       button = gr.Button("fill", variant="primary", elem_id=f"{run.api}_fill")
     with gr.Column():
-      holed = output_image("the hole (white)")
+      holed = output_image("the hole (white)", elem_id=f"{run.api}_holed")
   with gr.Row():
     model = output_image("this run's fill", elem_id=f"{run.api}_filled")
     diffusion = output_image("diffusion fill (classical, no network)")

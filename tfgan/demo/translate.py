@@ -39,6 +39,15 @@ def display(image):
   return image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
 
 
+def _channels(generator, image):
+  """uint8 RGB [H, W, 3] as the generator's input channels: grey by BT.601 luma for a
+  1-channel network, as `tfgan.translate` decodes files for it (tfgan.data.decode)."""
+  if generator.image_shape[-1] == 1:
+    import tensorflow as tf
+    return tf.image.rgb_to_grayscale(image).numpy()
+  return image
+
+
 def translate(run, path, derive=False, limits=Limits(), reverse=None, bicubic=False):
   """An uploaded image through the run's generator, as `tfgan.translate [--derive]`.
 
@@ -46,7 +55,7 @@ def translate(run, path, derive=False, limits=Limits(), reverse=None, bicubic=Fa
   output of the upload itself, for CycleGAN's `reverse` generator) + (the bicubic upsample
   of the input, with `bicubic`). Raises InputError / ValueError with the page's message."""
   image = read_image(path, limits)
-  x = image
+  x = _channels(run.generator, image)
   if derive:
     transform = translation.input_transform(run.flat_config())
     if transform is None:
@@ -55,7 +64,8 @@ def translate(run, path, derive=False, limits=Limits(), reverse=None, bicubic=Fa
     x = np.asarray(transform(image))
   out = [x, images.to_uint8(translation.translate_image(run.generator, x))]
   if reverse:
-    out.append(images.to_uint8(translation.translate_image(run.generators[reverse], image)))
+    g = run.generators[reverse]
+    out.append(images.to_uint8(translation.translate_image(g, _channels(g, image))))
   if bicubic:
     from tfgan.metrics import restoration
     scale = int(run.config.restoration.scale)
@@ -75,16 +85,16 @@ def example_files(run, kind="inputs"):
 def tab(run, limits, reverse=None, bicubic=False):
   """Components and the event `<run.api>_translate` (inputs: image path, derive)."""
   import gradio as gr
-  from tfgan.demo.components import UploadImage, output_image
+  from tfgan.demo.components import output_image, upload_image
   panels.header(run)
   can_derive = translation.input_transform(run.flat_config()) is not None
   with gr.Row():
     with gr.Column():
-      upload = UploadImage(label="your image", sources=["upload", "clipboard"],
-                           elem_id=f"{run.api}_upload")
+      upload = upload_image(label="your image", sources=["upload", "clipboard"],
+                            elem_id=f"{run.api}_upload")
       t = run.config.translation
       kind = "downsample" if bicubic else (t.domains if reverse else t.pairs)
-      derive = gr.Checkbox(False, visible=can_derive, label=(
+      derive = gr.Checkbox(can_derive, visible=can_derive, label=(
           f"make the network's input from a photo, as training did ({kind})"))
       button = gr.Button("translate", variant="primary", elem_id=f"{run.api}_translate")
     shown = output_image("network input")
