@@ -61,6 +61,14 @@ ATTEMPTS = {
     # Aimed at the chroma ratio (1.97 with resize_ema_fm): a weaker adversarial pull, both terms.
     "resize_ema_fm_lgan03": ["--upsample=resize", "--ema_kimg=2", "--feature_matching_weight=3",
                              "--lambda_gan=0.3"],
+    # SN-PatchGAN lowered the chroma ratio most (1.58): with the weaker pull, and with colour
+    # augmentation of D's inputs (D cannot lean on colour statistics).
+    "resize_ema_fm_sn_lgan03": ["--upsample=resize", "--ema_kimg=2",
+                                "--feature_matching_weight=3", "--lambda_gan=0.3",
+                                "--patch_norm=spectral"],
+    "resize_ema_fm_sn_daugc": ["--upsample=resize", "--ema_kimg=2",
+                               "--feature_matching_weight=10", "--patch_norm=spectral",
+                               "--diffaugment=color"],
     "ema": ["--ema_kimg=2"],  # G's weights averaged, half-life 2000 images (125 steps)
     "fm": ["--feature_matching_weight=10"],  # pix2pixHD's D feature matching
     "sn": ["--patch_norm=spectral"],  # SN-PatchGAN
