@@ -92,6 +92,8 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, idx_dir, monkeypatch):
                     for o in c.get("outputs", []))
   assert "Traceback" not in outputs
   assert os.path.isfile(os.path.join(tmp_path, "run", "generator.keras"))
+  if name == "quickstart":  # ends by embedding the demo, on this machine
+    assert "the demo serves http://127.0.0.1:" in outputs
   if name == "translate":
     assert os.path.isfile(os.path.join(tmp_path, "run", "translated", "11.png"))
     rows = [json.loads(line) for line in open(tmp_path / "run" / "metrics.jsonl")]
