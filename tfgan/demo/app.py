@@ -70,9 +70,11 @@ def launch(blocks, host: str = "127.0.0.1", port: Optional[int] = None, share: b
   with the offline theme, the upload byte limit and no share link unless `share`; returns the
   local URL. block=False returns at once (tests, notebooks: `blocks.close()` stops it)."""
   private_environment()
+  from tfgan.demo import components
   limits = getattr(blocks, "tfgan_limits", Limits())
   _, url, _ = blocks.launch(server_name=host, server_port=port, share=share,
                             prevent_thread_lock=not block, inbrowser=False, quiet=not block,
                             theme=theme(), max_file_size=limits.max_bytes, show_error=True,
-                            allowed_paths=[scratch.root()], footer_links=["api"], **kwargs)
+                            allowed_paths=[scratch.root()], footer_links=["api"],
+                            css=components.CSS, **kwargs)
   return url

@@ -22,8 +22,16 @@ def upload_image(**kwargs):
   return image
 
 
-def output_image(label, **kwargs):
+# Output images fill their box, drawn with square pixels: a 64x64 face is shown large, and a
+# pixel of the output stays one visible square (no smoothing hides what the network made).
+CSS = (".tfgan-out img {width: 100%; height: 100%; object-fit: contain; "
+       "image-rendering: pixelated;}")
+
+
+def output_image(label, height=320, **kwargs):
   """An output image: lossless PNG (Gradio's default WebP would change the pixels), download
-  and full-screen buttons, no share button (it would upload to Hugging Face)."""
+  and full-screen buttons, no share button (it would upload to Hugging Face), scaled up to
+  `height` px with square pixels (CSS)."""
   return gr.Image(label=label, format="png", type="numpy", interactive=False,
-                  buttons=["download", "fullscreen"], **kwargs)
+                  buttons=["download", "fullscreen"], height=height,
+                  elem_classes=["tfgan-out"], **kwargs)

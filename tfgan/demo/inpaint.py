@@ -104,7 +104,8 @@ def tab(run, limits):
     diffusion = output_image("diffusion fill (classical, no network)")
   paths, note = example_files(run, kind="targets")
   if paths:
-    gr.Examples([[p] for p in paths], [editor], label="held-out faces (never trained on)")
+    gr.Examples([[p] for p in paths], [editor], label="held-out faces (never trained on)",
+                elem_id=f"{run.api}_examples")
   else:
     gr.Markdown(note)
   panels.run_info(run)

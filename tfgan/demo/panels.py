@@ -71,8 +71,8 @@ def run_info(run):
                    interactive=False, wrap=True)
     summary = summary_image(run)
     if summary is not None:
-      from tfgan.demo.components import output_image
-      output_image("summary.png", value=summary)
+      gr.Image(summary, label="summary.png", format="png", interactive=False,
+               buttons=["download", "fullscreen"])
 
 
 def answer(fn, *args):

@@ -90,7 +90,7 @@ def tab(run, limits, reverse=None, bicubic=False):
   can_derive = translation.input_transform(run.flat_config()) is not None
   with gr.Row():
     with gr.Column():
-      upload = upload_image(label="your image", sources=["upload", "clipboard"],
+      upload = upload_image(label="your image", sources=["upload", "clipboard"], height=320,
                             elem_id=f"{run.api}_upload")
       t = run.config.translation
       kind = "downsample" if bicubic else (t.domains if reverse else t.pairs)
@@ -106,10 +106,12 @@ def tab(run, limits, reverse=None, bicubic=False):
       outputs.append(output_image("the upload B -> A"))
     if bicubic:
       outputs.append(output_image("bicubic upsample (no network)"))
-  paths, note = example_files(run)
+  # Runs whose inputs are made from photos offer the held-out photos (made into inputs by the
+  # ticked box, as training did); others their held-out inputs.
+  paths, note = example_files(run, kind="targets" if can_derive else "inputs")
   if paths:
-    gr.Examples([[p, False] for p in paths], [upload, derive],
-                label="held-out examples (never trained on)")
+    gr.Examples([[p] for p in paths], [upload], elem_id=f"{run.api}_examples",
+                label="held-out " + ("photos" if can_derive else "inputs") + " (never trained on)")
   else:
     gr.Markdown(note)
   panels.run_info(run)
