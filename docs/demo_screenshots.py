@@ -7,7 +7,7 @@ it in Debian's headless chromium through its chromedriver (as tests/demo_test.py
 test does: no browser download, Selenium Manager never runs), and in each run's tab does what a
 user would first: a noise-to-image run generates the grid of seed 0; an image-to-image run
 translates its first held-out example; an inpainting run fills its first held-out face's centre
-box. Saves <out>/demo_<tab name>.png per run, the page at 1280 px wide.
+box. Saves <out>/demo_<tab name>.png (or --names) per run, the page at 1280 px wide.
 """
 
 import argparse
@@ -44,8 +44,8 @@ def _click_first_example(driver, api):
   time.sleep(1.5)  # the example loads into the input (the editor re-fits its zoom)
 
 
-def shoot(driver, run, out):
-  """Does the first action of `run`'s tab and saves the page; returns the PNG's path."""
+def shoot(driver, run, path):
+  """Does the first action of `run`'s tab and saves the page to `path`."""
   from selenium.webdriver.support.ui import WebDriverWait
   wait = WebDriverWait(driver, 120)
   tab = wait.until(lambda d: next((b for b in d.find_elements("css selector", "button[role=tab]")
@@ -65,7 +65,6 @@ def shoot(driver, run, out):
   driver.find_element("css selector", f"#{button}").click()
   wait.until(lambda d: _src(d, result))
   time.sleep(1.0)  # the other outputs of the same answer
-  path = os.path.join(out, f"demo_{run.api}.png")
   driver.save_screenshot(path)
   return path
 
@@ -74,8 +73,11 @@ def main():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--out", default="docs/images")
   parser.add_argument("--height", type=int, default=1500, help="window height, px")
+  parser.add_argument("--names", default="", help="comma-separated file stems, one per run "
+                      "(default: demo_<tab name>)")
   parser.add_argument("runs", nargs="+")
   args = parser.parse_args()
+  names = args.names.split(",") if args.names else [None] * len(args.runs)
   from tfgan import demo
   runs = demo.open_runs(args.runs)
   blocks = demo.app(runs=runs)
@@ -83,8 +85,9 @@ def main():
   driver = _driver(args.height)
   try:
     driver.get(url)
-    for run in runs:
-      print("wrote", shoot(driver, run, args.out), flush=True)
+    for run, name in zip(runs, names):
+      path = os.path.join(args.out, f"{name or 'demo_' + run.api}.png")
+      print("wrote", shoot(driver, run, path), flush=True)
   finally:
     driver.quit()
     blocks.close()

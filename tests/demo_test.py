@@ -422,3 +422,15 @@ def test_a_real_browser_moves_the_seed_uploads_and_paints_a_hole(browser, server
   web = [u for u in urls if urlparse(u).scheme in ("http", "https", "ws", "wss")]
   assert web and all(urlparse(u).hostname == "127.0.0.1" for u in web), [
       u for u in web if urlparse(u).hostname != "127.0.0.1"]
+
+
+def test_the_command_line_names_a_taken_port(finished_runs):
+  with socket.socket() as taken:
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    result = run_cli("tfgan.demo.__main__", f"--workdir={finished_runs['mnist_cgan']}",
+                     f"--port={port}")
+  assert result.returncode == 1
+  assert f"--host=127.0.0.1 --port={port}: Cannot find empty port" in result.stderr
+  assert "--port=0 takes the first free port" in result.stderr

@@ -48,9 +48,15 @@ def main(argv):
     blocks = demo.app(_WORKDIR.value, limits)
   except demo.DemoError as e:
     raise app.UsageError(str(e)) from None
-  print(f"tfgan.demo: serving {len(_WORKDIR.value)} run(s) on http://{_HOST.value}:"
-        f"{_PORT.value or 'a free port'} (Ctrl+C stops it)", flush=True)
-  demo.launch(blocks, host=_HOST.value, port=_PORT.value or None, share=_SHARE.value)
+  try:
+    url = demo.launch(blocks, host=_HOST.value, port=_PORT.value or None, share=_SHARE.value,
+                      block=False)
+  except OSError as e:  # the port is taken, or the host is not an address of this machine
+    raise app.UsageError(f"--host={_HOST.value} --port={_PORT.value}: {e} (--port=0 takes "
+                         f"the first free port from 7860).") from None
+  print(f"tfgan.demo: serving {len(_WORKDIR.value)} run(s) on {url} (Ctrl+C stops it)"
+        + (f"; public link {blocks.share_url}" if _SHARE.value else ""), flush=True)
+  blocks.block_thread()
   return 0
 
 

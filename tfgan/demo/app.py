@@ -7,6 +7,7 @@ asked, Gradio's uploads and cache live in the demo's own temporary folder (remov
 and the server reads run folders but never writes into them.
 """
 
+import logging
 import os
 import sys
 from typing import Optional, Sequence
@@ -72,8 +73,10 @@ def launch(blocks, host: str = "127.0.0.1", port: Optional[int] = None, share: b
   private_environment()
   from tfgan.demo import components
   limits = getattr(blocks, "tfgan_limits", Limits())
+  # Gradio's HTTP client logs every request at INFO, which absl shows: keep the log readable.
+  logging.getLogger("httpx").setLevel(logging.WARNING)
   _, url, _ = blocks.launch(server_name=host, server_port=port, share=share,
-                            prevent_thread_lock=not block, inbrowser=False, quiet=not block,
+                            prevent_thread_lock=not block, inbrowser=False, quiet=True,
                             theme=theme(), max_file_size=limits.max_bytes, show_error=True,
                             allowed_paths=[scratch.root()], footer_links=["api"],
                             css=components.CSS, **kwargs)

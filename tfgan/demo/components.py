@@ -9,7 +9,7 @@ def upload_image(**kwargs):
   (Gradio's own check would answer with its internal component error). The instance's
   preprocess is replaced rather than subclassed: the page draws components by class."""
   image = gr.Image(type="filepath", image_mode=None, format="png",
-                   buttons=["download", "fullscreen"], **kwargs)
+                   buttons=["download", "fullscreen"], elem_classes=["tfgan-out"], **kwargs)
   gradio_preprocess = image.preprocess
 
   def preprocess(payload):
