@@ -434,3 +434,23 @@ def test_the_command_line_names_a_taken_port(finished_runs):
   assert result.returncode == 1
   assert f"--host=127.0.0.1 --port={port}: Cannot find empty port" in result.stderr
   assert "--port=0 takes the first free port" in result.stderr
+
+
+def custom_tab(run, limits):
+  """A tab of a family outside tfgan (test_a_new_family_brings_its_own_tab)."""
+  import gradio as gr
+  gr.Markdown(f"custom tab of {run.name}, uploads up to {limits.max_pixels} pixels")
+
+
+def test_a_new_family_brings_its_own_tab(finished_runs):
+  import types
+  from tfgan import demo
+  (run,) = runs_lib.open_runs([finished_runs["mnist_cgan"]], load=False)
+  run.family = types.SimpleNamespace(name="custom", demo_tab="demo_test:custom_tab")
+  config = demo.app(runs=[run], limits=demo.Limits(max_pixels=123)).get_config_file()
+  texts = [c["props"].get("value") for c in config["components"] if c["type"] == "markdown"]
+  assert "custom tab of mnist_cgan, uploads up to 123 pixels" in texts
+  run.family = types.SimpleNamespace(name="plain", demo_tab="")
+  config = demo.app(runs=[run]).get_config_file()
+  texts = [c["props"].get("value") for c in config["components"] if c["type"] == "markdown"]
+  assert "**mnist_cgan**: family 'plain' has no demo tab." in texts

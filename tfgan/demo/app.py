@@ -7,6 +7,7 @@ asked, Gradio's uploads and cache live in the demo's own temporary folder (remov
 and the server reads run folders but never writes into them.
 """
 
+import importlib
 import logging
 import os
 import sys
@@ -45,6 +46,17 @@ def theme():
   return gr.themes.Default(font=system, font_mono=mono)
 
 
+def build_tab(run, limits):
+  """Builds `run`'s tab with its family's `demo_tab` ('module:function'), or says there is
+  none."""
+  import gradio as gr
+  if not run.family.demo_tab:
+    gr.Markdown(f"**{run.name}**: family {run.family.name!r} has no demo tab.")
+    return
+  module, function = run.family.demo_tab.split(":")
+  getattr(importlib.import_module(module), function)(run, limits)
+
+
 def app(workdirs: Sequence[str] = (), limits: Limits = Limits(), runs=None):
   """The demo's gr.Blocks: one tab per run directory in `workdirs` (or per tfgan.demo.runs.Run
   of `runs`), queued with one model call at a time. Raises DemoError naming the --workdir of
@@ -59,7 +71,7 @@ def app(workdirs: Sequence[str] = (), limits: Limits = Limits(), runs=None):
                 f"{limits.max_bytes / 1e6:g} MB and {limits.max_pixels:,} pixels).")
     for run in runs:
       with gr.Tab(run.name, id=run.api):
-        run.family.demo_tab(run, limits)
+        build_tab(run, limits)
   blocks.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
   blocks.tfgan_limits = limits
   return blocks

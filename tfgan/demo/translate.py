@@ -82,6 +82,16 @@ def example_files(run, kind="inputs"):
           for i, x in enumerate(found)], note
 
 
+def cyclegan_tab(run, limits):
+  """`tab` with both directions: G(x) (A -> B) and F(x) (B -> A) of an upload."""
+  tab(run, limits, reverse="generator_ba")
+
+
+def sr_tab(run, limits):
+  """`tab` with the bicubic upsample beside the output (super-resolution)."""
+  tab(run, limits, bicubic=True)
+
+
 def tab(run, limits, reverse=None, bicubic=False):
   """Components and the event `<run.api>_translate` (inputs: image path, derive)."""
   import gradio as gr

@@ -138,6 +138,12 @@ class Family:
   name = ""
   section: Optional[str] = None
   architecture_fields = ()
+  # The tab of `python -m tfgan.demo` for a run of this family: 'module:function', the
+  # function (run: tfgan.demo.runs.Run, limits: tfgan.demo.runs.Limits) building the tab's
+  # components inside the open gradio Tab, each action an event with api_name
+  # '<run.api>_<action>'. A name, not an import: the demo imports the families, and a new
+  # family brings its own tab without touching the app. Empty: no tab.
+  demo_tab = ""
 
   def check(self, config) -> None:
     """Raises ValueError naming the setting for values or combinations this family cannot
@@ -215,13 +221,6 @@ class Family:
     that must check them before loading."""
     return ["generator"]
 
-  def demo_tab(self, run, limits) -> None:
-    """Builds this family's tab of `python -m tfgan.demo` for `run` (a tfgan.demo.runs.Run)
-    inside the open gradio Tab; `limits`: the upload limits (tfgan.demo.runs.Limits). Each
-    action is an event with api_name '<run.api>_<action>'. A new family brings its own tab
-    here, without touching the app."""
-    raise NotImplementedError(f"family {self.name!r} has no demo tab.")
-
   def next_commands(self, config, workdir) -> List[str]:
     """What a user may run next on a finished run in `workdir` (printed at its end)."""
     return [f"tensorboard --logdir {os.path.join(workdir, 'tensorboard')}"]
@@ -241,6 +240,7 @@ class ImageToImageFamily(Family):
   (dropout, batch norm); evaluation then records which was used."""
   section = "translation"
   test_modes = True
+  demo_tab = "tfgan.demo.translate:tab"  # upload or a held-out example; input | output
   needs_masks = False  # inpainting: tfgan.translate needs a mask per image (--masks)
 
   # Whether the family trains with tfgan.models.adversarial's extras (feature matching, R1,
@@ -334,7 +334,3 @@ class ImageToImageFamily(Family):
   def optimizers(self, config):
     return {"g": (config.optimization.g_lr, 1), "d": (config.optimization.d_lr, 1)}
 
-  def demo_tab(self, run, limits):
-    """Upload or pick a held-out example; input | output (tfgan.demo.translate)."""
-    from tfgan.demo import translate
-    translate.tab(run, limits)

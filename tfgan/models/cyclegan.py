@@ -228,6 +228,7 @@ class CycleGANFamily(base.ImageToImageFamily):
   in config.translation (domains, lambdas, pool), config.objective (the loss pair: the paper
   uses least_squares) and config.optimization."""
   name = "cyclegan"
+  demo_tab = "tfgan.demo.translate:cyclegan_tab"  # both directions of an upload
   architecture_fields = ("domains", "norm", "upsample", "d_layers", "resnet_blocks", "loss",
                          "pool_size")
 
@@ -344,11 +345,6 @@ class CycleGANFamily(base.ImageToImageFamily):
 
   def export_names(self, config):
     return ["generator", "generator_ba"]
-
-  def demo_tab(self, run, limits):
-    """Both directions of an upload: G(x) (A -> B) and F(x) (B -> A)."""
-    from tfgan.demo import translate
-    translate.tab(run, limits, reverse="generator_ba")
 
   def input_transform(self, config):
     """Domain A's transform of a photo (domains edges, grey, blur, downsample), or None."""

@@ -177,6 +177,7 @@ class ESRGANFamily(base.ImageToImageFamily):
   the discriminator's depth from --d_layers, the flips of --jitter, run length, rates and EMA
   from config.optimization."""
   name = "esrgan"
+  demo_tab = "tfgan.demo.translate:sr_tab"  # input | output | the bicubic upsample
   section = "restoration"
   test_modes = False  # no dropout or batch norm in the RRDB
   architecture_fields = ("scale", "rrdb_features", "rrdb_blocks", "rrdb_growth", "rrdb_skip",
@@ -227,11 +228,6 @@ class ESRGANFamily(base.ImageToImageFamily):
   def baselines(self, config, spec):
     from tfgan.metrics import restoration
     return {"bicubic": lambda x: restoration.bicubic_upsample(x, config.restoration.scale)}
-
-  def demo_tab(self, run, limits):
-    """input | output | the bicubic upsample (tfgan.demo.translate)."""
-    from tfgan.demo import translate
-    translate.tab(run, limits, bicubic=True)
 
   def input_transform(self, config):
     s = config.restoration.scale

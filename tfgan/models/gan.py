@@ -369,6 +369,7 @@ class GAN(base.FamilyModel):
 class GANFamily(base.Family):
   """The noise-to-image GAN (`--family=gan`): settings in config.gan and config.objective."""
   name = "gan"
+  demo_tab = "tfgan.demo.noise:tab"  # seeds, classes, grids, interpolations, downloads
   section = "gan"
   architecture_fields = ("latent_dim", "conditional", "conditioning", "d_norm", "minibatch_std",
                          "loss", "d_steps", "ema_kimg", "info_codes", "clusters")
@@ -471,11 +472,6 @@ class GANFamily(base.Family):
 
   def exports(self, model):
     return [export.generator_export(model.sampling_generator)]
-
-  def demo_tab(self, run, limits):
-    """Seeds, classes, grids and interpolation strips (tfgan.demo.noise)."""
-    from tfgan.demo import noise
-    noise.tab(run, limits)
 
   def next_commands(self, config, workdir):
     """Commands that work as printed on this machine: the domain classifier is trained first

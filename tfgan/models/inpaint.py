@@ -223,6 +223,7 @@ class InpaintingFamily(base.ImageToImageFamily):
   section = "restoration"
   test_modes = False  # no dropout or batch norm in the gated network
   needs_masks = True
+  demo_tab = "tfgan.demo.inpaint:tab"  # paint the hole; the fill beside the diffusion fill
   architecture_fields = ("inpaint_stages", "d_layers", "loss", "ema_kimg")
   extras_supported = True
 
@@ -275,11 +276,6 @@ class InpaintingFamily(base.ImageToImageFamily):
       return inpainting.composite(prediction, target, mask), mask
 
     return view, f"_hole_{config.restoration.eval_mask}"
-
-  def demo_tab(self, run, limits):
-    """Paint the hole (or pick a mask kind); the fill beside the diffusion fill."""
-    from tfgan.demo import inpaint
-    inpaint.tab(run, limits)
 
   def baselines(self, config, spec):
     from tfgan.metrics import inpainting
