@@ -91,6 +91,11 @@ ATTEMPTS = {
     # The fills' chroma ratio (3.61 with EMA + FM): a third of the adversarial weight.
     "inp_ema_fm_adv003": [f"--init_from={INPAINT_L1_RUN}", "--ema_kimg=2",
                           "--feature_matching_weight=10", "--adversarial_weight=0.03"],
+    # The edges -> face recipe's colour DiffAugment on D's inputs (the image channels only;
+    # D is already spectrally normalised here).
+    "inp_ema_fm_adv003_daugc": [f"--init_from={INPAINT_L1_RUN}", "--ema_kimg=2",
+                                "--feature_matching_weight=10", "--adversarial_weight=0.03",
+                                "--diffaugment=color"],
     "inp_ema_fm_ramp": [f"--init_from={INPAINT_L1_RUN}", "--ema_kimg=2",
                         "--feature_matching_weight=10", "--gan_ramp_steps=375"],
 }
