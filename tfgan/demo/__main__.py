@@ -28,6 +28,7 @@ _MAX_PIXELS = flags.DEFINE_integer("max_pixels", 2048 * 2048, "Largest upload in
 
 
 def main(argv):
+  """Checks the flags (before TensorFlow is imported), opens the runs, serves until Ctrl+C."""
   del argv
   if not _WORKDIR.value:
     raise app.UsageError("give --workdir=RUN_DIR (a finished tfgan run), once per run.")

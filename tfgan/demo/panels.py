@@ -33,6 +33,7 @@ def describe(run) -> str:
 
 
 def header(run):
+  """The tab's first line: `describe(run)` as Markdown."""
   import gradio as gr
   gr.Markdown(describe(run))
 

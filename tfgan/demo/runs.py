@@ -54,6 +54,8 @@ class Run:
 
   @property
   def generator(self):
+    """The exported generator (generator.keras): a keras.Model taking float32 in [-1, 1]
+    (images) or latents, returning images float32 in [-1, 1]."""
     return self.generators["generator"]
 
   def flat_config(self) -> dict:
@@ -78,6 +80,7 @@ class Run:
     return rundir.RunDir(self.workdir).metric_rows()[-last:]
 
   def summary_path(self) -> Optional[str]:
+    """WORKDIR/summary.png, or None when the run has none."""
     path = os.path.join(self.workdir, rundir.SUMMARY)
     return path if os.path.isfile(path) else None
 
