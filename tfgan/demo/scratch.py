@@ -1,10 +1,17 @@
-"""The demo's own temporary folder: downloads it offers and Gradio's uploads and cache live
-here, never in a run or data folder, and it is removed when the process exits."""
+"""The demo's own temporary folder (downloads it offers and Gradio's uploads and cache live
+here, never in a run or data folder; removed when the process exits) and its private
+environment. Standard library only: importing tfgan.demo runs `private_environment` before
+anything imports Gradio, without loading TensorFlow."""
 
 import atexit
 import os
 import shutil
+import sys
 import tempfile
+
+# Read by Gradio and huggingface_hub when they are imported.
+PRIVATE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1",
+               "HF_HUB_OFFLINE": "1"}
 
 _ROOT = []
 
@@ -28,3 +35,14 @@ def gradio_dir() -> str:
   path = os.path.join(root(), "gradio")
   os.makedirs(path, exist_ok=True)
   return path
+
+
+def private_environment():
+  """Sets PRIVATE_ENV and GRADIO_TEMP_DIR (`gradio_dir()`) in os.environ, and turns Hugging
+  Face telemetry off where huggingface_hub was imported before (it reads the variable once, at
+  import: a notebook that imported Gradio first)."""
+  os.environ.update(PRIVATE_ENV)
+  os.environ["GRADIO_TEMP_DIR"] = gradio_dir()
+  constants = sys.modules.get("huggingface_hub.constants")
+  if constants is not None:
+    constants.HF_HUB_DISABLE_TELEMETRY = True

@@ -9,33 +9,13 @@ and the server reads run folders but never writes into them.
 
 import importlib
 import logging
-import os
-import sys
 from typing import Optional, Sequence
 
 from tfgan.demo import scratch
 from tfgan.demo.runs import Limits, open_runs
 
-# Set before Gradio is imported (some of its modules read them at import).
-PRIVATE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1",
-               "HF_HUB_OFFLINE": "1"}
 QUEUE_SIZE = 32  # requests waiting beyond this are refused with a message: the page stays live
 TITLE = "tfgan demo"
-
-
-def private_environment():
-  """Sets PRIVATE_ENV and GRADIO_TEMP_DIR (the demo's scratch folder) in os.environ, and turns
-  Hugging Face telemetry off where huggingface_hub was imported before (it reads the variable
-  once, at import: a notebook that imported Gradio first)."""
-  os.environ.update(PRIVATE_ENV)
-  os.environ["GRADIO_TEMP_DIR"] = scratch.gradio_dir()
-  constants = sys.modules.get("huggingface_hub.constants")
-  if constants is not None:
-    constants.HF_HUB_DISABLE_TELEMETRY = True
-
-
-# At import: Gradio and huggingface_hub read these when they are imported.
-private_environment()
 
 
 def theme():
@@ -62,7 +42,7 @@ def app(workdirs: Sequence[str] = (), limits: Limits = Limits(), runs=None):
   of `runs`), queued with one model call at a time. Raises DemoError naming the --workdir of
   a run it cannot serve. Launch it with `launch` (offline settings) or embed it in a notebook
   with `launch(app(...), inline=True)`."""
-  private_environment()
+  scratch.private_environment()
   import gradio as gr
   runs = runs if runs is not None else open_runs(list(workdirs))
   with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as blocks:
@@ -82,7 +62,7 @@ def launch(blocks, host: str = "127.0.0.1", port: Optional[int] = None, share: b
   """Serves `blocks` (from `app`) on host:port (port None: Gradio's first free one from 7860)
   with the offline theme, the upload byte limit and no share link unless `share`; returns the
   local URL. block=False returns at once (tests, notebooks: `blocks.close()` stops it)."""
-  private_environment()
+  scratch.private_environment()
   from tfgan.demo import components
   limits = getattr(blocks, "tfgan_limits", Limits())
   # Gradio's HTTP client logs every request at INFO, which absl shows: keep the log readable.
