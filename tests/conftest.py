@@ -202,8 +202,9 @@ def write_cifar_release(root, n=6, as_archive=False):
           parts["test_batch"][1])
 
 
-# One finished run per family, trained for one step on tiny data: what a test of a reader of
-# finished runs (tfgan.demo) needs, made once per test process. {run name: config changes}.
+# One run directory per family as a finished run leaves it, on tiny data: what a test of a
+# reader of finished runs (tfgan.demo) needs, made once per test process. {run name: config
+# changes}.
 FINISHED_RUNS = {
     "mnist_cgan": dict(network="dcgan", width=0.125, latent_dim=8, batch_size=8,
                        conditional=True, shuffle_buffer=8, jit_compile="false"),
@@ -220,21 +221,36 @@ FINISHED_RUNS = {
 }
 
 
+def export_untrained_run(config, workdir):
+  """Writes `workdir` as tfgan.trainer leaves a finished run, without training it: config.json,
+  classes.json, a metrics row and every `<name>.keras` the family exports (its networks as
+  built; no checkpoint or SavedModel). The training steps and SavedModel tracing would cost
+  about a minute for the five families on 2 cores, and readers of runs do not need them."""
+  import tensorflow as tf
+  from tfgan import build, export, rundir
+  family = build.validate(config)
+  built = build.build(config, family, tf.distribute.get_strategy(), log=lambda line: None)
+  run = rundir.RunDir(workdir)
+  run.prepare(config, family.architecture_fields, log=lambda line: None)
+  run.record_classes(built.spec.class_names, built.spec.origin, family.uses_labels(config))
+  for item in family.exports(built.model):
+    export.save_keras(item.model, run.keras_path(item.name))
+  run.append_metrics({"step": 0, "note": "exported as built (a test fixture)"})
+  return workdir
+
+
 @pytest.fixture(scope="session")
 def finished_runs(tmp_path_factory, idx_dir):
-  """{name: run directory} of FINISHED_RUNS: each trained one step and exported by
-  tfgan.trainer (image families on 12 gradient 'faces' of 16x16, 4 held out; the GAN on the
-  session's random IDX digits)."""
+  """{name: run directory} of FINISHED_RUNS, written by `export_untrained_run` (image families
+  on 12 gradient 'faces' of 16x16, 4 held out; the conditional GAN on the session's random
+  IDX digits)."""
   from tfgan import config as config_lib
-  from tfgan import trainer
   root = tmp_path_factory.mktemp("finished_runs")
   faces = write_gradient_faces(str(root / "faces"), n=12, size=(16, 16))
   images = dict(dataset="folder", data_dir=faces, image_size=16, holdout=4)
-  once = dict(train_steps=1, log_every=1, sample_every=1, checkpoint_every=1, num_samples=2)
   out = {}
   for name, changes in FINISHED_RUNS.items():
     data = dict(data_dir=idx_dir) if name == "mnist_cgan" else images
-    out[name] = str(root / name)
-    trainer.train_and_evaluate(config_lib.make(**data, **changes, **once), out[name],
-                               verbose=False)
+    out[name] = export_untrained_run(config_lib.make(**data, **changes, num_samples=2),
+                                     str(root / name))
   return out
