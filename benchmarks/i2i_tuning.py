@@ -69,6 +69,14 @@ ATTEMPTS = {
     "resize_ema_fm_sn_daugc_lgan05": ["--upsample=resize", "--ema_kimg=2",
                                       "--feature_matching_weight=5", "--lambda_gan=0.5",
                                       "--patch_norm=spectral", "--diffaugment=color"],
+    # On top of the default since the afternoon (resize_ema_fm_sn_daugc_lgan05): R1 on the
+    # real patches instead of spectral norm, and a two-time-scale learning rate.
+    "default_r1": ["--upsample=resize", "--ema_kimg=2", "--feature_matching_weight=5",
+                   "--lambda_gan=0.5", "--patch_norm=none", "--r1_gamma=1",
+                   "--diffaugment=color"],
+    "default_ttur": ["--upsample=resize", "--ema_kimg=2", "--feature_matching_weight=5",
+                     "--lambda_gan=0.5", "--patch_norm=spectral", "--diffaugment=color",
+                     "--g_lr=1e-4", "--d_lr=4e-4"],
     "resize_ema_fm_sn_daugc": ["--upsample=resize", "--ema_kimg=2",
                                "--feature_matching_weight=10", "--patch_norm=spectral",
                                "--diffaugment=color"],
