@@ -63,14 +63,15 @@ def main():
     from gradio_client import Client, handle_file
     scratch = tempfile.mkdtemp(prefix="demo_latency_")
     client = Client(url, verbose=False, download_files=scratch)
-    name = os.path.basename(os.path.normpath(a.workdir))
-    api = "".join(c if c.isalnum() else "_" for c in name).strip("_").lower()
-    client.predict(0, 64, "every class (one row each)", api_name=f"/{api}_generate")
+    # The page's own endpoint names (tfgan.demo.runs names them), in tab order.
+    endpoints = list(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    generate = next(e for e in endpoints if e.endswith("_generate"))
+    client.predict(0, 64, "every class (one row each)", api_name=generate)
     first = time.perf_counter() - t0
     grids = []
     for seed in range(1, a.repeats + 1):
       t = time.perf_counter()
-      client.predict(seed, 64, "every class (one row each)", api_name=f"/{api}_generate")
+      client.predict(seed, 64, "every class (one row each)", api_name=generate)
       grids.append(time.perf_counter() - t)
     row = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": "2-core x86-64 CPU, no GPU",
            "workdirs": workdirs, "load_1min_before": load,
@@ -79,15 +80,14 @@ def main():
            "grid64_max_sec": round(max(grids), 3)}
     if a.translate_workdir:
       from PIL import Image
-      tname = os.path.basename(os.path.normpath(a.translate_workdir))
-      tapi = "".join(c if c.isalnum() else "_" for c in tname).strip("_").lower()
+      translate = next(e for e in endpoints if e.endswith("_translate"))
       times = []
       for i in range(a.repeats):
         path = os.path.join(scratch, f"photo{i}.png")
         Image.fromarray(np.random.default_rng(i).integers(0, 256, (64, 64, 3), np.uint8)).save(
             path)
         t = time.perf_counter()
-        client.predict(handle_file(path), True, api_name=f"/{tapi}_translate")
+        client.predict(handle_file(path), True, api_name=translate)
         times.append(time.perf_counter() - t)
       row.update(translate64_sec=round(float(np.median(times)), 3),
                  translate64_max_sec=round(max(times), 3))

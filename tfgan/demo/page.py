@@ -42,7 +42,6 @@ def app(workdirs: Sequence[str] = (), limits: Limits = Limits(), runs=None):
   of `runs`), queued with one model call at a time. Raises DemoError naming the --workdir of
   a run it cannot serve. Launch it with `launch` (offline settings) or embed it in a notebook
   with `launch(app(...), inline=True)`."""
-  scratch.private_environment()
   import gradio as gr
   runs = runs if runs is not None else open_runs(list(workdirs))
   with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as blocks:
@@ -62,7 +61,6 @@ def launch(blocks, host: str = "127.0.0.1", port: Optional[int] = None, share: b
   """Serves `blocks` (from `app`) on host:port (port None: Gradio's first free one from 7860)
   with the offline theme, the upload byte limit and no share link unless `share`; returns the
   local URL. block=False returns at once (tests, notebooks: `blocks.close()` stops it)."""
-  scratch.private_environment()
   from tfgan.demo import components
   limits = getattr(blocks, "tfgan_limits", Limits())
   # Gradio's HTTP client logs every request at INFO, which absl shows: keep the log readable.
