@@ -6,10 +6,12 @@ translation (issue 31's targets: 10 s, 1 s, 1 s on the 2-core CPU).
 
 Starts the demo as a user does (a subprocess: Python, TensorFlow and Gradio imports, the runs
 loaded), then times, from that start: the page answering (GET /), and the first API answer
-(a 64-image grid through gradio_client). Then the median of --repeats grids (seed changing)
+(a 64-image grid through gradio_client; the client library is loaded before the clock
+starts, as a user's browser is open before the server). Then the median of --repeats grids (seed changing)
 and of --repeats translations of a 64x64 photo ("from a photo" on: edges derived, then the
 U-Net), each the whole HTTP round trip (upload, queue, model, PNG, download). One JSON line
-per run goes to --out. The machine is shared: the load average is recorded beside.
+per run goes to --out, with the code measured (`git describe --dirty`). The machine is
+shared: the load average is recorded beside; compare runs made minutes apart.
 """
 import argparse
 import json
@@ -40,6 +42,8 @@ def main():
   p.add_argument("--out", default="benchmarks/results/demo_latency_2core_cpu.jsonl")
   a = p.parse_args()
   os.environ.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_DISABLE_TELEMETRY="1")
+  # The client is loaded before the clock starts, as a browser is open before the server.
+  from gradio_client import Client, handle_file
   port = _free_port()
   workdirs = [a.workdir] + ([a.translate_workdir] if a.translate_workdir else [])
   load = os.getloadavg()[0]
@@ -60,7 +64,6 @@ def main():
       except OSError:
         time.sleep(0.05)
     page = time.perf_counter() - t0
-    from gradio_client import Client, handle_file
     scratch = tempfile.mkdtemp(prefix="demo_latency_")
     client = Client(url, verbose=False, download_files=scratch)
     # The page's own endpoint names (tfgan.demo.runs names them), in tab order.
@@ -73,8 +76,10 @@ def main():
       t = time.perf_counter()
       client.predict(seed, 64, "every class (one row each)", api_name=generate)
       grids.append(time.perf_counter() - t)
+    head = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
+                          text=True).stdout.strip()
     row = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": "2-core x86-64 CPU, no GPU",
-           "workdirs": workdirs, "load_1min_before": load,
+           "code": head, "workdirs": workdirs, "load_1min_before": load,
            "page_sec": round(page, 2), "first_answer_sec": round(first, 2),
            "grid64_sec": round(float(np.median(grids)), 3),
            "grid64_max_sec": round(max(grids), 3)}

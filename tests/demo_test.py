@@ -1,7 +1,9 @@
 """tfgan.demo through its HTTP API (gradio_client) against a live server on 127.0.0.1, over the
 suite's finished runs of every family: each endpoint's output against the library function
 called directly, bad inputs answered with a message, nothing written into the runs, no
-request leaving the machine."""
+request leaving the machine. The server is built as `python -m tfgan.demo` builds it: the
+networks in the demo's model process (tfgan.demo.worker), which makes no HTTP request (the
+outside-request guard watches this process, where Gradio and its client run)."""
 
 import importlib.util
 import os
@@ -20,6 +22,7 @@ from tfgan.demo.translate import display  # noqa: E402
 
 LOCAL = ("127.0.0.1", "localhost", "::1", "0.0.0.0", None)
 LIMITS = dict(max_bytes=300_000, max_pixels=96 * 96)  # small, so the tests can exceed them
+_SERVED = {}  # the server fixture's gr.Blocks (test_a_stopped_model_process_is_named)
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +48,13 @@ def server(finished_runs, outside, tmp_path_factory):
   finished run, limits LIMITS."""
   from tfgan import demo
   before = {name: snapshot(path) for name, path in finished_runs.items()}
-  blocks = demo.app(list(finished_runs.values()), demo.Limits(**LIMITS))
+  blocks = demo.app(list(finished_runs.values()), demo.Limits(**LIMITS), separate=True)
   url = demo.launch(blocks, port=None, block=False)
   from gradio_client import Client
   client = Client(url, verbose=False, download_files=str(tmp_path_factory.mktemp("client")))
+  _SERVED["blocks"] = blocks
   yield url, client, before
-  blocks.close()
+  demo.close(blocks)
 
 
 def _read(path):
@@ -432,8 +436,27 @@ def test_the_command_line_names_a_taken_port(finished_runs):
     result = run_cli("tfgan.demo.__main__", f"--workdir={finished_runs['mnist_cgan']}",
                      f"--port={port}")
   assert result.returncode == 1
-  assert f"--host=127.0.0.1 --port={port}: Cannot find empty port" in result.stderr
+  assert f"--host=127.0.0.1 --port={port}: cannot serve there (Address already in use" in (
+      result.stderr)
   assert "--port=0 takes the first free port" in result.stderr
+  # Said before the runs load: no model process was started, no page built.
+  assert "serving" not in result.stdout
+
+
+def test_the_page_process_imports_no_tensorflow():
+  # `python -m tfgan.demo` answers in ~8 s instead of 11-12 s because TensorFlow loads in the
+  # model process while the page's process imports Gradio: the page's modules must not import
+  # it (as `python -m` imports tfgan: sys.argv[0] is '-m' then).
+  import subprocess
+  import sys
+  code = ("import sys; sys.argv = ['-m']; import tfgan; sys.argv = ['x']; "
+          "import tfgan.demo.page, tfgan.demo.panels, tfgan.demo.noise, tfgan.demo.translate, "
+          "tfgan.demo.inpaint, tfgan.demo.worker, tfgan.demo.runs, tfgan.demo.__main__; "
+          "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))")
+  result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+  assert result.returncode == 0, result.stderr
+  assert result.stdout.strip() == "[]"
 
 
 def custom_tab(run, limits):
@@ -454,3 +477,16 @@ def test_a_new_family_brings_its_own_tab(finished_runs):
   config = demo.app(runs=[run]).get_config_file()
   texts = [c["props"].get("value") for c in config["components"] if c["type"] == "markdown"]
   assert "**mnist_cgan**: family 'plain' has no demo tab." in texts
+
+
+def test_a_stopped_model_process_is_named_and_the_page_keeps_serving(server):
+  # Last in the module: it stops the server's model process.
+  from gradio_client.exceptions import AppError
+  _, client, _ = server
+  worker = _SERVED["blocks"].tfgan_worker
+  worker._process.kill()
+  worker._process.wait()
+  for _ in range(2):  # the page answers every later call with the same message
+    with pytest.raises(AppError, match="the demo's model process stopped .exit code -9.; its "
+                                       "error is in the log above. Restart the demo"):
+      client.predict(0, 4, "every class (one row each)", api_name="/mnist_cgan_generate")

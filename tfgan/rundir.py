@@ -30,19 +30,10 @@ from google.protobuf import message
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 
 from tfgan import config as config_lib
-from tfgan import files
-
-CONFIG = "config.json"
-CLASSES = "classes.json"
-METRICS = "metrics.jsonl"
-BEST = "best.json"
-CHECKPOINTS = "checkpoints"
-BEST_CHECKPOINT = "best_checkpoint"
-SAMPLES = "samples"
-SUMMARY = "summary.png"
-TENSORBOARD = "tensorboard"
-DATA_CACHE = "data_cache"
-SAVED_MODEL = "saved_model"
+from tfgan import files, runfiles
+# The file names live in tfgan.runfiles (no TensorFlow); every reader keeps using rundir.X.
+from tfgan.runfiles import (BEST, BEST_CHECKPOINT, CHECKPOINTS, CLASSES, CONFIG,  # noqa: F401
+                            DATA_CACHE, METRICS, SAMPLES, SAVED_MODEL, SUMMARY, TENSORBOARD)
 
 
 class WorkdirError(ValueError):
@@ -300,16 +291,7 @@ class RunDir:
 
   def metric_rows(self):
     """The rows of metrics.jsonl, skipping unreadable lines (a crash mid-append)."""
-    rows = []
-    path = os.path.join(self.workdir, METRICS)
-    if os.path.isfile(path):
-      with open(path) as f:
-        for line in f:
-          try:
-            rows.append(json.loads(line))
-          except ValueError:
-            continue
-    return rows
+    return runfiles.metric_rows(self.workdir)
 
   def last_step(self) -> int:
     """The largest step in metrics.jsonl (0 when none)."""

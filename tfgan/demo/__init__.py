@@ -3,7 +3,8 @@ built by the function its family names (`tfgan.models.base.Family.demo_tab`).
 
   from tfgan import demo
   blocks = demo.app(["runs/mnist_dcgan"])      # gr.Blocks; raises DemoError for a bad run
-  url = demo.launch(blocks, block=False)       # 127.0.0.1, offline theme; blocks.close()
+  url = demo.launch(blocks, block=False)       # 127.0.0.1, offline theme
+  demo.close(blocks)
 
 Each action is an endpoint named '<run>_<action>' (e.g. /mnist_dcgan_generate), callable with
 gradio_client. Needs the extra `tfgan[demo]` (Gradio).
@@ -19,7 +20,7 @@ from tfgan.demo import scratch
 
 scratch.private_environment()
 
-_NAMES = {"app": "page", "launch": "page", "DemoError": "runs", "InputError": "runs",
+_NAMES = {"app": "page", "launch": "page", "close": "page", "DemoError": "runs", "InputError": "runs",
           "Limits": "runs", "Run": "runs", "open_runs": "runs", "read_image": "runs"}
 __all__ = sorted(_NAMES)
 

@@ -10,6 +10,8 @@ hole for inpainting; each with the run's settings, last metrics and summary.png.
 --share. Needs `pip install 'tfgan[demo]'` (Gradio).
 """
 
+import socket
+
 from absl import app, flags
 
 from tfgan import cli
@@ -27,8 +29,26 @@ _MAX_PIXELS = flags.DEFINE_integer("max_pixels", 2048 * 2048, "Largest upload in
                                    "(width x height), checked before decoding.")
 
 
+def check_port(host: str, port: int) -> None:
+  """Raises app.UsageError naming --host/--port when this process cannot bind host:port (taken
+  by another server, or not an address of this machine): said at once, before the runs load.
+  Port 0 (any free port) is not checked."""
+  if not port:
+    return
+  try:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as probe:
+      probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds it
+      probe.bind(address)
+  except OSError as e:
+    raise app.UsageError(f"--host={host} --port={port}: cannot serve there ("
+                         f"{e.strerror or e}; another server may hold the port). --port=0 "
+                         f"takes the first free port from 7860.") from None
+
+
 def main(argv):
-  """Checks the flags (before TensorFlow is imported), opens the runs, serves until Ctrl+C."""
+  """Checks the flags, starts the model process (TensorFlow, the runs) while this one imports
+  Gradio and builds the page, serves until Ctrl+C. This process never imports TensorFlow."""
   del argv
   if not _WORKDIR.value:
     raise app.UsageError("give --workdir=RUN_DIR (a finished tfgan run), once per run.")
@@ -38,26 +58,30 @@ def main(argv):
     raise app.UsageError("--max_upload_mb and --max_pixels must be positive.")
   if not 0 <= _PORT.value < 65536:
     raise app.UsageError(f"--port={_PORT.value}: 0 to 65535.")
+  check_port(_HOST.value, _PORT.value)
   import importlib.util
   if importlib.util.find_spec("gradio") is None:  # not imported: tfgan.demo comes first
     raise app.UsageError("the demo needs Gradio: pip install 'tfgan[demo]'.")
-  from tfgan import quiet
-  quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
   from tfgan import demo
   limits = demo.Limits(int(_MAX_UPLOAD_MB.value * 1e6), _MAX_PIXELS.value)
   try:
-    blocks = demo.app(_WORKDIR.value, limits)
+    blocks = demo.app(_WORKDIR.value, limits, separate=True,
+                      verbose=flags.FLAGS["verbosity"].present)
   except demo.DemoError as e:
     raise app.UsageError(str(e)) from None
   try:
     url = demo.launch(blocks, host=_HOST.value, port=_PORT.value or None, share=_SHARE.value,
                       block=False)
   except OSError as e:  # the port is taken, or the host is not an address of this machine
+    demo.close(blocks)
     raise app.UsageError(f"--host={_HOST.value} --port={_PORT.value}: {e} (--port=0 takes "
                          f"the first free port from 7860).") from None
   print(f"tfgan.demo: serving {len(_WORKDIR.value)} run(s) on {url} (Ctrl+C stops it)"
         + (f"; public link {blocks.share_url}" if _SHARE.value else ""), flush=True)
-  blocks.block_thread()
+  try:
+    blocks.block_thread()
+  finally:
+    demo.close(blocks)
   return 0
 
 

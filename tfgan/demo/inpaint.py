@@ -3,18 +3,19 @@
 classical diffusion fill.
 
 The fill is tfgan.translation.inpaint_image, the function behind `tfgan.translate --masks`:
-the known pixels come back unchanged, bit for bit.
+the known pixels come back unchanged, bit for bit. It runs where the network is
+(`View.call`); the tab is built in the page's process (no TensorFlow import here).
 """
 
 import numpy as np
 
-from tfgan import images, translation
-from tfgan.data import masks as masks_lib
 from tfgan.demo import panels
 from tfgan.demo.runs import InputError, Limits
 from tfgan.demo.translate import display, example_files
 
 PAINTED = "painted (the brush)"
+# Three of tfgan.data.masks.MASK_KINDS, spelled out: importing tfgan.data here would load
+# TensorFlow in the page's process.
 KINDS = (PAINTED, "centre", "strokes", "boxes")
 MASK_SEED = 0  # the mask kinds draw the same mask every time, as evaluation's fixed masks
 
@@ -48,6 +49,8 @@ def fill(run, editor, kind=PAINTED, limits=Limits()):
   image's size. Returns uint8 (the photo with the hole shown in white, the model's fill, the
   diffusion fill), each [H, W, C]. Raises InputError for no image, too many pixels or an
   empty hole."""
+  from tfgan import images, translation
+  from tfgan.data import masks as masks_lib
   background = (editor or {}).get("background")
   if background is None:
     raise InputError("no image: upload a photo (or pick a held-out face), then paint the "
@@ -77,8 +80,16 @@ def fill(run, editor, kind=PAINTED, limits=Limits()):
   return tuple(display(images.to_uint8(v)) for v in (holed, filled, diffusion))
 
 
+def facts(run):
+  """What the tab shows before any call: {'examples': paths of held-out face PNGs, 'note':
+  why there are none}."""
+  paths, note = example_files(run, kind="targets")
+  return {"examples": paths, "note": note}
+
+
 def tab(run, limits):
-  """Components and the event `<run.api>_fill` (inputs: the editor's value, the mask kind)."""
+  """Components and the event `<run.api>_fill` (inputs: the editor's value, the mask kind) of
+  `run`, a tfgan.demo.runs.View."""
   import gradio as gr
   from tfgan.demo.components import output_image
   panels.header(run)
@@ -102,7 +113,7 @@ def tab(run, limits):
   with gr.Row():
     model = output_image("this run's fill", elem_id=f"{run.api}_filled")
     diffusion = output_image("diffusion fill (classical, no network)")
-  paths, note = example_files(run, kind="targets")
+  paths, note = run.facts["examples"], run.facts["note"]
   if paths:
     gr.Examples([[p] for p in paths], [editor], label="held-out faces (never trained on)",
                 elem_id=f"{run.api}_examples")
@@ -111,7 +122,7 @@ def tab(run, limits):
   panels.run_info(run)
 
   def on_fill(photo_and_hole, hole):
-    return panels.answer(fill, run, photo_and_hole, hole, limits)
+    return panels.answer(run.call, fill, photo_and_hole, hole, limits)
 
   button.click(on_fill, [editor, kind], [holed, model, diffusion], api_name=f"{run.api}_fill",
                **panels.QUEUE)

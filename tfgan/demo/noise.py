@@ -3,14 +3,14 @@ conditional runs, the grid and its downloads (PNG, and the latents as the .npz
 `tfgan.sample --latents` renders again); an interpolation strip between two seeds.
 
 The handlers are plain functions of (run, settings) calling tfgan.generation, the library
-behind `tfgan.sample`: the page shows exactly what the command line writes.
+behind `tfgan.sample`: the page shows exactly what the command line writes. They run where
+the networks are (`View.call`); `tab` runs in the page's process (no TensorFlow import here).
 """
 
 import os
 
 import numpy as np
 
-from tfgan import generation, images
 from tfgan.demo import panels, scratch
 from tfgan.demo.runs import InputError
 from tfgan.demo.translate import display
@@ -41,6 +41,7 @@ def generate(run, seed, num, choice=None):
 
   Returns (grid uint8 [h, w, 3] or [h, w] for grey, path of that grid's PNG, path of the .npz of images and
   latents): the files in a fresh folder of the demo's scratch space."""
+  from tfgan import generation, images
   num = int(num)
   if not 1 <= num <= MAX_IMAGES:
     raise InputError(f"number of images {num}: 1 to {MAX_IMAGES}.")
@@ -58,6 +59,7 @@ def interpolate(run, seed_a, seed_b, steps, choice=None):
   """uint8 strip [h, w, 3] or [h, w]: `steps` images slerped from the latent of `seed_a` to that of
   `seed_b` (each seed's first latent, as `generate` with that seed draws it first); a
   conditional run's class from the picker (class 0 for every class)."""
+  from tfgan import generation, images
   steps = int(steps)
   if not 2 <= steps <= MAX_STEPS:
     raise InputError(f"steps {steps}: 2 to {MAX_STEPS}.")
@@ -71,18 +73,25 @@ def interpolate(run, seed_a, seed_b, steps, choice=None):
   return display(images.make_grid(generation.generate(run.generator, z, labels), rows=1))
 
 
+def facts(run):
+  """What the tab shows before any call: {'conditional': bool, 'class_names': [str]}."""
+  return {"conditional": bool(getattr(run.generator, "num_classes", 0)),
+          "class_names": run.class_names()}
+
+
 def tab(run, limits):
-  """The tab's components and events (api names <run.api>_generate, _interpolate)."""
+  """The tab's components and events (api names <run.api>_generate, _interpolate) of `run`,
+  a tfgan.demo.runs.View."""
   import gradio as gr
   from tfgan.demo.components import output_image
   del limits  # nothing is uploaded here
-  conditional = bool(getattr(run.generator, "num_classes", 0))
+  conditional = run.facts["conditional"]
   panels.header(run)
   with gr.Row():
     seed = gr.Number(0, label="seed", precision=0, minimum=0, elem_id=f"{run.api}_seed")
     randomize = gr.Button("random seed", elem_id=f"{run.api}_random", scale=0)
     num = gr.Slider(1, MAX_IMAGES, value=64, step=1, label="images")
-    choice = gr.Dropdown([ALL_CLASSES] + run.class_names(), value=ALL_CLASSES, label="class",
+    choice = gr.Dropdown([ALL_CLASSES] + run.facts["class_names"], value=ALL_CLASSES, label="class",
                          visible=conditional)
   button = gr.Button("generate", variant="primary", elem_id=f"{run.api}_generate")
   grid = output_image("samples", elem_id=f"{run.api}_grid")
@@ -99,10 +108,10 @@ def tab(run, limits):
   panels.run_info(run)
 
   def on_generate(seed, images, class_name):
-    return panels.answer(generate, run, seed, images, class_name)
+    return panels.answer(run.call, generate, seed, images, class_name)
 
   def on_interpolate(from_seed, to_seed, steps, class_name):
-    return panels.answer(interpolate, run, from_seed, to_seed, steps, class_name)
+    return panels.answer(run.call, interpolate, from_seed, to_seed, steps, class_name)
 
   outputs = [grid, png, npz]
   button.click(on_generate, [seed, num, choice], outputs, api_name=f"{run.api}_generate",

@@ -8,6 +8,7 @@ import traceback
 import numpy as np
 
 from tfgan.demo.runs import InputError
+from tfgan.demo.worker import WorkerError
 
 # Every event that runs a network shares one queue slot: TensorFlow already uses both cores
 # for one call, and a second at the same time would only slow the first (and Keras models are
@@ -78,12 +79,12 @@ def run_info(run):
 
 def answer(fn, *args):
   """fn(*args), with a refused input (InputError, ValueError) shown as the page's error
-  message; anything else is logged with its traceback and shown as an internal error. The
-  server goes on serving either way."""
+  message; a stopped model process (WorkerError) says so; anything else is logged with its
+  traceback and shown as an internal error. The server goes on serving either way."""
   import gradio as gr
   try:
     return fn(*args)
-  except (InputError, ValueError) as e:
+  except (InputError, ValueError, WorkerError) as e:
     raise gr.Error(str(e), print_exception=False) from None
   except Exception as e:  # noqa: BLE001  the page gets a message, the log the traceback
     traceback.print_exc(file=sys.stderr)

@@ -25,6 +25,15 @@ def root() -> str:
   return _ROOT[0]
 
 
+def adopt(path: str) -> None:
+  """Makes `path`, the page process's scratch folder, this process's (the demo's model
+  process: its answers' files go where the page serves them from; the page removes it)."""
+  if _ROOT and _ROOT[0] != path:
+    shutil.rmtree(_ROOT[0], ignore_errors=True)  # made at import, unused
+  _ROOT[:] = [path]
+  os.environ["GRADIO_TEMP_DIR"] = gradio_dir()
+
+
 def new_dir() -> str:
   """A fresh folder under `root()`: one per answer, so two answers never share a file."""
   return tempfile.mkdtemp(dir=root())

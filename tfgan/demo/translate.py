@@ -5,14 +5,14 @@ both directions for CycleGAN).
 Uploads of any size go through tfgan.translation.translate_image, the function behind
 `tfgan.translate` (padded by mirroring to a size the network takes and cropped back); "make
 the input from a photo" applies the run's own input transform first, as `tfgan.translate
---derive` does.
+--derive` does. The handlers run where the networks are (`View.call`); the tab is built in
+the page's process from `facts` (no TensorFlow import here).
 """
 
 import os
 
 import numpy as np
 
-from tfgan import images, translation
 from tfgan.demo import panels, scratch
 from tfgan.demo.runs import Limits, read_image
 
@@ -54,6 +54,7 @@ def translate(run, path, derive=False, limits=Limits(), reverse=None, bicubic=Fa
   Returns uint8 images: (the network's input (derived when `derive`), its output) + (F's
   output of the upload itself, for CycleGAN's `reverse` generator) + (the bicubic upsample
   of the input, with `bicubic`). Raises InputError / ValueError with the page's message."""
+  from tfgan import images, translation
   image = read_image(path, limits)
   x = _channels(run.generator, image)
   if derive:
@@ -76,6 +77,7 @@ def translate(run, path, derive=False, limits=Limits(), reverse=None, bicubic=Fa
 
 def example_files(run, kind="inputs"):
   """([paths of the held-out examples, written as PNG into the demo's scratch folder], note)."""
+  from tfgan import images
   found, note = held_out(run, kind=kind)
   folder = scratch.new_dir()
   return [images.save_png(os.path.join(folder, f"{run.api}_{i}.png"), x)
@@ -92,12 +94,23 @@ def sr_tab(run, limits):
   tab(run, limits, bicubic=True)
 
 
+def facts(run):
+  """What the tab shows before any call: {'can_derive': the run's inputs are made from photos,
+  'examples': paths of held-out PNGs (photos when can_derive, else inputs), 'note': why there
+  are none}."""
+  from tfgan import translation
+  can_derive = translation.input_transform(run.flat_config()) is not None
+  paths, note = example_files(run, kind="targets" if can_derive else "inputs")
+  return {"can_derive": can_derive, "examples": paths, "note": note}
+
+
 def tab(run, limits, reverse=None, bicubic=False):
-  """Components and the event `<run.api>_translate` (inputs: image path, derive)."""
+  """Components and the event `<run.api>_translate` (inputs: image path, derive) of `run`, a
+  tfgan.demo.runs.View."""
   import gradio as gr
   from tfgan.demo.components import output_image, upload_image
   panels.header(run)
-  can_derive = translation.input_transform(run.flat_config()) is not None
+  can_derive = run.facts["can_derive"]
   with gr.Row():
     with gr.Column():
       upload = upload_image(label="your image", sources=["upload", "clipboard"], height=320,
@@ -118,7 +131,7 @@ def tab(run, limits, reverse=None, bicubic=False):
       outputs.append(output_image("bicubic upsample (no network)"))
   # Runs whose inputs are made from photos offer the held-out photos (made into inputs by the
   # ticked box, as training did); others their held-out inputs.
-  paths, note = example_files(run, kind="targets" if can_derive else "inputs")
+  paths, note = run.facts["examples"], run.facts["note"]
   if paths:
     gr.Examples([[p] for p in paths], [upload], elem_id=f"{run.api}_examples",
                 label="held-out " + ("photos" if can_derive else "inputs") + " (never trained on)")
@@ -127,7 +140,8 @@ def tab(run, limits, reverse=None, bicubic=False):
   panels.run_info(run)
 
   def on_translate(image, derive_from_photo):
-    return panels.answer(translate, run, image, derive_from_photo, limits, reverse, bicubic)
+    return panels.answer(run.call, translate, image, derive_from_photo, limits, reverse,
+                         bicubic)
 
   button.click(on_translate, [upload, derive], outputs, api_name=f"{run.api}_translate",
                **panels.QUEUE)
