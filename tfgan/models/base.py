@@ -139,10 +139,13 @@ class Family:
   section: Optional[str] = None
   architecture_fields = ()
   # The tab of `python -m tfgan.demo` for a run of this family: 'module:function', the
-  # function (run: tfgan.demo.runs.Run, limits: tfgan.demo.runs.Limits) building the tab's
+  # function (run: tfgan.demo.runs.View, limits: tfgan.demo.runs.Limits) building the tab's
   # components inside the open gradio Tab, each action an event with api_name
-  # '<run.api>_<action>'. A name, not an import: the demo imports the families, and a new
-  # family brings its own tab without touching the app. Empty: no tab.
+  # '<run.api>_<action>' whose handler runs `run.call(fn, ...)` (fn(loaded Run, ...) where
+  # the networks are). The module may define `facts(run: Run) -> dict`, what the tab needs
+  # from the networks before any call (View.facts). The module must not import TensorFlow at
+  # import time (the page's process has none). A name, not an import: the demo imports the
+  # families, and a new family brings its own tab without touching the app. Empty: no tab.
   demo_tab = ""
 
   def check(self, config) -> None:
