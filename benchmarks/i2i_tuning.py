@@ -45,6 +45,16 @@ BASE = {"edges2face": COMMON + PIX2PIX + ["--pairs=edges"],
                              "--eval_mask=centre", "--hole_weight=1", "--valid_weight=1",
                              "--loss=hinge", "--adversarial_weight=0.1", "--d_layers=3",
                              "--g_lr=1e-4", "--d_lr=1e-4", "--beta_1=0.5", "--beta_2=0.999"]}
+# flags/celeba_cyclegan.flags of 2026-12-07 (grey <-> colour without pairs), less its step
+# counts (CYCLEGAN_BUDGET) and its own evaluation during training; scored as pairs.
+BASE["cyclegan"] = ["--family=cyclegan", "--network=resnet", "--dataset=celeb_a",
+                    "--image_size=64", "--domains=grey", "--holdout=1000", "--width=0.25",
+                    "--resnet_blocks=6", "--batch_size=4", "--loss=least_squares",
+                    "--lambda_cycle=10", "--lambda_identity=0.5", "--pool_size=50",
+                    "--g_lr=2e-4", "--d_lr=2e-4", "--beta_1=0.5", "--log_every=100",
+                    "--sample_every=500", "--checkpoint_every=500", "--num_samples=8"]
+# Half the flagfile's 2000 steps of batch 4 (1 epoch of each 4000-face domain): ~10 min here.
+CYCLEGAN_BUDGET = ["--train_steps=1000", "--lr_decay_start=500"]
 # Inpainting's GAN attempts start from the L1 attempt (stage 1, as the flagfiles do).
 INPAINT_L1_RUN = "runs/i2i_tuning/inpaint_inp_l1"
 
@@ -106,6 +116,12 @@ ATTEMPTS = {
                                 "--diffaugment=color"],
     "inp_ema_fm_ramp": [f"--init_from={INPAINT_L1_RUN}", "--ema_kimg=2",
                         "--feature_matching_weight=10", "--gan_ramp_steps=375"],
+    # CycleGAN (task cyclegan): the flagfile, then the extras that apply without pairs (the
+    # pix2pix recipe less feature matching): both generators averaged (half-life 500 images,
+    # 125 steps of batch 4, as 2 kimg is for batch 16) and colour DiffAugment on what both Ds
+    # see.
+    "cg_base": [],
+    "cg_ema_daugc": ["--ema_kimg=0.5", "--diffaugment=color"],
 }
 
 
@@ -118,7 +134,7 @@ def _load():
 
 def run_attempt(task, name, data_dir, runs, extra):
   workdir = os.path.join(runs, f"{task}_{name}")
-  budget = INPAINT_BUDGET if task == "inpaint" else BUDGET
+  budget = {"inpaint": INPAINT_BUDGET, "cyclegan": CYCLEGAN_BUDGET}.get(task, BUDGET)
   flags = BASE[task] + budget + ATTEMPTS[name] + extra
   row = {"task": task, "attempt": name, "overrides": ATTEMPTS[name] + extra,
          "base": BASE[task] + budget, "date": time.strftime("%Y-%m-%d"),

@@ -8,7 +8,7 @@ Usage:
                                                   # replicas vs one step on one device
   python tests/mirrored_worker.py xla NETWORK...   # build.resolve_jit_compile's answers
   python tests/mirrored_worker.py pix2pix NORM...  # one pix2pix step, 2 replicas vs 1 device
-  python tests/mirrored_worker.py cyclegan POOL... # two CycleGAN steps, 2 replicas vs 1
+  python tests/mirrored_worker.py cyclegan POOL|extras... # two CycleGAN steps, 2 replicas vs 1
   python tests/mirrored_worker.py esrgan STAGE...  # two ESRGAN steps (psnr, gan), 2 vs 1
   python tests/mirrored_worker.py inpaint STAGE... # two inpainting steps (l1, gan), 2 vs 1
 Prints one JSON line per name.
@@ -166,12 +166,15 @@ def pix2pix_equal(norms):
                       "l1": [results[0][1]["l1"][-1], results[1][1]["l1"][-1]]}), flush=True)
 
 
-def _cyclegan(pool_size):
-  from models_cyclegan_test import tiny_networks
+def _cyclegan(name):
+  """'0', '3': the paper's objective with that pool size; 'extras': pool 3 with both averages,
+  R1, DiffAugment and the ramp (models_cyclegan_test.EXTRAS)."""
+  from models_cyclegan_test import EXTRAS, tiny_networks
   from tfgan import losses
   from tfgan.models import cyclegan
-  model = cyclegan.CycleGAN(*tiny_networks(3), losses.get("least_squares"), pool_size=pool_size,
-                            seed=4)
+  extras = EXTRAS if name == "extras" else None
+  model = cyclegan.CycleGAN(*tiny_networks(3), losses.get("least_squares"),
+                            pool_size=3 if extras else int(name), seed=4, extras=extras)
   model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),
                 run_eagerly=_reference())
   return model
@@ -186,17 +189,19 @@ def cyclegan_equal(pool_sizes):
     results = []
     for scope in (None, STRATEGY):
       if scope is None:
-        model = _cyclegan(int(name))
+        model = _cyclegan(name)
       else:
         with scope.scope():
-          model = _cyclegan(int(name))
+          model = _cyclegan(name)
       model.fit(batch, epochs=1, steps_per_epoch=2, verbose=0)
+      averages = ([] if model.ema_generator is None else
+                  model.ema_generator.weights + model.ema_generator_ba.weights)
       results.append([v.numpy() for v in model.d_a.weights + model.d_b.weights +
-                      model.g_ab.weights + model.pool_a.variables() +
+                      model.g_ab.weights + averages + model.pool_a.variables() +
                       model.pool_b.variables()])
     diff = max(float(np.max(np.abs(x - y))) for x, y in zip(*results))
     print(json.dumps({"name": name, "replicas": STRATEGY.num_replicas_in_sync,
-                      "max_abs_diff": diff, "count": int(results[1][-1]) if int(name) else 0}),
+                      "max_abs_diff": diff, "count": int(results[1][-1]) if name != "0" else 0}),
           flush=True)
 
 

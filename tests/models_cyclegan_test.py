@@ -1,5 +1,6 @@
 """The CycleGAN family: its train step against hand-computed losses, the image pool (its
-rules, and its state through a checkpoint), and a whole run through the shared trainer on a
+rules, and its state through a checkpoint), the extras (both averages, DiffAugment, R1; the
+objective with R1 and the ramp is in models_objective_test), and a whole run through the shared trainer on a
 tiny folder (train, resume, preview, both exports, translate both ways, evaluate)."""
 
 import glob
@@ -12,10 +13,10 @@ import pytest
 import tensorflow as tf
 
 from conftest import run_cli, write_gradient_faces, write_image
-from tfgan import build, rundir, trainer
+from tfgan import augment, build, rundir, trainer
 from tfgan import config as config_lib
 from tfgan import losses
-from tfgan.models import cyclegan
+from tfgan.models import adversarial, cyclegan
 from tfgan.networks import resnet_translation, unet
 
 
@@ -33,11 +34,17 @@ def tiny_networks(seed=0):
   return gs + ds
 
 
-def _model(loss="least_squares", pool_size=50, lambda_identity=0.5, lr=0.0, seed=1):
+def _model(loss="least_squares", pool_size=50, lambda_identity=0.5, lr=0.0, seed=1,
+           extras=None):
   model = cyclegan.CycleGAN(*tiny_networks(0), losses.get(loss), 10.0, lambda_identity,
-                            pool_size, seed=seed)
+                            pool_size, seed=seed, extras=extras)
   model.compile(keras.optimizers.Adam(lr), keras.optimizers.Adam(lr), run_eagerly=True)
   return model
+
+
+# Every extra CycleGAN trains with (issue 30): both averages, R1, DiffAugment, the ramp.
+EXTRAS = adversarial.Extras(r1_gamma=1.0, augment=augment.DiffAugment.parse(
+    "color,translation,cutout"), ramp_steps=3, ema_half_life=16.0)
 
 
 def _batch(n=2, seed=0):
@@ -116,22 +123,66 @@ def test_the_pool_equals_the_references_image_by_image_query_with_the_same_draws
 
 
 @pytest.mark.integration
-def test_a_restored_pool_and_rng_continue_exactly(tmp_path):
-  model = _model(pool_size=2, lr=1e-3)
+@pytest.mark.parametrize("extras", [None, EXTRAS], ids=["paper", "extras"])
+def test_a_restored_pool_and_rng_continue_exactly(tmp_path, extras):
+  model = _model(pool_size=2, lr=1e-3, extras=extras)
   ds = tf.data.Dataset.from_tensors(_batch(seed=1)).repeat()
   model.fit(ds, epochs=1, steps_per_epoch=2, verbose=0)
   checkpoint = tf.train.Checkpoint(**model.checkpoint_objects())
   path = checkpoint.save(str(tmp_path / "ckpt"))
   model.fit(ds, epochs=1, steps_per_epoch=2, verbose=0)
-  expected = [v.numpy() for v in model.pool_a.variables() + model.d_a.weights]
 
-  fresh = _model(pool_size=2, lr=1e-3, seed=9)  # another seed: the checkpoint must set it
+  def state(m):  # the pools, a D, and with the extras both averages (augmentation draws in D)
+    out = m.pool_a.variables() + m.d_a.weights
+    return out + (m.ema_generator.weights + m.ema_generator_ba.weights if extras else [])
+
+  expected = [v.numpy() for v in state(model)]
+  # Another seed: the checkpoint must set the pools' and the augmentation's draws.
+  fresh = _model(pool_size=2, lr=1e-3, seed=9, extras=extras)
   tf.train.Checkpoint(**fresh.checkpoint_objects()).restore(path).assert_consumed()
   assert int(fresh.pool_a.count.numpy()) == 2 and int(fresh.step_count()) == 2
   fresh.fit(ds, epochs=1, steps_per_epoch=2, verbose=0)
-  got = [v.numpy() for v in fresh.pool_a.variables() + fresh.d_a.weights]
+  got = [v.numpy() for v in state(fresh)]
   for e, g in zip(expected, got):
     np.testing.assert_allclose(g, e, atol=1e-6)
+
+
+def test_both_averages_follow_their_generators_and_are_what_is_exported():
+  model = cyclegan.CycleGAN(*tiny_networks(0), losses.get("least_squares"), pool_size=0,
+                            seed=1, extras=adversarial.Extras(ema_half_life=8.0))
+  model.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1), run_eagerly=True)
+  before = {g.name: [v.numpy().copy() for v in g.trainable_variables]
+            for g in (model.g_ab, model.g_ba)}
+  model.train_step(_batch())
+  beta = 0.5 ** (2 / 8.0)  # 2 images of a half-life of 8
+  for ema, g in ((model.ema_generator, model.g_ab), (model.ema_generator_ba, model.g_ba)):
+    assert not np.allclose(before[g.name][0], g.trainable_variables[0].numpy())
+    for e, w0, w in zip(ema.trainable_variables, before[g.name], g.trainable_variables):
+      np.testing.assert_allclose(e.numpy(), beta * w0 + (1 - beta) * w.numpy(), rtol=1e-5,
+                                 atol=1e-7)
+  exports = {e.name: e.model for e in cyclegan.CycleGANFamily().exports(model)}
+  assert exports == {"generator": model.ema_generator, "generator_ba": model.ema_generator_ba}
+  assert {"ema_generator", "ema_generator_ba"} <= set(model.checkpoint_objects())
+  plain = _model(pool_size=0)
+  assert plain.ema_generator_ba is None and plain.sampling_generator_ba is plain.g_ba
+
+
+def test_diffaugment_reaches_both_steps_and_r1_adds_to_each_d_loss():
+  # Learning rate 0: the networks stay as they are, so any change in a logged loss is what
+  # the discriminators were shown (or the weight of a term).
+  batch = _batch(n=4)
+  plain = _model(pool_size=0).train_step(batch)
+  augmented = _model(pool_size=0, extras=adversarial.Extras(
+      augment=augment.DiffAugment.parse("translation,cutout"))).train_step(batch)
+  for name in ("g_gan", "d_a", "d_b"):  # G's step, then each D's
+    assert not np.isclose(float(plain[name]), float(augmented[name])), name
+  assert float(plain["cycle"]) == pytest.approx(float(augmented["cycle"]))
+  with_r1 = _model(pool_size=0, extras=adversarial.Extras(r1_gamma=2.0))
+  logs = with_r1.train_step(batch)
+  assert float(logs["r1"]) > 0 and float(logs["d_a"]) > float(plain["d_a"])
+  assert [m.name for m in with_r1.metrics][-1] == "r1"
+  with pytest.raises(ValueError, match="CycleGAN's reals and fakes are unrelated images"):
+    _model(extras=adversarial.Extras(feature_matching_weight=1.0))
 
 
 @pytest.mark.integration

@@ -191,13 +191,19 @@ def test_inpainting_descends_its_weighted_objectives(extras):
                                   (g.trainable_variables, g_total)])
 
 
-def test_cyclegan_descends_its_weighted_objectives():
-  lambda_cycle, lambda_identity = 4.0, 0.3
+@pytest.mark.parametrize("extras", [False, True], ids=["paper", "r1_ramp"])
+def test_cyclegan_descends_its_weighted_objectives(extras):
+  lambda_cycle, lambda_identity, gamma = 4.0, 0.3, 30.0
   from models_cyclegan_test import tiny_networks
   g_ab, g_ba, d_a, d_b = tiny_networks(4)
+  options = adversarial.Extras(r1_gamma=gamma, ramp_steps=4) if extras else None
   model = _sgd(cyclegan.CycleGAN(g_ab, g_ba, d_a, d_b, losses.get("least_squares"),
                                  lambda_cycle=lambda_cycle, lambda_identity=lambda_identity,
-                                 pool_size=0, seed=1))
+                                 pool_size=0, seed=1, extras=options))
+  ramp = 1.0
+  if extras:
+    model.g_optimizer.iterations.assign(1)  # a quarter of the way up the 4-step ramp
+    ramp = 0.25
   a, b_images = _pairs(3, 3)
   n = 4
   l1 = lambda u, v: tf.reduce_mean(tf.abs(u - v), axis=[1, 2, 3])  # noqa: E731
@@ -207,7 +213,7 @@ def test_cyclegan_descends_its_weighted_objectives():
 
   def g_total():
     fake_b, fake_a = g_ab(a, training=True), g_ba(b_images, training=True)
-    per = adv(d_b, fake_b) + adv(d_a, fake_a)
+    per = ramp * (adv(d_b, fake_b) + adv(d_a, fake_a))
     per = per + lambda_cycle * (l1(g_ba(fake_b, training=True), a) +
                                 l1(g_ab(fake_a, training=True), b_images))
     per = per + lambda_cycle * lambda_identity * (l1(g_ab(b_images, training=True), b_images) +
@@ -226,6 +232,8 @@ def test_cyclegan_descends_its_weighted_objectives():
       r = tf.reshape(d(real, training=True), [n, -1])
       f = tf.reshape(d(fake, training=True), [n, -1])
       per = per + 0.5 * tf.reduce_mean(0.5 * tf.square(r - 1) + 0.5 * tf.square(f), axis=1)
+      if extras:
+        per = per + gamma / 2 * _r1(d, real, n)
     return tf.reduce_mean(per)
 
   _check_sgd_step(model, (a, b_images),

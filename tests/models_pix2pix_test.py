@@ -204,10 +204,12 @@ def test_bad_pix2pix_settings_are_refused_by_name():
                          gan_ramp_steps=10, ema_kimg=1.0))
   # The other image-to-image families refuse what they do not train with.
   for family, changes, message in (
-      ("cyclegan", dict(feature_matching_weight=10.0), "pix2pix and inpaint options"),
+      ("cyclegan", dict(feature_matching_weight=10.0), "CycleGAN's reals and fakes are "
+                                                       "unrelated images"),
       ("cyclegan", dict(patch_norm="spectral"), "pix2pix and inpaint options"),
-      ("cyclegan", dict(diffaugment="cutout"), "noise-GAN options"),
+      ("cyclegan", dict(gp_weight=10.0), "noise-GAN options"),
       ("esrgan", dict(gan_ramp_steps=5), "pix2pix and inpaint options"),
+      ("esrgan", dict(diffaugment="cutout"), "noise-GAN options"),
       ("inpaint", dict(patch_norm="batch"), "inpainting's PatchGAN is spectrally")):
     config = config_lib.make(family=family, network={"cyclegan": "resnet", "esrgan": "rrdb",
                                                      "inpaint": "gated"}[family],

@@ -60,10 +60,10 @@ def per_example_mean(values, batch_size):
   return ops.mean(ops.reshape(ops.cast(values, "float32"), (batch_size, -1)), axis=1)
 
 
-def ema_copy(generator):
+def ema_copy(generator, name="generator_ema"):
   """A copy of `generator` (same class and config, named generator_ema) holding its current
   weights: the start of an exponential moving average of them."""
-  ema = generator.__class__.from_config({**generator.get_config(), "name": "generator_ema"})
+  ema = generator.__class__.from_config({**generator.get_config(), "name": name})
   ema.build(ema.input_shapes())
   ema.set_weights(generator.get_weights())
   return ema
@@ -235,6 +235,10 @@ class Family:
     return None
 
 
+# The settings of tfgan.models.adversarial's extras, as Family.extras_supported names them.
+EXTRAS = ("feature_matching_weight", "gan_ramp_steps", "patch_norm", "r1_gamma", "diffaugment")
+
+
 class ImageToImageFamily(Family):
   """What the image-to-image families share: a G and a D optimizer, and their objective
   checks (a tfgan loss pair; no noise-GAN penalties or augmentation; paired metrics only).
@@ -246,9 +250,9 @@ class ImageToImageFamily(Family):
   demo_tab = "tfgan.demo.translate:tab"  # upload or a held-out example; input | output
   needs_masks = False  # inpainting: tfgan.translate needs a mask per image (--masks)
 
-  # Whether the family trains with tfgan.models.adversarial's extras (feature matching, R1,
-  # DiffAugment, the ramp, the EMA of G).
-  extras_supported = False
+  # Which settings of tfgan.models.adversarial's extras the family trains with: EXTRAS (all),
+  # a part of it, or () (none). The EMA of G (--ema_kimg) is each family's own.
+  extras_supported = ()
 
   def check_objective(self, config, metrics=True, adversarial_weight=1.0):
     """Raises ValueError naming the settings this family cannot use (with `metrics`, also
@@ -256,30 +260,30 @@ class ImageToImageFamily(Family):
     adversarial term (the extras need one)."""
     losses.get(config.objective.loss)
     o, t = config.objective, config.translation
-    extras = ["r1_gamma", "diffaugment"] if self.extras_supported else []
+    supported = set(self.extras_supported)
     unused = [n for n in ("gp_weight", "r1_gamma", "weight_clip", "label_smoothing",
-                          "diffaugment") if getattr(o, n) and n not in extras]
+                          "diffaugment") if getattr(o, n) and n not in supported]
     if unused:
       raise ValueError(f"{unused} are noise-GAN options; family {self.name} does not use "
                        f"them.")
     own = {"feature_matching_weight": t.feature_matching_weight,
-           "gan_ramp_steps": t.gan_ramp_steps}
-    if not self.extras_supported:
-      own["patch_norm"] = t.patch_norm != "auto"
-      if any(own.values()):
-        raise ValueError(f"{[k for k, v in own.items() if v]} are pix2pix and inpaint "
-                         f"options; family {self.name} does not use them.")
-    else:
+           "gan_ramp_steps": t.gan_ramp_steps, "patch_norm": t.patch_norm != "auto"}
+    refused = [k for k, v in own.items() if v and k not in supported]
+    if refused:
+      raise ValueError(f"{refused} are pix2pix and inpaint options; family {self.name} does "
+                       f"not use them.")
+    if supported:
       from tfgan import augment
       augment.parse_policy(o.diffaugment)
-      for name, value in {**own, "r1_gamma": o.r1_gamma}.items():
+      numbers = {"feature_matching_weight": t.feature_matching_weight,
+                 "gan_ramp_steps": t.gan_ramp_steps, "r1_gamma": o.r1_gamma}
+      for name, value in numbers.items():
         if value < 0:
           raise ValueError(f"{name} must be >= 0, got {value!r}.")
       if o.r1_every != 1:
         raise ValueError(f"r1_every: family {self.name} applies R1 at every D step; leave it "
                          f"1.")
-      used = [k for k, v in {**own, "r1_gamma": o.r1_gamma, "diffaugment": o.diffaugment}.items()
-              if v]
+      used = [k for k, v in {**numbers, "diffaugment": o.diffaugment}.items() if v]
       if used and not adversarial_weight:
         raise ValueError(f"{used} act on the adversarial term, which this run does not train "
                          f"(its weight is 0).")

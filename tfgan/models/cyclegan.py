@@ -15,6 +15,15 @@ al.'s 1/2; the reference's G loss is MSE(D(G(x)), 1) without it, so lambda_cycle
 as in the paper), else 1. pool_X returns, per image, the fake itself or, once the pool holds
 `pool_size` fakes, with probability 0.5 a stored older fake that the new one replaces
 (Shrivastava et al. 2017).
+
+The extras of tfgan.models.adversarial that apply to unpaired translation (issue 30), each
+off by default: DiffAugment on every image a discriminator sees (reals and pooled fakes in D's
+step, fakes in G's step; independent draws), R1 on each D's real inputs (D_X's loss adds
+r1_gamma / 2 * R1), the adversarial terms ramped in (s l_G(.) x min(1, k / gan_ramp_steps) at
+G update k), and an exponential moving average of both generators (--ema_kimg: previews,
+evaluation and the exports use the averages). Feature matching does not apply: it compares
+D's features of a real image and of the fake made from the same input (pix2pixHD), and
+CycleGAN's reals and fakes are unrelated images.
 """
 
 import os
@@ -28,10 +37,14 @@ from tfgan import data, distribute, export, generation, images, precision, rundi
 from tfgan import losses as losses_lib
 from tfgan.data import unpaired
 from tfgan.data.pairs import TRANSFORMS
-from tfgan.models import base
+from tfgan.models import adversarial, base
 from tfgan.networks import resnet_translation, unet
 
 _G_SCALE = {"least_squares": 2.0}  # see the module docstring
+NO_FEATURE_MATCHING = (
+    "feature_matching_weight: feature matching compares D's features of a real image and of "
+    "the fake made from the same input (pix2pixHD); CycleGAN's reals and fakes are unrelated "
+    "images, so family cyclegan does not use it.")
 
 
 def _per_example(per_pixel, batch_size):
@@ -97,7 +110,7 @@ class ImagePool:
     return returned[start:start + b]
 
 
-class CycleGAN(base.FamilyModel):
+class CycleGAN(adversarial.ExtrasMixin, base.FamilyModel):
   """Two generators and two discriminators trained on unpaired batches.
 
   Each `train_step` takes (a float32 [B, H, W, C_A], b float32 [B, H, W, C_B]) in [-1, 1], B
@@ -111,11 +124,16 @@ class CycleGAN(base.FamilyModel):
     loss: a tfgan.losses.LossPair (least_squares in the paper).
     lambda_cycle, lambda_identity: 10 and 0.5 in the paper (identity 0: off).
     pool_size: past fakes per discriminator (50; 0: no pool).
+    extras: tfgan.models.adversarial.Extras without feature matching (the module docstring);
+      None: none.
   """
 
   def __init__(self, g_ab, g_ba, d_a, d_b, loss=losses_lib.LOSSES["least_squares"],
-               lambda_cycle=10.0, lambda_identity=0.5, pool_size=50, seed=None, **kwargs):
+               lambda_cycle=10.0, lambda_identity=0.5, pool_size=50, seed=None, extras=None,
+               **kwargs):
     super().__init__(**kwargs)
+    if extras is not None and extras.feature_matching_weight:
+      raise ValueError(NO_FEATURE_MATCHING)
     if not isinstance(loss, losses_lib.LossPair):
       raise TypeError(f"loss must be a tfgan.losses.LossPair, got {loss!r}.")
     if lambda_cycle < 0 or lambda_identity < 0 or pool_size < 0:
@@ -134,6 +152,10 @@ class CycleGAN(base.FamilyModel):
     names = ("d_a", "d_b", "g_gan", "cycle", "identity")
     self.trackers = {n: keras.metrics.Mean(name=n) for n in names
                      if n != "identity" or self.lambda_identity}
+    # The augmentation's own draws (seed + 1): turning it on leaves the pools' draws as they were.
+    self._init_extras(extras, None if seed is None else seed + 1)  # ema_generator: G_AB's
+    self.ema_generator_ba = (base.ema_copy(g_ba, name="generator_ba_ema")
+                             if self.ema_generator is not None else None)
     self.built = True  # the networks arrive built; fit() must not call the model on a batch
 
   @property
@@ -142,8 +164,13 @@ class CycleGAN(base.FamilyModel):
     return self.g_ab
 
   @property
+  def sampling_generator_ba(self):
+    """G_BA as previews, evaluation and the export use it: its average with --ema_kimg."""
+    return self.ema_generator_ba if self.ema_generator_ba is not None else self.g_ba
+
+  @property
   def metrics(self):
-    return list(self.trackers.values())
+    return list(self.trackers.values()) + self._extras_metrics()
 
   def compile(self, g_optimizer, d_optimizer, **kwargs):
     """One optimizer for both generators, one for both discriminators (as the reference);
@@ -164,10 +191,15 @@ class CycleGAN(base.FamilyModel):
     return self.g_optimizer.iterations
 
   def checkpoint_objects(self):
-    """The four networks, both optimizers (with the step), the pools and the RNG state."""
+    """The four networks, both optimizers (with the step), the pools, the RNG states and the
+    extras' state (both averages, the augmentation's draws)."""
     out = dict(g_ab=self.g_ab, g_ba=self.g_ba, d_a=self.d_a, d_b=self.d_b,
                g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
-               rng=self.seed_generator.state)
+               rng=self.seed_generator.state, **self._extras_checkpoint())
+    if self.ema_generator_ba is not None:
+      out["ema_generator_ba"] = self.ema_generator_ba
+      out.update({f"ema_seeds_ba.{k}": v
+                  for k, v in base.seed_states(self.ema_generator_ba).items()})
     for name, pool in (("pool_a", self.pool_a), ("pool_b", self.pool_b)):
       if pool.size:
         out[f"{name}_images"], out[f"{name}_count"] = pool.images, pool.count
@@ -179,17 +211,26 @@ class CycleGAN(base.FamilyModel):
   def _l1(self, x, y):
     return ops.mean(ops.abs(ops.cast(x, "float32") - y), axis=(1, 2, 3))
 
+  def _update_ema(self, batch_size):
+    """Both averages take this step's global batch of images."""
+    super()._update_ema(batch_size)
+    if self.ema_generator_ba is not None:
+      images = ops.cast(batch_size, "float32") * float(
+          tf.distribute.get_strategy().num_replicas_in_sync)
+      base.update_ema(self.ema_generator_ba, self.g_ba, images, self.extras.ema_half_life)
+
   def train_step(self, batch):
     a, b = ops.cast(batch[0], "float32"), ops.cast(batch[1], "float32")
     n = ops.shape(a)[0]
+    seen = lambda z: self._augment(z, None, None)  # noqa: E731  what a D sees (DiffAugment)
     adv = lambda d, fake: _per_example(self.loss_pair.generator(  # noqa: E731
-        ops.reshape(d(fake, training=True), (-1,))), n)
+        ops.reshape(d(seen(fake), training=True), (-1,))), n)
     with tf.GradientTape() as tape:
       fake_b, fake_a = self.g_ab(a, training=True), self.g_ba(b, training=True)
       cycle = self._l1(self.g_ba(fake_b, training=True), a) + self._l1(
           self.g_ab(fake_a, training=True), b)
       g_gan = self.g_scale * (adv(self.d_b, fake_b) + adv(self.d_a, fake_a))
-      g_loss = g_gan + self.lambda_cycle * cycle
+      g_loss = self._gan_weight(1.0) * g_gan + self.lambda_cycle * cycle
       if self.lambda_identity:
         identity = self._l1(self.g_ab(b, training=True), b) + self._l1(
             self.g_ba(a, training=True), a)
@@ -197,16 +238,23 @@ class CycleGAN(base.FamilyModel):
       scaled = self.g_optimizer.scale_loss(tf.nn.compute_average_loss(g_loss))
     variables = self._g_variables()
     self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+    self._update_ema(n)
     pooled_b = self.pool_b.query(ops.stop_gradient(ops.cast(fake_b, "float32")),
                                  self.seed_generator)
     pooled_a = self.pool_a.query(ops.stop_gradient(ops.cast(fake_a, "float32")),
                                  self.seed_generator)
+    r1 = 0.0
     with tf.GradientTape() as tape:
       d_losses = {}
       for key, d, real, fake in (("d_a", self.d_a, a, pooled_a), ("d_b", self.d_b, b, pooled_b)):
+        real_in = seen(real)
         logits = [ops.reshape(ops.cast(d(x, training=True), "float32"), (-1,))
-                  for x in (real, fake)]
+                  for x in (real_in, seen(fake))]
         d_losses[key] = 0.5 * _per_example(self.loss_pair.discriminator(*logits), n)
+        if self.extras.r1_gamma:
+          penalty = adversarial.r1_penalty(lambda z, d=d: d(z, training=True), real_in)
+          d_losses[key] = d_losses[key] + 0.5 * self.extras.r1_gamma * penalty
+          r1 = r1 + penalty
       scaled = self.d_optimizer.scale_loss(
           tf.nn.compute_average_loss(d_losses["d_a"] + d_losses["d_b"]))
     variables = self._d_variables()
@@ -216,7 +264,9 @@ class CycleGAN(base.FamilyModel):
       values["identity"] = identity
     for name, tracker in self.trackers.items():
       tracker.update_state(values[name])
-    return {name: tracker.result() for name, tracker in self.trackers.items()}
+    if self.extras.r1_gamma:
+      self.r1_tracker.update_state(r1)
+    return {m.name: m.result() for m in self.metrics}
 
 
 def _rgb(x):
@@ -230,7 +280,8 @@ class CycleGANFamily(base.ImageToImageFamily):
   name = "cyclegan"
   demo_tab = "tfgan.demo.translate:cyclegan_tab"  # both directions of an upload
   architecture_fields = ("domains", "norm", "upsample", "d_layers", "resnet_blocks", "loss",
-                         "pool_size")
+                         "pool_size", "ema_kimg")
+  extras_supported = ("gan_ramp_steps", "r1_gamma", "diffaugment")
 
   def check(self, config):
     t = config.translation
@@ -242,6 +293,8 @@ class CycleGANFamily(base.ImageToImageFamily):
     if t.lambda_cycle < 0 or t.lambda_identity < 0 or t.pool_size < 0 or t.resnet_blocks < 0:
       raise ValueError("lambda_cycle, lambda_identity, pool_size and resnet_blocks must be "
                        ">= 0.")
+    if t.feature_matching_weight:
+      raise ValueError(NO_FEATURE_MATCHING)
     if config.evaluation.metric_names and t.domains not in TRANSFORMS:
       raise ValueError("eval_metrics=paired needs held-out pairs: domains derived by a "
                        "transform (edges, grey, blur, downsample) with --holdout; unpaired "
@@ -304,7 +357,8 @@ class CycleGANFamily(base.ImageToImageFamily):
     for network in (g_ab, g_ba, d_a, d_b):
       network.build(network.input_shapes())
     model = CycleGAN(g_ab, g_ba, d_a, d_b, losses_lib.get(config.objective.loss),
-                     t.lambda_cycle, t.lambda_identity, t.pool_size, seed=config.runtime.seed)
+                     t.lambda_cycle, t.lambda_identity, t.pool_size, seed=config.runtime.seed,
+                     extras=adversarial.Extras.from_config(config))
     model.compile(optimizers["g"], optimizers["d"], **compile_options)
     return model
 
@@ -324,10 +378,9 @@ class CycleGANFamily(base.ImageToImageFamily):
     a, b = a[:k], b[:k]
 
     def render(model):
-      fake_b = generation.translate(model.g_ab, a)
-      fake_a = generation.translate(model.g_ba, b)
-      rec_a, rec_b = generation.translate(model.g_ba, fake_b), generation.translate(model.g_ab,
-                                                                                    fake_a)
+      g_ab, g_ba = model.sampling_generator, model.sampling_generator_ba
+      fake_b, fake_a = generation.translate(g_ab, a), generation.translate(g_ba, b)
+      rec_a, rec_b = generation.translate(g_ba, fake_b), generation.translate(g_ab, fake_a)
       if not all(np.isfinite(x).all() for x in (fake_a, fake_b)):
         raise rundir.NonFiniteError("the generators' outputs hold NaN or infinite values: "
                                     "training diverged; lower the learning rates.")
@@ -340,8 +393,9 @@ class CycleGANFamily(base.ImageToImageFamily):
   def exports(self, model):
     def spec(network):
       return tf.TensorSpec([None] + list(network.image_shape), tf.float32, name="images")
-    return [export.Export("generator", model.g_ab, {"serve": (spec(model.g_ab),)}),
-            export.Export("generator_ba", model.g_ba, {"serve_ba": (spec(model.g_ba),)})]
+    g_ab, g_ba = model.sampling_generator, model.sampling_generator_ba  # the averages, if any
+    return [export.Export("generator", g_ab, {"serve": (spec(g_ab),)}),
+            export.Export("generator_ba", g_ba, {"serve_ba": (spec(g_ba),)})]
 
   def export_names(self, config):
     return ["generator", "generator_ba"]
@@ -365,7 +419,8 @@ class CycleGANFamily(base.ImageToImageFamily):
     if not names:
       return None
     from tfgan.metrics import paired
-    return paired.PairedEvaluator(names, self._domains(config, "holdout", log))
+    return paired.PairedEvaluator(names, self._domains(config, "holdout", log),
+                                  generator_of=lambda model: model.sampling_generator)
 
 
 CYCLEGAN_NETWORKS = {"resnet": (resnet_translation.ResNetGenerator, unet.PatchDiscriminator)}

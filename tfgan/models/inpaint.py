@@ -225,7 +225,7 @@ class InpaintingFamily(base.ImageToImageFamily):
   needs_masks = True
   demo_tab = "tfgan.demo.inpaint:tab"  # paint the hole; the fill beside the diffusion fill
   architecture_fields = ("inpaint_stages", "d_layers", "loss", "ema_kimg")
-  extras_supported = True
+  extras_supported = base.EXTRAS
 
   def check(self, config):
     r = config.restoration

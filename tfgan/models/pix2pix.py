@@ -162,7 +162,7 @@ class Pix2PixFamily(base.ImageToImageFamily):
   name = "pix2pix"
   architecture_fields = ("pairs", "direction", "norm", "upsample", "d_layers", "loss",
                          "test_mode", "patch_norm", "ema_kimg")
-  extras_supported = True
+  extras_supported = base.EXTRAS
 
   def check(self, config):
     t = config.translation
