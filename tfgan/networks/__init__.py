@@ -16,6 +16,8 @@ from tfgan.networks.mlp import MLPDiscriminator, MLPGenerator
 from tfgan.networks.resnet import ResNetGANDiscriminator, ResNetGANGenerator
 from tfgan.networks.resnet_translation import ResNetGenerator
 from tfgan.networks.rrdb import RRDBGenerator
+# StyleGAN2's networks (issue 32): registered for load_model; their family comes next.
+from tfgan.networks.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator
 from tfgan.networks.unet import PatchDiscriminator, UNetGenerator
 
 # generator, discriminator: the classes. d_norm: what d_norm='auto' means for this pair.
@@ -81,5 +83,6 @@ __all__ = ["CONDITIONINGS", "DCGANDiscriminator", "DCGANGenerator", "Discriminat
            "GeneratorBase", "MLPDiscriminator", "MLPGenerator", "NETWORKS", "NORMALIZATIONS",
            "NetworkBase", "NetworkPair", "PatchDiscriminator", "RRDBGenerator",
            "ResNetGANDiscriminator", "ResNetGANGenerator", "SNDCGANDiscriminator",
+           "StyleGAN2Discriminator", "StyleGAN2Generator",
            "UNetGenerator", "build", "check",
            "check_d_options", "latent_code", "resolve_d_norm"]
