@@ -214,3 +214,17 @@ def test_networks_round_trip_through_keras_files_at_every_size(tmp_path):
   for shape in ((48, 48, 3), (32, 64, 3), (2048, 2048, 3), (4, 4, 3)):
     with pytest.raises(ValueError, match="square images of 8, 16, ..., 1024 pixels"):
       stylegan2.StyleGAN2Discriminator(image_shape=shape)
+
+
+def test_style_mixing_cutoffs_and_the_mix():
+  seed = keras.random.SeedGenerator(14)
+  cutoffs = np.array([int(stylegan2.mixing_cutoff(6, 0.9, seed)) for _ in range(3000)])
+  assert set(cutoffs) == {1, 2, 3, 4, 5, 6}
+  assert np.mean(cutoffs == 6) == pytest.approx(0.1, abs=0.02)  # no mixing: 1 - 0.9
+  for k in range(1, 6):  # the rest uniform over 1 .. num_ws - 1
+    assert np.mean(cutoffs == k) == pytest.approx(0.18, abs=0.025)
+  assert {int(stylegan2.mixing_cutoff(6, 0.0, seed)) for _ in range(20)} == {6}
+  ws, other = np.zeros((2, 6, 3), np.float32), np.ones((2, 6, 3), np.float32)
+  mixed = np.asarray(stylegan2.mix_styles(ws, other, 4))
+  np.testing.assert_array_equal(mixed[:, :4], 0.0)
+  np.testing.assert_array_equal(mixed[:, 4:], 1.0)

@@ -66,3 +66,27 @@ def test_r1_matches_closed_forms():
                              np.full(4, np.sum(w ** 2)), rtol=1e-5)
   np.testing.assert_allclose(regularizers.r1_penalty(_quadratic_critic, real).numpy(),
                              np.sum(real.numpy().reshape(4, -1) ** 2, axis=1), rtol=1e-5)
+
+
+def test_path_lengths_and_their_penalty_match_a_hand_computation():
+  # A linear synthesis images = sum_{n,d} ws[b, n, d] A[n, d, :] times a scale s: J^T y is
+  # s A y, so each length is s sqrt(mean_n sum_d (A y)^2) and d(sum lengths)/ds = sum(L / s).
+  rng = np.random.default_rng(0)
+  b, num_ws, w_dim, h, w, c = 3, 4, 5, 6, 6, 2
+  a = tf.constant(rng.normal(size=(num_ws, w_dim, h * w * c)), tf.float32)
+  s = tf.Variable(1.5)
+  synthesis = lambda ws: s * tf.reshape(tf.einsum("bnd,ndp->bp", ws, a), (-1, h, w, c))  # noqa: E731
+  ws = tf.constant(rng.normal(size=(b, num_ws, w_dim)), tf.float32)
+  with tf.GradientTape() as tape:
+    lengths = regularizers.path_lengths(synthesis, ws, keras.random.SeedGenerator(7))
+    total = tf.reduce_sum(lengths)
+  y = keras.random.normal((b, h, w, c), seed=keras.random.SeedGenerator(7)).numpy() / 6.0
+  g = 1.5 * np.einsum("ndp,bp->bnd", a.numpy(), y.reshape(b, -1))
+  want = np.sqrt(np.mean(np.sum(g ** 2, axis=2), axis=1))
+  np.testing.assert_allclose(lengths.numpy(), want, rtol=1e-4)
+  np.testing.assert_allclose(tape.gradient(total, s).numpy(), want.sum() / 1.5, rtol=1e-4)
+  penalty, new_mean = regularizers.path_length_penalty(lengths, tf.constant(2.0),
+                                                       tf.reduce_mean(lengths), decay=0.1)
+  mean = 2.0 + 0.1 * (want.mean() - 2.0)
+  assert float(new_mean) == pytest.approx(mean, rel=1e-5)
+  np.testing.assert_allclose(penalty.numpy(), (want - mean) ** 2, rtol=1e-4)

@@ -1,4 +1,7 @@
-"""Discriminator regularizers as per-example penalties, reduced in `GAN.train_step`."""
+"""Regularizers as per-example penalties, reduced in the families' train steps: the
+discriminator's (WGAN-GP, R1) and StyleGAN2's path-length regularizer of the generator."""
+
+import math
 
 import keras
 import tensorflow as tf
@@ -68,3 +71,48 @@ def r1_penalty(discriminator, real):
   """
   grads = _input_gradients(discriminator, real)
   return tf.reduce_sum(tf.square(grads), axis=1)
+
+
+def path_lengths(synthesis, ws, seed):
+  """StyleGAN2's per-example path lengths ||J_w^T y||_2 (Karras et al. 2020,
+  https://arxiv.org/abs/1912.04958, eq. 4), as NVlabs computes them: y ~ N(0, I) / sqrt(H W)
+  shaped like the images, g = d sum(images * y) / d ws, length = sqrt(mean over the num_ws
+  styles of sum over w_dim of g^2). Differentiable (second order) with respect to the
+  generator's weights.
+
+  Args:
+    synthesis: callable, ws float32 [B, num_ws, w_dim] -> images [B, H, W, C] (each image
+      depending on its own ws only), called as in training.
+    ws: float32 [B, num_ws, w_dim].
+    seed: keras.random.SeedGenerator or seed tensor for y.
+  Returns:
+    float32 [B], >= 0.
+  """
+  with tf.GradientTape() as tape:
+    tape.watch(ws)
+    images = tf.cast(synthesis(ws), tf.float32)
+    scale = 1.0 / math.sqrt(images.shape[1] * images.shape[2])
+    y = keras.random.normal(tf.shape(images), seed=seed) * scale
+    total = tf.reduce_sum(images * y)
+  grads = tape.gradient(total, ws)
+  return tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=2), axis=1) +
+                 NORM_EPSILON)
+
+
+def path_length_penalty(lengths, pl_mean, batch_mean, decay=0.01):
+  """StyleGAN2's path-length penalty against the running mean a of the lengths.
+
+  a <- pl_mean + decay (batch_mean - pl_mean), penalty = (lengths - a)^2 per example.
+  batch_mean: the mean length over the global batch (all replicas: the caller reduces it),
+  held constant (NVlabs lets the 0.01 x mean path carry a gradient on its one device; a
+  cross-replica mean cannot).
+
+  Args:
+    lengths: float32 [B] (path_lengths). pl_mean: float32 scalar, the running mean so far
+      (0 at the start). batch_mean: float32 scalar. decay: 0.01 in the paper.
+  Returns:
+    (penalty float32 [B], the new running mean float32 scalar): multiply the penalty by the
+    weight (2) and the lazy interval (4).
+  """
+  new_mean = pl_mean + decay * (tf.stop_gradient(batch_mean) - pl_mean)
+  return tf.square(lengths - new_mean), new_mean

@@ -52,6 +52,21 @@ def check_image_shape(image_shape):
   return h
 
 
+def mixing_cutoff(num_ws, probability, seed):
+  """StyleGAN2's style-mixing point for one batch: int32 scalar, uniform over 1 .. num_ws - 1
+  with `probability` (0.9 in the paper), else num_ws (no mixing). seed: a SeedGenerator."""
+  u = keras.random.uniform((2,), seed=seed)
+  cutoff = 1 + ops.cast(ops.floor(u[0] * (num_ws - 1)), "int32")
+  return ops.where(u[1] < probability, ops.minimum(cutoff, num_ws - 1), num_ws)
+
+
+def mix_styles(ws, other, cutoff):
+  """ws float32 [B, num_ws, w_dim] with its styles from index `cutoff` on taken from `other`
+  (same shape): coarse styles from ws, fine ones from other."""
+  keep = ops.arange(ops.shape(ws)[1])[None, :, None] < cutoff
+  return ops.where(keep, ws, other)
+
+
 def normalize_2nd_moment(x):
   """x / sqrt(mean(x^2 over features) + 1e-8), per row of x [B, F]."""
   return x * ops.rsqrt(ops.mean(ops.square(x), axis=-1, keepdims=True) + 1e-8)
