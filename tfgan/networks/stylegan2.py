@@ -107,8 +107,9 @@ class StyleGAN2Generator(GeneratorBase):
                                                   name=f"mapping_{i}"))
                         for i in range(int(mapping_layers))]
     # The running mean of w (the truncation centre): a weight, so saved and exported.
+    # Every replica assigns the same value (the global batch's mean w).
     self.w_avg = self.add_weight(name="w_avg", shape=(w_dim,), initializer="zeros",
-                                 trainable=False)
+                                 trainable=False, aggregation="only_first_replica")
     ch = lambda r: channels(r, side, width)  # noqa: E731
     self.const = self.add_weight(name="const", shape=(4, 4, ch(4)),
                                  initializer=keras.initializers.RandomNormal(0.0, 1.0))

@@ -1,0 +1,206 @@
+"""StyleGAN2's training (tfgan.models.stylegan2) on tiny networks, eagerly: the main phases'
+SGD steps against the hand objectives with the same draws, the lazy schedule (regularisation
+steps as extra optimizer steps, also through fit()'s per-step dispatch), NVlabs' Adam
+compensation, w_avg, the path-length mean and the EMA ramp, and an exact resume."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan import regularizers
+from tfgan.models import base
+from tfgan.models import stylegan2 as family
+from tfgan.networks import stylegan2 as networks
+
+LR = 0.05
+
+
+def _networks(seed=0, num_classes=0):
+  keras.utils.set_random_seed(seed)
+  # Named as the family names them: the checkpoint's noise-seed keys carry the names.
+  g = networks.StyleGAN2Generator(latent_dim=8, image_shape=(8, 8, 3), width=1 / 64,
+                                  num_classes=num_classes, name="generator")
+  d = networks.StyleGAN2Discriminator(image_shape=(8, 8, 3), width=1 / 64,
+                                      num_classes=num_classes, name="discriminator")
+  g.build(g.input_shapes())
+  d.build(d.input_shapes())
+  return g, d
+
+
+def _model(optimizer=lambda: keras.optimizers.SGD(LR), seed=1, networks_seed=0, **kwargs):
+  g, d = _networks(networks_seed)
+  model = family.StyleGAN2(g, d, seed=seed, **kwargs)
+  model.compile(optimizer(), optimizer(), run_eagerly=True)
+  return model
+
+
+def _real(n=4, seed=0):
+  return tf.constant(np.random.default_rng(seed).uniform(-1, 1, (n, 8, 8, 3)), tf.float32)
+
+
+def _states(model):
+  return [model.seed_generator.state] + list(base.seed_states(model.generator).values())
+
+
+def test_lazy_adam_is_nvlabs_compensation():
+  lr, b1, b2 = family.lazy_adam(0.0025, 0.0, 0.99, 4)
+  assert lr == pytest.approx(0.002) and b1 == 0.0 and b2 == pytest.approx(0.99 ** 0.8)
+  lr, _, b2 = family.lazy_adam(0.0025, 0.0, 0.99, 16)
+  assert lr == pytest.approx(0.0025 * 16 / 17) and b2 == pytest.approx(0.99 ** (16 / 17))
+  assert family.lazy_adam(0.002, 0.5, 0.9, 0) == (0.002, 0.5, 0.9)
+
+
+def _assert_sgd(variables, before, after, grads, what):
+  """after - before == -LR x grads, to float32's resolution of each weight."""
+  for v, b0, b1, grad in zip(variables, before, after, grads):
+    want = -LR * (0 if grad is None else grad.numpy())
+    # The mapping's stored weights are ~100 (N(0, 1) / lr_mul): float32 rounds their steps.
+    atol = 2e-7 + 2 * float(np.spacing(np.float32(np.abs(b0).max())))
+    np.testing.assert_allclose(b1, b0 + want, rtol=2e-3, atol=atol, err_msg=f"{what}: {v.path}")
+
+
+@pytest.mark.parametrize("regularised", [False, True], ids=["main", "all_four_phases"])
+def test_each_phase_is_an_sgd_step_on_its_hand_objective_with_the_same_draws(regularised):
+  # Iteration 0: G main, (path length), D main, (R1), each an SGD step of its own; no mixing,
+  # no augmentation. The hand objectives replay the step's draws from the same RNG states.
+  gamma, pl_weight = 1.5, 2.0
+  model = _model(pl_weight=pl_weight if regularised else 0.0, pl_every=4,
+                 r1_gamma=gamma if regularised else 0.0, r1_every=16, style_mixing=0.0)
+  g, d = model.generator, model.discriminator
+  real = _real()
+  states = [s.numpy().copy() for s in _states(model)]
+  g0 = [v.numpy().copy() for v in g.trainable_variables]
+  d0 = [v.numpy().copy() for v in d.trainable_variables]
+  model.train_step(real)
+  g1 = [v.numpy().copy() for v in g.trainable_variables]
+  d1 = [v.numpy().copy() for v in d.trainable_variables]
+  assert int(model.g_optimizer.iterations.numpy()) == 1 + regularised
+  assert int(model.d_optimizer.iterations.numpy()) == 1 + regularised
+  for s, value in zip(_states(model), states):
+    s.assign(value)
+
+  def assign(variables, values):
+    for v, value in zip(variables, values):
+      v.assign(value)
+
+  def sgd_step(variables, total):
+    with tf.GradientTape() as tape:
+      objective = total()
+    grads = tape.gradient(objective, variables)
+    before = [v.numpy().copy() for v in variables]
+    assign(variables, [b - LR * (0 if gr is None else gr.numpy())
+                       for b, gr in zip(before, grads)])
+    return before, grads
+
+  assign(g.trainable_variables, g0)
+  assign(d.trainable_variables, d0)
+  z = keras.random.normal((4, 8), seed=model.seed_generator)
+  # w_avg moved from 0 toward the G phase's mean w by 1 - 0.995.
+  np.testing.assert_allclose(g.w_avg.numpy(), 0.005 * np.mean(g.mapping(z)[:, 0], axis=0),
+                             rtol=1e-5, atol=1e-8)
+  steps = [sgd_step(g.trainable_variables, lambda: tf.reduce_mean(
+      tf.math.softplus(-tf.reshape(d(g.synthesis(g.mapping(z), "random")), [-1]))))]
+  if regularised:  # the path-length step on half the batch, x pl_weight x pl_every
+    z_pl = keras.random.normal((2, 8), seed=model.seed_generator)
+
+    def pl_total():
+      lengths = regularizers.path_lengths(lambda w: g.synthesis(w, "random"), g.mapping(z_pl),
+                                          model.seed_generator)
+      mean = 0.01 * tf.reduce_mean(tf.stop_gradient(lengths))  # a: from 0 by 0.01
+      return tf.reduce_mean(tf.square(lengths - mean)) * pl_weight * 4
+
+    steps.append(sgd_step(g.trainable_variables, pl_total))
+  # The last phase's step from where the replayed earlier ones left G.
+  _assert_sgd(g.trainable_variables, steps[-1][0], g1, steps[-1][1], "G")
+  assign(g.trainable_variables, g1)
+  z = keras.random.normal((4, 8), seed=model.seed_generator)
+  fake = tf.stop_gradient(g.synthesis(g.mapping(z), "random"))
+  steps = [sgd_step(d.trainable_variables, lambda: tf.reduce_mean(
+      tf.math.softplus(tf.reshape(d(fake), [-1])) +
+      tf.math.softplus(-tf.reshape(d(real), [-1]))))]
+  if regularised:  # R1 x r1_every
+    def r1_total():
+      with tf.GradientTape() as inner:
+        inner.watch(real)
+        scores = tf.reduce_sum(d(real))
+      grad = inner.gradient(scores, real)
+      return tf.reduce_mean(tf.reduce_sum(tf.square(grad), axis=[1, 2, 3])) * gamma / 2 * 16
+
+    steps.append(sgd_step(d.trainable_variables, r1_total))
+  _assert_sgd(d.trainable_variables, steps[-1][0], d1, steps[-1][1], "D")
+  moved = max(float(np.abs(a - b).max()) for a, b in zip(d0, d1))
+  assert moved > 1e-6
+
+
+def test_regularisation_steps_are_extra_optimizer_steps_on_the_lazy_schedule():
+  model = _model(r1_gamma=0.5, r1_every=4, pl_every=2, ema_half_life=100.0)
+  assert [model.phases(k) for k in range(5)] == [(True, True), (False, False), (True, False),
+                                                 (False, False), (True, True)]
+  assert _model(r1_gamma=0.0, pl_weight=0.0).phases(0) == (False, False)
+  logs = model.train_step(_real())
+  assert int(model.iteration.numpy()) == 1
+  assert int(model.g_optimizer.iterations.numpy()) == 2  # G main + path length
+  assert int(model.d_optimizer.iterations.numpy()) == 2  # D main + R1
+  assert float(logs["pl_penalty"]) >= 0 and float(logs["r1"]) > 0
+  # The running mean of the lengths starts from 0: a = 0.01 mean(length) > 0.
+  assert 0 < float(model.pl_mean.numpy()) < 1
+  # The EMA at step 0 is a copy (the ramp's half-life is 0 images); then a ramped average.
+  g, ema = model.generator, model.ema_generator
+  g_before = [v.numpy().copy() for v in g.trainable_variables]
+  ema_before = [v.numpy().copy() for v in ema.trainable_variables]
+  np.testing.assert_allclose(ema_before[0], g_before[0])
+  model.train_step(_real(seed=1))
+  beta = 0.5 ** (4 / min(100.0, 0.05 * 4 * 1))  # batch 4, 4 images seen before
+  for e0, e1, w1 in zip(ema_before, ema.trainable_variables, g.trainable_variables):
+    np.testing.assert_allclose(e1.numpy(), beta * e0 + (1 - beta) * w1.numpy(), rtol=1e-4,
+                               atol=1e-6)
+  np.testing.assert_array_equal(ema.w_avg.numpy(), g.w_avg.numpy())  # buffers copied
+
+
+def test_fit_dispatches_the_phases_per_step_and_continues_the_count():
+  model = _model(r1_gamma=0.5, r1_every=4, pl_every=3)
+  data = tf.data.Dataset.from_tensors(_real()).repeat()
+  model.fit(data, steps_per_epoch=5, epochs=1, verbose=0)
+  # G: 5 + path length at 0, 3; D: 5 + R1 at 0, 4.
+  assert [int(v.numpy()) for v in (model.iteration, model.g_optimizer.iterations,
+                                   model.d_optimizer.iterations)] == [5, 7, 7]
+  model.fit(data, steps_per_epoch=4, epochs=1, verbose=0)  # steps 5..8: 6 (G), 8 (D)
+  assert [int(v.numpy()) for v in (model.iteration, model.g_optimizer.iterations,
+                                   model.d_optimizer.iterations)] == [9, 12, 12]
+  model.compile(model.g_optimizer, model.d_optimizer, steps_per_execution=2)
+  with pytest.raises(ValueError, match="steps_per_execution must be 1"):
+    model.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
+
+
+def test_a_restored_run_continues_exactly(tmp_path):
+  kwargs = dict(r1_gamma=0.5, r1_every=2, pl_every=2, ema_half_life=50.0,
+                optimizer=lambda: keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99))
+  model = _model(**kwargs)
+  for k in range(2):
+    model.train_step(_real(seed=k))
+  path = tf.train.Checkpoint(**model.checkpoint_objects()).save(str(tmp_path / "ckpt"))
+  for k in range(2, 5):
+    model.train_step(_real(seed=k))
+
+  def state(m):
+    return [v.numpy() for v in m.generator.weights + m.discriminator.weights +
+            m.ema_generator.weights] + [m.pl_mean.numpy()]
+
+  expected = state(model)
+  fresh = _model(seed=9, networks_seed=3, **kwargs)  # other draws: the checkpoint sets them
+  tf.train.Checkpoint(**fresh.checkpoint_objects()).restore(path).assert_consumed()
+  assert fresh.step_count() == 2
+  for k in range(2, 5):
+    fresh.train_step(_real(seed=k))
+  for e, got in zip(expected, state(fresh)):
+    np.testing.assert_allclose(got, e, rtol=1e-5, atol=1e-6)
+
+
+def test_bad_settings_are_refused_by_name():
+  g, d = _networks()
+  for kwargs, message in ((dict(r1_every=0), "r1_every must be >= 1"),
+                          (dict(pl_every=0), "pl_every must be >= 1"),
+                          (dict(style_mixing=1.5), "style_mixing is a probability")):
+    with pytest.raises(ValueError, match=message):
+      family.StyleGAN2(g, d, **kwargs)
