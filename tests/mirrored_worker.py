@@ -11,9 +11,11 @@ Usage:
   python tests/mirrored_worker.py cyclegan POOL|extras... # two CycleGAN steps, 2 replicas vs 1
   python tests/mirrored_worker.py esrgan STAGE...  # two ESRGAN steps (psnr, gan), 2 vs 1
   python tests/mirrored_worker.py inpaint STAGE... # two inpainting steps (l1, gan), 2 vs 1
+  python tests/mirrored_worker.py stylegan2 NAME... # two StyleGAN2 iterations (plain, mixing)
 Prints one JSON line per name.
 """
 
+import contextlib
 import json
 import os
 import sys
@@ -290,8 +292,39 @@ def inpaint_equal(stages):
                       "max_abs_diff": diff, "d_moved": d_moved}), flush=True)
 
 
+def stylegan2_equal(names):
+  """Two StyleGAN2 iterations of batch 8 (4 per replica): the first with both lazy
+  regularisation steps (the path-length mean and w_avg reduced over the replicas), the second
+  without; 'mixing' with style mixing and the EMA. Minibatch-std groups of 1: its groups are
+  each replica's own (as NVlabs' per GPU), which no single-device batch reproduces."""
+  from models_stylegan2_test import _networks
+  from tfgan.models import stylegan2
+  rng = np.random.default_rng(1)
+  real = rng.uniform(-1, 1, (16, 8, 8, 3)).astype(np.float32)
+  batch = tf.data.Dataset.from_tensor_slices(real).batch(8).repeat()
+  for name in names:
+    results = []
+    for scope in (None, STRATEGY):
+      with (scope.scope() if scope else contextlib.nullcontext()):
+        g, d = _networks(4, mbstd_group=1)
+        mixing = name == "mixing"
+        model = stylegan2.StyleGAN2(g, d, r1_gamma=1.0, r1_every=2, pl_every=2,
+                                    style_mixing=0.9 if mixing else 0.0,
+                                    ema_half_life=100.0 if mixing else 0.0, seed=5)
+        model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),
+                      run_eagerly=_reference())
+      model.fit(batch, epochs=1, steps_per_epoch=2, verbose=0)
+      results.append([v.numpy() for v in g.weights + d.weights + (
+          model.ema_generator.weights if mixing else [])] + [model.pl_mean.numpy()])
+    diff = max(float(np.max(np.abs(a - b))) for a, b in zip(*results))
+    print(json.dumps({"name": name, "replicas": STRATEGY.num_replicas_in_sync,
+                      "max_abs_diff": diff, "pl_mean": float(results[1][-1]),
+                      "w_avg": float(np.abs(g.w_avg.numpy()).max())}), flush=True)
+
+
 MODES = {"combos": combos, "equal": equal, "xla": xla, "pix2pix": pix2pix_equal,
-         "cyclegan": cyclegan_equal, "esrgan": esrgan_equal, "inpaint": inpaint_equal}
+         "cyclegan": cyclegan_equal, "esrgan": esrgan_equal, "inpaint": inpaint_equal,
+         "stylegan2": stylegan2_equal}
 
 
 def run_all(plan):

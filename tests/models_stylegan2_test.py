@@ -16,13 +16,14 @@ from tfgan.networks import stylegan2 as networks
 LR = 0.05
 
 
-def _networks(seed=0, num_classes=0):
+def _networks(seed=0, num_classes=0, mbstd_group=4):
   keras.utils.set_random_seed(seed)
   # Named as the family names them: the checkpoint's noise-seed keys carry the names.
   g = networks.StyleGAN2Generator(latent_dim=8, image_shape=(8, 8, 3), width=1 / 64,
                                   num_classes=num_classes, name="generator")
   d = networks.StyleGAN2Discriminator(image_shape=(8, 8, 3), width=1 / 64,
-                                      num_classes=num_classes, name="discriminator")
+                                      num_classes=num_classes, mbstd_group=mbstd_group,
+                                      name="discriminator")
   g.build(g.input_shapes())
   d.build(d.input_shapes())
   return g, d

@@ -92,7 +92,9 @@ def path_lengths(synthesis, ws, seed):
     tape.watch(ws)
     images = tf.cast(synthesis(ws), tf.float32)
     scale = 1.0 / math.sqrt(images.shape[1] * images.shape[2])
-    y = keras.random.normal(tf.shape(images), seed=seed) * scale
+    y = distribute.replica_draw(  # the global batch's draw, as for the interpolates above
+        lambda n: keras.random.normal(tf.concat([[n], tf.shape(images)[1:]], 0), seed=seed),
+        tf.shape(images)[0]) * scale
     total = tf.reduce_sum(images * y)
   grads = tape.gradient(total, ws)
   return tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=2), axis=1) +

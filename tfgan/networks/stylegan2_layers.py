@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from tfgan import distribute
 from tfgan.layers import PACKAGE
 
 SQRT2 = math.sqrt(2.0)  # lrelu's gain: keeps the activations' second moment (He et al.)
@@ -217,8 +218,11 @@ class ModulatedConv2D(layers.Layer):
       x = x * ops.cast(d[:, None, None, :], x.dtype)
     if self.noise and noise_mode != "none":
       if noise_mode == "random":
-        shape = (ops.shape(x)[0], x.shape[1], x.shape[2], 1)
-        noise = keras.random.normal(shape, seed=self.seed_generator)
+        # Drawn for the global batch, this replica keeping its rows: one device's draw.
+        side = (x.shape[1], x.shape[2], 1)
+        noise = distribute.replica_draw(
+            lambda n: keras.random.normal((n,) + side, seed=self.seed_generator),
+            ops.shape(x)[0])
       else:
         noise = self.noise_const[None]
       x = x + ops.cast(noise * self.noise_strength, x.dtype)
