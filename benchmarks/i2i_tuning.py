@@ -122,6 +122,9 @@ ATTEMPTS = {
     # see.
     "cg_base": [],
     "cg_ema_daugc": ["--ema_kimg=0.5", "--diffaugment=color"],
+    # Its chroma ratio stayed at 12.2 (13.7 without): R1 on both Ds as well (gamma 1, as
+    # edges -> face's default).
+    "cg_ema_daugc_r1": ["--ema_kimg=0.5", "--diffaugment=color", "--r1_gamma=1"],
 }
 
 
