@@ -293,9 +293,10 @@ def inpaint_equal(stages):
 
 
 def stylegan2_equal(names):
-  """Two StyleGAN2 iterations of batch 8 (4 per replica): the first with both lazy
-  regularisation steps (the path-length mean and w_avg reduced over the replicas), the second
-  without; 'mixing' with style mixing and the EMA. Minibatch-std groups of 1: its groups are
+  """One StyleGAN2 iteration of batch 8 (4 per replica), with every phase (both lazy
+  regularisation steps: the path-length mean and w_avg reduced over the replicas); 'mixing'
+  with style mixing and the EMA. One iteration: each other phase combination is a subset of
+  this one, and each costs a trace (~10 s here). Minibatch-std groups of 1: its groups are
   each replica's own (as NVlabs' per GPU), which no single-device batch reproduces."""
   from models_stylegan2_test import _networks
   from tfgan.models import stylegan2
@@ -313,7 +314,7 @@ def stylegan2_equal(names):
                                     ema_half_life=100.0 if mixing else 0.0, seed=5)
         model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),
                       run_eagerly=_reference())
-      model.fit(batch, epochs=1, steps_per_epoch=2, verbose=0)
+      model.fit(batch, epochs=1, steps_per_epoch=1, verbose=0)
       results.append([v.numpy() for v in g.weights + d.weights + (
           model.ema_generator.weights if mixing else [])] + [model.pl_mean.numpy()])
     diff = max(float(np.max(np.abs(a - b))) for a, b in zip(*results))
