@@ -93,7 +93,7 @@ def test_closed_choices_are_validated_by_name(field, value):
     (dict(beta_1=1.0), r"beta_1 must be in \[0, 1\)"),
     (dict(eval_data_dir="held"), "eval_data_dir needs eval_metrics"),
     (dict(eval_data_dir="held", eval_metrics="swd1k", eval_every=2, family="pix2pix"),
-     "eval_data_dir applies to the gan family"),
+     "eval_data_dir applies to the noise-to-image families"),
     (dict(eval_data_dir="faces/", data_dir="faces", eval_metrics="swd1k", eval_every=2),
      "eval_data_dir faces/ is the data_dir the run trains on"),
 ])

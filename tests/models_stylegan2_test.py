@@ -205,3 +205,49 @@ def test_bad_settings_are_refused_by_name():
                           (dict(style_mixing=1.5), "style_mixing is a probability")):
     with pytest.raises(ValueError, match=message):
       family.StyleGAN2(g, d, **kwargs)
+
+
+def _run_config(root, **changes):
+  from tfgan import config as config_lib
+  return config_lib.make(**{
+      "family": "stylegan2", "network": "stylegan2", "dataset": "folder", "data_dir": root,
+      "image_size": 8, "width": 1 / 64, "latent_dim": 8, "batch_size": 4, "train_steps": 2,
+      "r1_gamma": 0.1, "r1_every": 2, "pl_every": 2, "beta_1": 0.0, "beta_2": 0.99,
+      "g_lr": 0.002, "d_lr": 0.002, "ema_kimg": 0.01, "log_every": 1, "sample_every": 2,
+      "checkpoint_every": 2, "num_samples": 4, "holdout": 4, **changes})
+
+
+@pytest.mark.integration
+def test_a_stylegan2_run_trains_resumes_exports_and_samples(tmp_path):
+  # The family through the shared trainer: lazy steps dispatched per step (steps 0 and 2 with
+  # both regularisers), NVlabs' compensated Adam, resume, the EMA generator exported.
+  from conftest import run_cli, write_gradient_faces
+  from tfgan import build, generation, rundir, trainer
+  root = write_gradient_faces(str(tmp_path / "faces"), n=12, size=(8, 8))
+  workdir = str(tmp_path / "run")
+  first = trainer.train_and_evaluate(_run_config(root), workdir, verbose=False)
+  assert first["step"] == 2 and first["status"] == "completed"
+  model = first["model"]
+  g_opt = model.g_optimizer
+  assert float(g_opt.beta_2) == pytest.approx(0.99 ** (2 / 3))  # pl_every 2: ratio 2/3
+  assert int(g_opt.iterations.numpy()) == 3 and int(model.d_optimizer.iterations.numpy()) == 3
+  second = trainer.train_and_evaluate(_run_config(root, train_steps=3), workdir, verbose=False)
+  assert second["step"] == 3
+  assert int(second["model"].g_optimizer.iterations.numpy()) == 5  # + step 2's path length
+  rows = [r for r in rundir.RunDir(workdir).metric_rows() if "g_loss" in r]
+  assert [r["step"] for r in rows] == [1, 2, 3]
+  generator = generation.load_generator(workdir)
+  z = generation.latents(3, 8, 0)
+  np.testing.assert_allclose(np.asarray(generator(z)),
+                             np.asarray(second["model"].ema_generator(z)), atol=1e-5)
+  result = run_cli("tfgan.sample", f"--workdir={workdir}", "--num=4",
+                   f"--out={tmp_path / 'grid.png'}")
+  assert result.returncode == 0, result.stderr[-2000:]
+  for changes, message in ((dict(r1_gamma=0.0), "NVlabs' 'auto' rule is 0.0002 x side"),
+                           (dict(image_size=12), "square images of 8, 16, ..., 1024"),
+                           (dict(network="dcgan"), "network must be stylegan2"),
+                           (dict(d_steps=2), "family stylegan2 does not use them"),
+                           (dict(loss="hinge"), "non-saturating logistic loss"),
+                           (dict(steps_per_execution=2, log_every=2), "leave it 1")):
+    with pytest.raises(ValueError, match=message):
+      build.validate(_run_config(root, **changes))

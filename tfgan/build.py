@@ -66,19 +66,21 @@ def resolve_jit_compile(setting, xla_helps_on_cpu=False, strategy=None):
 
 def make_optimizers(config, learning_rates: Dict[str, Tuple[float, int]]
                     ) -> Dict[str, keras.Optimizer]:
-  """One Adam per entry of `learning_rates` ({name: (lr, updates per train step)}) with
-  config.optimization's betas, gradient clipping and learning-rate schedule (the decay counts
-  each optimizer's own updates), loss-scaled under mixed_float16."""
+  """One Adam per entry of `learning_rates` ({name: (lr, updates per train step)}, or
+  (lr, updates per step, beta_1, beta_2) for an optimizer with betas of its own: StyleGAN2's
+  lazy-regularisation compensation) with config.optimization's betas, gradient clipping and
+  learning-rate schedule (the decay counts each optimizer's own updates), loss-scaled under
+  mixed_float16."""
   o = config.optimization
 
-  def adam(lr, per_step):
+  def adam(lr, per_step, beta_1=o.beta_1, beta_2=o.beta_2):
     rate = schedules.learning_rate(lr, o.lr_decay_start * per_step, o.train_steps * per_step)
     return precision.wrap_optimizer(
-        keras.optimizers.Adam(rate, beta_1=o.beta_1, beta_2=o.beta_2,
+        keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2,
                               global_clipnorm=o.clip_norm or None),
         config.runtime.mixed_precision)
 
-  return {name: adam(lr, per_step) for name, (lr, per_step) in learning_rates.items()}
+  return {name: adam(*settings) for name, settings in learning_rates.items()}
 
 
 def build_model(config, spec: data.DataSpec, family=None):

@@ -57,7 +57,8 @@ def _translation_run(workdir):
   if not os.path.isfile(path):
     return False
   with open(path) as f:
-    return json.load(f).get("family", "gan") != "gan"
+    from tfgan import config as config_lib  # TensorFlow-free
+    return json.load(f).get("family", "gan") not in config_lib.NOISE_TO_IMAGE_FAMILIES
 
 
 def main(argv):

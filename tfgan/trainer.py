@@ -108,7 +108,7 @@ def _eval_source(config, built):
   (tfgan.metrics.open_reference, as tfgan.evaluate reads them). Image-to-image families
   evaluate on their own held-out pairs and get the training split."""
   folder = config.evaluation.eval_data_dir
-  held = config.data.holdout and built.family.name == "gan"
+  held = config.data.holdout and built.family.name in config_lib.NOISE_TO_IMAGE_FAMILIES
   if not folder and not (held and config.evaluation.metric_names):
     return built.source
   from tfgan import data

@@ -34,7 +34,7 @@ def load_run(workdir, reverse=False):
     raise FileNotFoundError(f"{workdir}: no config.json; not a tfgan run directory.")
   with open(path) as f:
     config = json.load(f)
-  if config.get("family", "gan") == "gan":
+  if config.get("family", "gan") in config_lib.NOISE_TO_IMAGE_FAMILIES:
     raise ValueError(f"{workdir} is a noise-to-image GAN run; tfgan.sample generates from it.")
   if reverse:
     if config.get("family") != "cyclegan":

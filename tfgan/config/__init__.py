@@ -13,7 +13,8 @@ dataset, network or loss name) live with the registry and run from `tfgan.build.
 from tfgan.config.checks import check, first_stage_error
 from tfgan.config.flags import config_from_flags, define_flags, from_flagfile, grouped_help
 from tfgan.config.sections import (ARCHITECTURE_FIELDS, CACHE_CHOICES, CHOICES, FIELDS,
-                                   JIT_CHOICES, PRECISION_CHOICES, SECTIONS, STRATEGY_CHOICES,
+                                   JIT_CHOICES, NOISE_TO_IMAGE_FAMILIES, PRECISION_CHOICES,
+                                   SECTIONS, STRATEGY_CHOICES, StyleConfig,
                                    Config, DataConfig, EvaluationConfig, GANConfig, ModelConfig,
                                    ObjectiveConfig, OptimizationConfig, OutputsConfig,
                                    RestorationConfig, RuntimeConfig, TranslationConfig, from_dict,

@@ -6,7 +6,7 @@ live in the module that owns the concept; `tfgan.build.validate` runs them all, 
 
 import os
 
-from tfgan.config.sections import CHOICES, Config
+from tfgan.config.sections import CHOICES, NOISE_TO_IMAGE_FAMILIES, Config
 
 # (section, field) pairs that count something and must be positive.
 _POSITIVE = (("model", "kernel_size"), ("gan", "latent_dim"), ("gan", "d_steps"),
@@ -45,9 +45,10 @@ def check(config: Config) -> None:
   if evaluation.metric_names and not evaluation.eval_every:
     raise ValueError("eval_metrics needs eval_every > 0 (steps between evaluations).")
   if evaluation.eval_data_dir:
-    if config.model.family != "gan":
-      raise ValueError(f"eval_data_dir applies to the gan family; family "
-                       f"{config.model.family} evaluates on its --holdout images.")
+    if config.model.family not in NOISE_TO_IMAGE_FAMILIES:
+      raise ValueError(f"eval_data_dir applies to the noise-to-image families "
+                       f"{NOISE_TO_IMAGE_FAMILIES}; family {config.model.family} evaluates on "
+                       f"its --holdout images.")
     if not evaluation.metric_names:
       raise ValueError("eval_data_dir needs eval_metrics (what to evaluate against it).")
     if config.data.data_dir and (os.path.abspath(evaluation.eval_data_dir) ==

@@ -58,13 +58,15 @@ class ModelConfig:
   """Which family trains which networks (tfgan.models, tfgan.networks)."""
   family: str = _field("gan", "Model family from tfgan.models.FAMILIES: gan (noise-to-image), "
                        "pix2pix (paired image-to-image translation), cyclegan (unpaired), "
-                       "esrgan (super-resolution) or inpaint (hole filling).")
+                       "esrgan (super-resolution), inpaint (hole filling) or stylegan2 "
+                       "(noise-to-image, StyleGAN2's training).")
   network: str = _field("dcgan", "Network pair from tfgan.networks.NETWORKS: mlp, dcgan, "
                         "sndcgan (dcgan with a deeper, spectrally normalised D) or resnet "
                         "(SNGAN's ResNet G and spectrally normalised D); for pix2pix "
                         "unet (U-Net G, PatchGAN D); for cyclegan resnet (ResNet G, PatchGAN "
                         "D); for esrgan rrdb (RRDB G, spectrally normalised PatchGAN D); for "
-                        "inpaint gated (gated-convolution G, SN-PatchGAN D).")
+                        "inpaint gated (gated-convolution G, SN-PatchGAN D); for stylegan2 "
+                        "stylegan2 (mapping + synthesis G, residual D).")
   width: float = _field(1.0, "Width multiplier for the channel/unit counts of the networks.")
   kernel_size: int = _field(
       4, "dcgan convolution kernel size (4 in Radford et al.; 3 ran ~3x faster on a 2-core CPU). "
@@ -95,6 +97,21 @@ class GANConfig:
       "20,000 images) into K clusters before training; D is conditioned on each image's "
       "cluster, G draws its cluster from z in the clusters' shares, and the exported "
       "generator stays unconditional. 0 disables; not with --conditional or --info_codes.")
+
+
+@dataclasses.dataclass(frozen=True)
+class StyleConfig:
+  """StyleGAN2's own settings (tfgan.models.stylegan2); with gan's latent_dim, conditional."""
+  mapping_layers: int = _field(2, "stylegan2: mapping network layers (2: NVlabs' 'auto' "
+                               "configuration; 8 in the paper).")
+  style_mixing: float = _field(0.9, "stylegan2: probability that a batch mixes two latents' "
+                               "styles from a random layer on (0.9 in the paper; 0 disables).")
+  pl_weight: float = _field(2.0, "stylegan2: weight of the path-length regularizer of G (2 in "
+                            "the paper; 0 disables).")
+  pl_every: int = _field(4, "stylegan2: iterations between path-length steps (lazy "
+                         "regularization, 4 in the paper); R1's interval is --r1_every (16).")
+  ema_rampup: float = _field(0.05, "stylegan2: the EMA's half-life is at most this fraction "
+                             "of the images seen so far (NVlabs' ramp; 0: none).")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -321,15 +338,20 @@ class EvaluationConfig:
 # Section name (the attribute of Config) -> its dataclass, in flag-listing order. A new family
 # adds its section here; its flags then exist everywhere at once.
 SECTIONS = {
-    "data": DataConfig, "model": ModelConfig, "gan": GANConfig,
+    "data": DataConfig, "model": ModelConfig, "gan": GANConfig, "style": StyleConfig,
     "translation": TranslationConfig, "restoration": RestorationConfig,
     "objective": ObjectiveConfig,
     "optimization": OptimizationConfig, "runtime": RuntimeConfig, "outputs": OutputsConfig,
     "evaluation": EvaluationConfig,
 }
 
+# The families that map noise to images (gan's evaluation, sampling and holdout rules apply);
+# the others map images to images.
+NOISE_TO_IMAGE_FAMILIES = ("gan", "stylegan2")
+
 # The families that read a section, for --help; unnamed sections serve every family.
-SECTION_FAMILIES = {"gan": "gan (noise-to-image)", "translation": "pix2pix, cyclegan",
+SECTION_FAMILIES = {"gan": "gan (noise-to-image), stylegan2", "style": "stylegan2",
+                    "translation": "pix2pix, cyclegan",
                     "restoration": "esrgan (super-resolution), inpaint"}
 
 # String settings with a closed set of values (enum flags in tfgan.train).
@@ -358,6 +380,7 @@ class Config:
   data: DataConfig = _section_field(DataConfig)
   model: ModelConfig = _section_field(ModelConfig)
   gan: GANConfig = _section_field(GANConfig)
+  style: StyleConfig = _section_field(StyleConfig)
   translation: TranslationConfig = _section_field(TranslationConfig)
   restoration: RestorationConfig = _section_field(RestorationConfig)
   objective: ObjectiveConfig = _section_field(ObjectiveConfig)

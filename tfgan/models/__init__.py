@@ -11,10 +11,12 @@ from tfgan.models.esrgan import ESRGAN, ESRGANFamily
 from tfgan.models.gan import GAN, GANFamily
 from tfgan.models.inpaint import Inpainter, InpaintingFamily
 from tfgan.models.pix2pix import Pix2Pix, Pix2PixFamily
+from tfgan.models.stylegan2 import StyleGAN2, StyleGAN2Family
 
 FAMILIES = {"gan": GANFamily(), "pix2pix": Pix2PixFamily(), "cyclegan": CycleGANFamily(),
-            "esrgan": ESRGANFamily(), "inpaint": InpaintingFamily()}
+            "esrgan": ESRGANFamily(), "inpaint": InpaintingFamily(),
+            "stylegan2": StyleGAN2Family()}
 
 __all__ = ["CycleGAN", "CycleGANFamily", "ESRGAN", "ESRGANFamily", "Evaluator", "FAMILIES", "Family", "FamilyModel", "GAN", "GANFamily", "Inpainter",
            "InpaintingFamily", "Pix2Pix",
-           "Pix2PixFamily"]
+           "Pix2PixFamily", "StyleGAN2", "StyleGAN2Family"]

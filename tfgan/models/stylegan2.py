@@ -29,8 +29,9 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from tfgan import augment as augment_lib
 from tfgan import distribute, regularizers
-from tfgan.models import base
+from tfgan.models import base, gan
 from tfgan.networks import stylegan2 as networks
 
 
@@ -58,8 +59,8 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
     style_mixing: probability of mixing two latents' styles (0.9).
     ema_half_life: in images (0: no EMA); ema_rampup: the ramp's fraction of images seen
       (0.05; 0: no ramp).
-    augment: callable (images [B, H, W, C], seed int32 [2]) -> images, applied to everything
-      D sees (DiffAugment), or None.
+    augment: a tfgan.augment.DiffAugment (called as (images [B, H, W, C], seed int32 [2],
+      rows=this replica's rows)) applied to everything D sees, or None.
     seed: of the latents, mixing and augmentation draws.
   """
 
@@ -185,7 +186,7 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
     if self.augment_fn is None:
       return images
     seed = tf.cast(tf.math.floormod(self.seed_generator.next(), tf.int32.max - 1), tf.int32)
-    return self.augment_fn(images, seed)
+    return self.augment_fn(images, seed, rows=distribute.replica_rows(tf.shape(images)[0]))
 
   def _d(self, images, labels):
     inputs = [images, labels] if self.num_classes else images
@@ -269,3 +270,91 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
       base.update_ema(self.ema_generator, g, batch, half_life)
     self.iteration.assign_add(1)
     return distribute.step_logs({m.name: m.result() for m in self.metrics})
+
+
+class StyleGAN2Family(gan.GANFamily):
+  """StyleGAN2 (`--family=stylegan2 --network=stylegan2`): settings in config.style, config.gan
+  (latent_dim, also w's size; conditional), config.objective (r1_gamma, r1_every,
+  diffaugment) and config.optimization (learning rates and betas before the lazy
+  compensation, ema_kimg). Sampling, evaluation, previews and exports are the gan family's."""
+  name = "stylegan2"
+  section = "style"
+  architecture_fields = ("latent_dim", "conditional", "mapping_layers", "ema_kimg")
+
+  def check(self, config):
+    g, o, s = config.gan, config.objective, config.style
+    if config.model.network != "stylegan2":
+      raise ValueError(f"network must be stylegan2 for family stylegan2, got "
+                       f"{config.model.network!r}.")
+    if config.data.image_size:
+      networks.check_image_shape((config.data.image_size, config.data.image_size))
+    unused = [k for k, v in (("d_norm", g.d_norm != "auto"),
+                             ("conditioning", g.conditioning != "projection"),
+                             ("minibatch_std", g.minibatch_std), ("d_steps", g.d_steps != 1),
+                             ("info_codes", g.info_codes), ("clusters", g.clusters),
+                             ("gp_weight", o.gp_weight), ("weight_clip", o.weight_clip),
+                             ("label_smoothing", o.label_smoothing)) if v]
+    if unused:
+      raise ValueError(f"{unused}: family stylegan2 does not use them (its D always has the "
+                       f"minibatch standard deviation and projects labels; one D step per "
+                       f"iteration).")
+    if o.loss != "non_saturating":
+      raise ValueError(f"loss: stylegan2 trains the non-saturating logistic loss, got "
+                       f"{o.loss!r}.")
+    if o.r1_gamma <= 0:
+      side = config.data.image_size or 64
+      auto = 0.0002 * side * side / config.optimization.batch_size
+      raise ValueError(f"r1_gamma: stylegan2 trains with R1; NVlabs' 'auto' rule is 0.0002 x "
+                       f"side^2 / batch = {auto:.4g} for {side} px and batch "
+                       f"{config.optimization.batch_size}.")
+    if s.mapping_layers < 1 or s.pl_every < 1 or s.pl_weight < 0 or s.ema_rampup < 0:
+      raise ValueError("mapping_layers and pl_every must be >= 1, pl_weight and ema_rampup "
+                       ">= 0.")
+    if not 0 <= s.style_mixing <= 1:
+      raise ValueError(f"style_mixing is a probability, got {s.style_mixing!r}.")
+    if config.runtime.steps_per_execution != 1:
+      raise ValueError("steps_per_execution: stylegan2 picks its lazy regularisation steps per "
+                       "step; leave it 1.")
+    if config.runtime.mixed_precision != "none":
+      raise ValueError("mixed_precision: stylegan2 trains in float32 for now.")
+    augment_lib.DiffAugment.parse(o.diffaugment)
+    from tfgan.metrics import evaluation  # numpy only
+    evaluation.check(config.evaluation.metric_names, config.evaluation.best_metric)
+
+  def optimizers(self, config):
+    """G's and D's Adam with NVlabs' compensation for their extra regularisation steps
+    (`lazy_adam`); the schedule counts those steps too."""
+    o, s, r1_every = config.optimization, config.style, config.objective.r1_every
+    pl_every = s.pl_every if s.pl_weight else 0
+    g_lr, g_b1, g_b2 = lazy_adam(o.g_lr, o.beta_1, o.beta_2, pl_every)
+    d_lr, d_b1, d_b2 = lazy_adam(o.d_lr, o.beta_1, o.beta_2, r1_every)
+    return {"g": (g_lr, 1 + (1 / pl_every if pl_every else 0), g_b1, g_b2),
+            "d": (d_lr, 1 + 1 / r1_every, d_b1, d_b2)}
+
+  def xla_helps_on_cpu(self, config):
+    return False  # not measured yet
+
+  def build(self, config, spec, optimizers, **compile_options):
+    g, o, s, m = config.gan, config.objective, config.style, config.model
+    networks.check_image_shape(spec.image_shape)
+    num_classes = spec.num_classes if g.conditional else 0
+    if g.conditional and num_classes < 2:
+      from tfgan import data
+      raise data.DataError(f"conditional needs a labelled dataset; {spec.name!r} has "
+                           f"{num_classes} classes.")
+    generator = networks.StyleGAN2Generator(
+        latent_dim=g.latent_dim, image_shape=spec.image_shape, width=m.width,
+        num_classes=num_classes, mapping_layers=s.mapping_layers, name="generator")
+    discriminator = networks.StyleGAN2Discriminator(
+        image_shape=spec.image_shape, width=m.width, num_classes=num_classes,
+        name="discriminator")
+    generator.build(generator.input_shapes())
+    discriminator.build(discriminator.input_shapes())
+    model = StyleGAN2(generator, discriminator, r1_gamma=o.r1_gamma, r1_every=o.r1_every,
+                      pl_weight=s.pl_weight, pl_every=s.pl_every, style_mixing=s.style_mixing,
+                      ema_half_life=config.optimization.ema_kimg * 1000,
+                      ema_rampup=s.ema_rampup,
+                      augment=augment_lib.DiffAugment.parse(o.diffaugment) or None,
+                      seed=config.runtime.seed)
+    model.compile(optimizers["g"], optimizers["d"], **compile_options)
+    return model
