@@ -146,3 +146,28 @@ def test_conditional_sampling_rows_labels_and_latents_checks(tmp_path):
   np.savez(str(tmp_path / "nolabels.npz"), z=z)
   with pytest.raises(ValueError, match="conditional on 3 classes; expected 'labels'"):
     generation.load_latents(str(tmp_path / "nolabels.npz"), g)
+
+
+def test_truncation_moves_stylegan2_samples_to_the_average_and_other_generators_refuse_it(
+    tmp_path, model_path):
+  from tfgan.networks import stylegan2
+  g = stylegan2.StyleGAN2Generator(latent_dim=8, image_shape=(8, 8, 3), width=1 / 64)
+  g.build(g.input_shapes())
+  g.w_avg.assign(np.linspace(-1, 1, 8).astype(np.float32))
+  path = str(tmp_path / "style.keras")
+  g.save(path)
+  result = run_cli("tfgan.sample", f"--model={path}", "--num=4", "--truncation_psi=0",
+                   f"--npz={tmp_path / 'avg.npz'}")
+  assert result.returncode == 0, result.stderr
+  average = np.load(tmp_path / "avg.npz")["images"]
+  np.testing.assert_allclose(average, np.broadcast_to(average[:1], average.shape), atol=1e-6)
+  z = generation.latents(4, 8, 0)
+  half = generation.generate(g, z, psi=0.5)
+  w = g.mapping(z)
+  want = g.synthesis(g.w_avg + 0.5 * (w - g.w_avg), "const")
+  np.testing.assert_allclose(half, np.asarray(want), atol=1e-6)
+  np.testing.assert_allclose(generation.generate(g, z), np.asarray(g(z)), atol=1e-6)
+  result = run_cli("tfgan.sample", f"--model={model_path}", "--num=4", "--truncation_psi=0.7",
+                   f"--out={tmp_path / 'x.png'}")
+  assert result.returncode == 1
+  assert "--truncation_psi: truncation_psi=0.7 needs a StyleGAN2 generator" in result.stderr

@@ -52,17 +52,29 @@ def with_codes(z, codes, info_codes):
   return z
 
 
-def generate(generator, z, labels=None, batch_size=256):
+def generate(generator, z, labels=None, batch_size=256, psi=1.0):
   """Runs the generator in inference mode on z [N, latent_dim] (with int labels [N] for a
-  conditional generator); returns float32 [N, H, W, C] in [-1, 1]."""
+  conditional generator); returns float32 [N, H, W, C] in [-1, 1].
+
+  psi != 1: the truncation trick of a StyleGAN2 generator (w moved toward its w_avg by psi;
+  0.7 is common, 0 gives the average face); ValueError for a generator without a mapping."""
   if getattr(generator, "num_classes", 0) and labels is None:
     raise ValueError(f"This generator is conditional on {generator.num_classes} classes; "
                      f"give labels.")
+  psi = float(psi)
+  if psi != 1.0 and not hasattr(generator, "mapping"):
+    raise ValueError(f"truncation_psi={psi:g} needs a StyleGAN2 generator (its mapping and "
+                     f"w_avg); this one is a {type(generator).__name__}.")
   out = []
   for i in range(0, len(z), batch_size):
     inputs = z[i:i + batch_size]
-    if labels is not None:
-      inputs = [inputs, np.asarray(labels[i:i + batch_size], np.int32)]
+    batch_labels = None if labels is None else np.asarray(labels[i:i + batch_size], np.int32)
+    if psi != 1.0:
+      ws = generator.mapping(inputs, batch_labels, psi=psi)
+      out.append(np.asarray(generator.synthesis(ws, "const")))
+      continue
+    if batch_labels is not None:
+      inputs = [inputs, batch_labels]
     out.append(np.asarray(generator(inputs, training=False)))
   return np.concatenate(out, axis=0)
 
@@ -107,13 +119,14 @@ def translate(generator, x, batch_size=32):
       v.assign(value)
 
 
-def sample(generator, num, seed=0, label=None):
+def sample(generator, num, seed=0, label=None, psi=1.0):
   """What `tfgan.sample --num --seed [--label]` draws, for the CLI, notebooks and tfgan.demo.
 
   Returns (images float32 [num, H, W, C] in [-1, 1], z float32 [num, latent_dim], labels int32
   [num] or None (unconditional), grid rows or None): a conditional generator without `label`
-  gets one row per class (`class_rows`), with `label` (an int class) that class alone.
-  Raises ValueError for a label the generator does not have.
+  gets one row per class (`class_rows`), with `label` (an int class) that class alone. psi:
+  StyleGAN2's truncation (`generate`). Raises ValueError for a label the generator does not
+  have, or a psi it cannot apply.
   """
   num_classes = int(getattr(generator, "num_classes", 0))
   _check_label(label, num_classes)
@@ -123,7 +136,7 @@ def sample(generator, num, seed=0, label=None):
     rows, labels = num_classes, class_rows(num, num_classes)
   elif num_classes:
     labels = np.full(num, label, np.int32)
-  return generate(generator, z, labels), z, labels, rows
+  return generate(generator, z, labels, psi=psi), z, labels, rows
 
 
 def interpolation(generator, rows, steps, seed=0, label=None):

@@ -37,6 +37,9 @@ _STEPS = flags.DEFINE_integer("steps", 10, "Images per interpolation row.")
 _LABEL = flags.DEFINE_string("label", None, "Conditional generators: generate this class only, "
                               "by number or by a name from the run's classes.json (image "
                               "folders). Unset: one row per class.")
+_PSI = flags.DEFINE_float("truncation_psi", 1.0, "StyleGAN2 runs: the truncation trick, w "
+                          "moved toward the run's average w by this factor (0.7 is common; "
+                          "1: none; 0: the average image). Grids and --npz only.")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing --out / --npz files.")
 _NEAREST = flags.DEFINE_integer("nearest", 0, "With --workdir: write --num rows, each a sample "
                                 "followed by its K nearest training images by pixel L2 (in "
@@ -93,6 +96,9 @@ def main(argv):
     if _INTERPOLATE.value or _NEAREST.value:
       raise app.UsageError("--latents renders the file's latents; it does not combine with "
                            "--interpolate or --nearest.")
+  if flags.FLAGS["truncation_psi"].present and (_LATENTS.value or _INTERPOLATE.value):
+    raise app.UsageError("--truncation_psi applies to sampled grids; not with --latents or "
+                         "--interpolate.")
   if _NUM.value <= 0 or _STEPS.value < 2:
     raise app.UsageError("--num must be positive and --steps at least 2.")
   for path in (out, _NPZ.value):
@@ -121,9 +127,11 @@ def main(argv):
                                                  _SEED.value, label)
       rows = _NUM.value
     else:
-      fake, z, labels, rows = generation.sample(generator, _NUM.value, _SEED.value, label)
+      fake, z, labels, rows = generation.sample(generator, _NUM.value, _SEED.value, label,
+                                                psi=_PSI.value)
   except ValueError as e:
-    flag = "--latents" if _LATENTS.value else "--label"
+    flag = ("--latents" if _LATENTS.value else "--truncation_psi" if "truncation" in str(e)
+            else "--label")
     raise app.UsageError(f"{flag}: {e}") from None
   if _NEAREST.value:
     grid, distances = _nearest_grid(fake, _NEAREST.value)

@@ -64,8 +64,10 @@ def upsample(x):
 
 
 def lrelu(x, gain=SQRT2, clamp=None):
-  """leaky ReLU (slope 0.2) times `gain`, clipped to [-clamp, clamp] when clamp is set."""
-  x = ops.leaky_relu(x, 0.2) * gain
+  """leaky ReLU (slope 0.2) times `gain`, clipped to [-clamp, clamp] when clamp is set.
+  Written as max(x, 0.2 x): TensorFlow's LeakyRelu op, differentiated twice (R1, path
+  length), makes grappler's remapper fail with an error line in every run's log."""
+  x = ops.maximum(x, 0.2 * x) * gain
   return x if clamp is None else ops.clip(x, -clamp, clamp)
 
 
