@@ -12,10 +12,9 @@ tfgan command line), connected by a socket pair over which multiprocessing's Con
 sends pickles.
 
 Protocol (the page's side is `Worker`): the page sends (workdirs, scratch folder); the model
-process checks
-every --workdir (DemoError: ("refused", message), then it exits), then sends one
-("run", View fields) per run as soon as that run is loaded and its tab's facts computed, then
-("done", None). It then answers each (api, module, function, args) with ("ok", fn(run,
+process checks every --workdir (DemoError: ("refused", message), then it exits), then sends
+one ("run", View fields) per run as soon as that run is loaded and its tab's facts computed,
+then ("done", None). It then answers each (api, module, function, args) with ("ok", fn(run,
 *args)), ("refused", message) for InputError / ValueError (the page shows it), or ("failed",
 message) with the traceback written to its stderr. Calls are one at a time (a lock; the
 page's queue already runs one model call at a time). It writes its answers' files into the

@@ -135,10 +135,15 @@ class ExtrasMixin:
     k = ops.cast(self.g_optimizer.iterations, "float32")
     return weight * ops.minimum(1.0, k / float(self.extras.ramp_steps))
 
+  def _averaged(self):
+    """(average, generator) pairs that `_update_ema` updates (one; CycleGAN adds G_BA's)."""
+    return [(self.ema_generator, self.generator)]
+
   def _update_ema(self, batch_size):
-    """After G's update: the average takes this step's global batch of images."""
+    """After G's update: each average takes this step's global batch of images."""
     if self.ema_generator is None:
       return
     images = ops.cast(batch_size, "float32") * float(
         tf.distribute.get_strategy().num_replicas_in_sync)
-    base.update_ema(self.ema_generator, self.generator, images, self.extras.ema_half_life)
+    for ema, generator in self._averaged():
+      base.update_ema(ema, generator, images, self.extras.ema_half_life)

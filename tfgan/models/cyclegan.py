@@ -211,13 +211,9 @@ class CycleGAN(adversarial.ExtrasMixin, base.FamilyModel):
   def _l1(self, x, y):
     return ops.mean(ops.abs(ops.cast(x, "float32") - y), axis=(1, 2, 3))
 
-  def _update_ema(self, batch_size):
-    """Both averages take this step's global batch of images."""
-    super()._update_ema(batch_size)
-    if self.ema_generator_ba is not None:
-      images = ops.cast(batch_size, "float32") * float(
-          tf.distribute.get_strategy().num_replicas_in_sync)
-      base.update_ema(self.ema_generator_ba, self.g_ba, images, self.extras.ema_half_life)
+  def _averaged(self):
+    """Both generators are averaged (`ExtrasMixin._update_ema`)."""
+    return [(self.ema_generator, self.g_ab), (self.ema_generator_ba, self.g_ba)]
 
   def train_step(self, batch):
     a, b = ops.cast(batch[0], "float32"), ops.cast(batch[1], "float32")
