@@ -72,7 +72,7 @@ def test_synchronize_batch_norm_reaches_nested_layers():
 # with two logical CPUs instead of one per test): {mode: names}, rows read by the tests below.
 MIRRORED_PLAN = {"combos": sorted(COMBOS), "xla": ["mlp"], "equal": list(EQUAL_CASES),
                  "pix2pix": ["batch", "instance", "extras"], "cyclegan": ["extras"], "esrgan": ["psnr", "gan"],
-                 "inpaint": ["l1", "gan"], "stylegan2": ["mixing"]}
+                 "inpaint": ["l1", "gan"], "stylegan2": ["mixing_ada"]}
 
 
 @pytest.fixture(scope="module")
@@ -197,11 +197,13 @@ def test_mirrored_cyclegan_steps_and_image_pools_equal_the_single_device_ones(mi
 
 @pytest.mark.integration
 def test_mirrored_stylegan2_iterations_equal_the_single_device_ones(mirrored_rows):
-  # Latents, noise and path-length draws for the global batch, one mixing cutoff, the
-  # path-length mean and w_avg over the global batch, lazy steps dispatched alike.
+  # Latents, noise, path-length and ADA draws for the global batch, one mixing cutoff, the
+  # path-length mean, w_avg and ADA's signs over the global batch, lazy steps dispatched
+  # alike.
   for row in _worker(mirrored_rows, "stylegan2"):
     assert row["replicas"] == 2 and row["max_abs_diff"] < 1e-5, row
     assert row["pl_mean"] > 0 and row["w_avg"] > 0, row
+    assert row["ada_p"] in (pytest.approx(0.1), pytest.approx(0.9)), row  # 0.5 +- 8 / 20
 
 
 @pytest.mark.integration

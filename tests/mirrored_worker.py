@@ -11,7 +11,7 @@ Usage:
   python tests/mirrored_worker.py cyclegan POOL|extras... # two CycleGAN steps, 2 replicas vs 1
   python tests/mirrored_worker.py esrgan STAGE...  # two ESRGAN steps (psnr, gan), 2 vs 1
   python tests/mirrored_worker.py inpaint STAGE... # two inpainting steps (l1, gan), 2 vs 1
-  python tests/mirrored_worker.py stylegan2 NAME... # two StyleGAN2 iterations (plain, mixing)
+  python tests/mirrored_worker.py stylegan2 NAME... # two StyleGAN2 iterations (plain, mixing_ada)
 Prints one JSON line per name.
 """
 
@@ -294,11 +294,13 @@ def inpaint_equal(stages):
 
 def stylegan2_equal(names):
   """One StyleGAN2 iteration of batch 8 (4 per replica), with every phase (both lazy
-  regularisation steps: the path-length mean and w_avg reduced over the replicas); 'mixing'
-  with style mixing and the EMA. One iteration: each other phase combination is a subset of
+  regularisation steps: the path-length mean and w_avg reduced over the replicas);
+  'mixing_ada' with style mixing, the EMA and ADA (its p moved by the signs of the global
+  batch). One iteration: each other phase combination is a subset of
   this one, and each costs a trace (~10 s here). Minibatch-std groups of 1: its groups are
   each replica's own (as NVlabs' per GPU), which no single-device batch reproduces."""
   from models_stylegan2_test import _networks
+  from tfgan import ada
   from tfgan.models import stylegan2
   rng = np.random.default_rng(1)
   real = rng.uniform(-1, 1, (16, 8, 8, 3)).astype(np.float32)
@@ -308,21 +310,24 @@ def stylegan2_equal(names):
     for scope in (None, STRATEGY):
       with (scope.scope() if scope else contextlib.nullcontext()):
         g, d = _networks(4, mbstd_group=1)
-        mixing = name == "mixing"
+        mixing = name == "mixing_ada"
+        augment = ada.AdaptiveAugment(initial_p=0.5, kimg=0.02, interval=1) if mixing else None
         model = stylegan2.StyleGAN2(g, d, r1_gamma=1.0, r1_every=2, pl_every=2,
                                     style_mixing=0.9 if mixing else 0.0,
-                                    ema_half_life=100.0 if mixing else 0.0, seed=5)
+                                    ema_half_life=100.0 if mixing else 0.0, ada=augment, seed=5)
         # Eager on both sides: the replicas' reductions are what this checks; tracing the
         # mirrored step cost ~20 s of the suite (its compiled step is the trainer test's).
         model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),
                       run_eagerly=True)
       model.fit(batch, epochs=1, steps_per_epoch=1, verbose=0)
       results.append([v.numpy() for v in g.weights + d.weights + (
-          model.ema_generator.weights if mixing else [])] + [model.pl_mean.numpy()])
+          model.ema_generator.weights + augment.weights if mixing else [])] +
+          [model.pl_mean.numpy()])
     diff = max(float(np.max(np.abs(a - b))) for a, b in zip(*results))
     print(json.dumps({"name": name, "replicas": STRATEGY.num_replicas_in_sync,
                       "max_abs_diff": diff, "pl_mean": float(results[1][-1]),
-                      "w_avg": float(np.abs(g.w_avg.numpy()).max())}), flush=True)
+                      "w_avg": float(np.abs(g.w_avg.numpy()).max()),
+                      "ada_p": float(augment.p.numpy()) if mixing else None}), flush=True)
 
 
 MODES = {"combos": combos, "equal": equal, "xla": xla, "pix2pix": pix2pix_equal,

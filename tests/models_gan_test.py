@@ -388,6 +388,33 @@ def test_d_sees_every_image_through_diffaugment_exactly_when_it_is_on(ops):
   assert np.allclose(d_inputs[0].numpy(), x) is not bool(ops)
 
 
+def test_d_sees_ada_then_diffaugment_and_p_follows_its_signs_on_reals():
+  # ADA's pipeline (fixed draws from one seed, folded) comes first, DiffAugment after it, on
+  # every image D sees; each D update feeds ADA its signs on the reals and counts an iteration.
+  from tfgan import ada as ada_lib
+  aug = ada_lib.AdaptiveAugment(initial_p=0.6, kimg=0.008, interval=1)
+  model = _make_combo(augment_ops="translation", run_eagerly=True, ada=aug)
+  seed = tf.constant([7, 9], tf.int32)
+  model._augment_seed = lambda: seed
+  g_calls, d_inputs = [], []
+  _spy(model.generator, g_calls, outputs=True)
+  _spy(model.discriminator, d_inputs)
+  x = next(iter(_batch()))[0]
+  logs = model.train_step((x, None))
+
+  def expect(v):
+    v = ada_lib.augment(v, 0.6, tf.random.experimental.stateless_fold_in(seed, 1))
+    return augment.diff_augment(v, ("translation",), seed)
+
+  for seen, image in zip(d_inputs, [x, g_calls[0][1], g_calls[1][1]]):
+    np.testing.assert_allclose(seen.numpy(), expect(image).numpy(), atol=1e-5)
+  real_signs = np.sign(np.asarray(model.discriminator(expect(x), training=True))).mean()
+  step = 8 / 8.0  # batch / (kimg x 1000)
+  assert float(aug.r_t) == pytest.approx(real_signs)
+  assert float(logs["ada_p"]) == pytest.approx(np.clip(0.6 + step * np.sign(real_signs - 0.6),
+                                                       0.0, ada_lib.P_MAX))
+
+
 def _softplus(v):
   return np.logaddexp(0.0, v)
 

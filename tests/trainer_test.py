@@ -252,6 +252,8 @@ def _state(model):
                  for name in ("g_optimizer", "d_optimizer")})  # iterations, rate, slots
   if hasattr(model, "seed_generator"):
     groups["rng"] = [model.seed_generator.state]
+  if getattr(model, "ada", None) is not None:  # p, its sign sums, its iteration count
+    groups["ada"] = list(model.ada.weights)
   if getattr(model, "extras", None) is not None and model.extras.augment:
     groups["augment_rng"] = [model.extras_seed.state]  # tfgan.models.adversarial's draws
   groups["skipped"] = [getattr(model, n) for n in ("g_skipped", "d_skipped")
@@ -295,10 +297,12 @@ def _checkpoint_iterations(path, optimizer):
 
 
 # One tiny GAN run with every kind of state (EMA, D steps, a learning-rate schedule, DiffAugment,
-# dropout in D) and steps_per_execution=2, shared by the three tests that follow (without XLA:
-# compiling the two-step loop costs more than these few steps gain from it).
+# ADA, dropout in D) and steps_per_execution=2, shared by the three tests that follow (without
+# XLA: compiling the two-step loop costs more than these few steps gain from it). ADA's p moves
+# once, at step 4, by 4 steps x 16 images / 100.
 _GAN_RUN = dict(network="mlp", width=0.05, latent_dim=4, batch_size=8, d_steps=2,
                 ema_kimg=0.01, lr_decay_start=2, diffaugment="translation", train_steps=6,
+                ada=True, ada_kimg=0.1, ada_p=0.5,
                 steps_per_execution=2, jit_compile="false", log_every=2, sample_every=4,
                 checkpoint_every=2, keep_checkpoints=5, num_samples=4, shuffle_buffer=64)
 
@@ -323,7 +327,7 @@ def test_a_gan_checkpoint_restores_every_variable_into_a_fresh_model(gan_run):
   fresh = build.build_model(config, data.DataSpec("mnist", (28, 28, 1), 10))
   _assert_restores_everything(result["model"], fresh, workdir, moved=(
       "generator", "discriminator", "ema_generator", "g_optimizer", "d_optimizer", "rng",
-      "seeds"))
+      "seeds", "ada"))
   assert int(fresh.d_optimizer.iterations) == 12 and fresh.step_count() == 6
   assert float(fresh.g_optimizer.learning_rate) < config.optimization.g_lr  # decaying
 
@@ -350,14 +354,17 @@ def test_metrics_rows_hold_finite_window_values_and_the_image_rate(gan_run):
   _, workdir, _, _ = gan_run
   rows = rundir.RunDir(workdir).metric_rows()
   for row in rows:
-    assert list(row) == ["step", "d_loss", "g_loss", "d_real", "d_fake", "images_per_sec",
-                         "wall_sec"]
+    assert list(row) == ["step", "d_loss", "g_loss", "d_real", "d_fake", "ada_p", "ada_rt",
+                         "images_per_sec", "wall_sec"]
     assert all(np.isfinite(row[k]) for k in ("d_loss", "g_loss", "d_real", "d_fake"))
     assert 0 < row["d_real"] < 1 and 0 < row["d_fake"] < 1
   # The clock reads one second per row: each row's window of 2 steps consumed 2 * 8 * 2 real
   # images (batch 8, 2 D steps), so 32 images/s; wall_sec counts from the start of fit().
   assert [r["images_per_sec"] for r in rows] == [32.0, 32.0, 32.0]
   assert [r["wall_sec"] for r in rows] == [1.0, 2.0, 3.0]
+  # ADA's state: p 0.5 until its 4th iteration, then 0.5 +- 0.64, clipped to [0, 0.999].
+  assert rows[0]["ada_p"] == 0.5 and rows[1]["ada_p"] in (0.0, pytest.approx(0.999))
+  assert rows[0]["ada_rt"] == 0.0 and -1 <= rows[1]["ada_rt"] <= 1
 
 
 @pytest.mark.integration

@@ -80,7 +80,10 @@ class ProgressLogger(StepCallback):
     if not due(step, self.every) and step != self.total_steps:
       return
     # In the model's metric order (d_loss first for GANs), not the alphabetical order of `logs`.
-    logs = {m.name: logs[m.name] for m in self.model.metrics if m.name in logs}
+    # Then the state a model reports beside its metrics (`state_log_keys`: ADA's p and r_t).
+    names = [m.name for m in self.model.metrics] + list(getattr(self.model, "state_log_keys",
+                                                                ()))
+    logs = {name: logs[name] for name in names if name in logs}
     now = time.perf_counter()
     rate = (step - self._last_step) * self.images_per_step / max(now - self._last_t, 1e-9)
     row = {"step": step, **{k: float(v) for k, v in logs.items()},

@@ -4,9 +4,9 @@
 
 Panels (matplotlib, no display needed): the training curves of metrics.jsonl (every numeric
 key its log rows hold: d_loss and g_loss for a GAN, l1 and the like for image-to-image
-families), the mean D outputs D(x) and D(G(z)) (`d_real`, `d_fake`) when logged, every
-`eval/<key>` over steps (or a note that the run has no evaluation rows), and up to four of the
-run's sample grids from first to last. The file is made again from the run's files each time,
+families), the mean D outputs D(x) and D(G(z)) (`d_real`, `d_fake`) and ADA's p and r_t when
+logged, every `eval/<key>` over steps (or a note that the run has no evaluation rows), and up
+to four of the run's sample grids from first to last. The file is made again from the run's files each time,
 written atomically (tfgan.files): it is the run's own, like samples/.
 """
 
@@ -21,7 +21,9 @@ from tfgan import files, rundir
 # Row keys that are bookkeeping, not training curves.
 _NOT_CURVES = ("step", "images_per_sec", "wall_sec", "eval_seconds")
 # Mean D outputs, drawn apart from the losses (probabilities, or logits for some losses).
-_D_OUTPUTS = {"d_real": "D(x)", "d_fake": "D(G(z))"}
+# ADA's p and r_t (tfgan.ada) share their [0, 1] scale and are read beside them.
+_D_OUTPUTS = {"d_real": "D(x)", "d_fake": "D(G(z))", "ada_p": "ADA's p",
+              "ada_rt": "ADA's r_t = E[sign D(x)]"}
 _MAX_GRIDS = 4
 _MAX_EVAL = 4
 
@@ -106,7 +108,7 @@ def figure(workdir):
   ax = fig.add_subplot(grid[0, 2:])
   for key in d_outputs:
     ax.plot(*_series(train_rows, key), label=f"{_D_OUTPUTS[key]} ({key})")
-  ax.set_title("mean discriminator outputs")
+  ax.set_title("mean discriminator outputs" + (" and ADA" if "ada_p" in d_outputs else ""))
   _finish(ax, bool(d_outputs), "no D outputs logged")
 
   shown = evals[:_MAX_EVAL]

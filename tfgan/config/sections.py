@@ -248,6 +248,14 @@ class ObjectiveConfig:
   r1_every: int = _field(1, "Apply R1 every k-th D step, scaled by k (lazy regularization).")
   diffaugment: str = _field("", "DiffAugment ops applied to all images D sees, e.g. "
                             "color,translation,cutout; empty disables.")
+  ada: bool = _field(False, "Adaptive discriminator augmentation (Karras et al. 2020; "
+                     "gan and stylegan2): the 'bgc' pipeline on every image D sees, each op "
+                     "with probability p, p steered so E[sign D(real)] stays at --ada_target.")
+  ada_target: float = _field(0.6, "ADA: the target of E[sign D(augmented reals)] (0.6).")
+  ada_kimg: float = _field(500.0, "ADA: thousands of images for p to move by 1 (500 in the "
+                           "paper, 100 for transfer; shorter runs need fewer).")
+  ada_p: float = _field(0.0, "ADA's p: with --ada where it starts; without --ada a fixed p "
+                        "in [0, 0.999] (0: no ADA).")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -262,7 +262,7 @@ class ImageToImageFamily(Family):
     o, t = config.objective, config.translation
     supported = set(self.extras_supported)
     unused = [n for n in ("gp_weight", "r1_gamma", "weight_clip", "label_smoothing",
-                          "diffaugment") if getattr(o, n) and n not in supported]
+                          "diffaugment", "ada", "ada_p") if getattr(o, n) and n not in supported]
     if unused:
       raise ValueError(f"{unused} are noise-GAN options; family {self.name} does not use "
                        f"them.")

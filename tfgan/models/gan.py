@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from tfgan import ada as ada_lib
 from tfgan import augment as augment_lib
 from tfgan import data, distribute, export, generation, images, networks, precision, rundir
 from tfgan import losses as losses_lib
@@ -97,6 +98,8 @@ class GAN(base.FamilyModel):
       on every k-th D update, scaled by k.
     weight_clip: c of WGAN weight clipping, D's weights clipped to [-c, c]; 0 disables.
     augment: a tfgan.augment.DiffAugment applied to every image D sees, or None.
+    ada: a tfgan.ada.AdaptiveAugment applied to every image D sees (before DiffAugment), fed
+      D's signs on reals in each D update and adjusted once per train step, or None.
     info_codes: K > 0 for InfoGAN (tfgan.models.codes): G built with codes=K, D with
       info_codes=K; both networks add info_weight * tfgan.losses.info_loss, the cross-entropy
       of D's Q head on the code c = G.code(z) of each fake.
@@ -110,7 +113,7 @@ class GAN(base.FamilyModel):
                loss=losses_lib.LOSSES["non_saturating"], d_steps=1, seed=None,
                ema_half_life=0.0, num_classes=0, label_smoothing=0.0, gp_weight=0.0,
                r1_gamma=0.0, r1_every=1, weight_clip=0.0, augment=None, info_codes=0,
-               info_weight=1.0, code_labels=False, **kwargs):
+               info_weight=1.0, code_labels=False, ada=None, **kwargs):
     super().__init__(**kwargs)
     # A discriminator from outside tfgan is taken to have no batch norm.
     check_options(loss, getattr(discriminator, "normalization", "none"), label_smoothing,
@@ -135,6 +138,7 @@ class GAN(base.FamilyModel):
     self.gp_weight, self.weight_clip = float(gp_weight), float(weight_clip)
     self.r1_gamma, self.r1_every = float(r1_gamma), int(r1_every)
     self.augment_policy = augment
+    self.ada = ada
     self.seed_generator = keras.random.SeedGenerator(seed)
     self.ema_half_life = float(ema_half_life)
     self.ema_generator = base.ema_copy(generator) if self.ema_half_life > 0 else None
@@ -185,6 +189,11 @@ class GAN(base.FamilyModel):
     self.d_optimizer.build(self.discriminator.trainable_variables)
 
   @property
+  def state_log_keys(self):
+    """Logged values that are state, not metrics: ADA's p and r_t when it is on."""
+    return ("ada_p", "ada_rt") if self.ada is not None else ()
+
+  @property
   def sampling_generator(self):
     """The generator to sample, evaluate and export: the EMA copy when there is one."""
     return self.ema_generator if self.ema_generator is not None else self.generator
@@ -200,8 +209,10 @@ class GAN(base.FamilyModel):
 
   def checkpoint_objects(self):
     """G (and its EMA), D, both optimizers (with the step counter), the RNG states (the
-    model's and its networks') and the counts of dropped updates."""
+    model's and its networks'), the counts of dropped updates and ADA's state."""
     extra = {"ema_generator": self.ema_generator} if self.ema_generator is not None else {}
+    if self.ada is not None:
+      extra["ada"] = self.ada  # p, its sign sums and iteration count
     seeds = base.seed_states(self.generator, self.discriminator)
     if seeds:
       extra["network_seeds"] = seeds
@@ -231,11 +242,24 @@ class GAN(base.FamilyModel):
     """A stateless seed (int32 [2]) for one DiffAugment draw, from the model's SeedGenerator."""
     return tf.cast(tf.math.floormod(self.seed_generator.next(), tf.int32.max - 1), tf.int32)
 
+  @property
+  def _augments(self):
+    return bool(self.augment_policy) or self.ada is not None
+
   def _augment(self, images, seed=None):
-    if not self.augment_policy:
+    """What D sees of images: ADA's pipeline, then DiffAugment's (each when on); seed None
+    draws a new one, a given seed repeats its transforms (R1 through D's view)."""
+    if not self._augments:
       return images
     seed = self._augment_seed() if seed is None else seed
-    return self.augment_policy(images, seed, rows=distribute.replica_rows(tf.shape(images)[0]))
+    rows = distribute.replica_rows(tf.shape(images)[0])
+    if self.ada is not None:
+      shape = getattr(self.discriminator, "image_shape", None)  # static sizes for the warp
+      images = images if shape is None else tf.ensure_shape(images, [None, *shape])
+      images = self.ada.augment(images, tf.random.experimental.stateless_fold_in(seed, 1), rows)
+    if self.augment_policy:
+      images = self.augment_policy(images, seed, rows=rows)
+    return images
 
   def _generate(self, z, labels):
     # With code_labels the generator reads its label (its code) from z itself.
@@ -282,7 +306,7 @@ class GAN(base.FamilyModel):
     fake_labels = self.generator.code(z) if self.code_labels else labels
     fake = self._generate(z, fake_labels)
     with tf.GradientTape() as tape:
-      real_seed = self._augment_seed() if self.augment_policy else None
+      real_seed = self._augment_seed() if self._augments else None
       real_in, fake_in = self._augment(real, real_seed), self._augment(fake)
       real_logits = self._d_scores(real_in, labels)
       fake_outputs = self._d_outputs(fake_in, fake_labels)
@@ -302,6 +326,8 @@ class GAN(base.FamilyModel):
     if self.weight_clip:
       for var in self.discriminator.trainable_variables:
         var.assign(tf.clip_by_value(var, -self.weight_clip, self.weight_clip))
+    if self.ada is not None:  # ADA's statistic: D's signs on the (augmented) reals
+      self.ada.observe(real_logits)
     self.d_loss_tracker.update_state(per_example)
     self.real_score_tracker.update_state(ops.sigmoid(real_logits))
     self.fake_score_tracker.update_state(ops.sigmoid(fake_logits))
@@ -363,7 +389,11 @@ class GAN(base.FamilyModel):
     self._generator_step(chunk)
     if self.ema_generator is not None:
       self._update_ema(chunk)
-    return distribute.step_logs({m.name: m.result() for m in self.metrics})
+    if self.ada is not None:  # one ADA iteration: the real images of this step's D updates
+      replicas = tf.distribute.get_strategy().num_replicas_in_sync
+      self.ada.adjust(ops.shape(real)[0] * replicas)
+    logs = {m.name: m.result() for m in self.metrics}
+    return distribute.step_logs({**logs, **(self.ada.logs() if self.ada is not None else {})})
 
 
 class GANFamily(base.Family):
@@ -378,6 +408,7 @@ class GANFamily(base.Family):
     g, o = config.gan, config.objective
     networks.check(config.model.network, g.d_norm, g.conditioning)
     augment_lib.DiffAugment.parse(o.diffaugment)
+    ada_lib.check(o)
     check_options(losses_lib.get(o.loss), networks.resolve_d_norm(config.model.network, g.d_norm),
                   o.label_smoothing, o.gp_weight, o.r1_gamma, o.r1_every, o.weight_clip)
     codes_lib.check_codes(g.info_codes, g.info_weight, g.clusters, g.latent_dim, g.conditional,
@@ -446,7 +477,7 @@ class GANFamily(base.Family):
                 r1_every=o.r1_every, weight_clip=o.weight_clip,
                 augment=augment_lib.DiffAugment.parse(o.diffaugment) or None,
                 info_codes=g.info_codes, info_weight=g.info_weight,
-                code_labels=bool(g.clusters))
+                code_labels=bool(g.clusters), ada=ada_lib.from_config(o))
     model.compile(optimizers["g"], optimizers["d"], **compile_options)
     model.build_optimizers()
     return model
