@@ -29,7 +29,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # The command-line modules (`python -m tfgan.X`); each defines its own flags.
-CLIS = ("tfgan.train", "tfgan.sample", "tfgan.evaluate", "tfgan.translate")
+CLIS = ("tfgan.train", "tfgan.sample", "tfgan.evaluate", "tfgan.translate", "tfgan.project")
 # Handled by absl's parser itself, not defined as flags.
 PARSER_FLAGS = {"flagfile", "undefok"}
 

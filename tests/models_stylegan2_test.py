@@ -174,10 +174,39 @@ def test_fit_dispatches_the_phases_per_step_and_continues_the_count():
     model.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
 
 
+def test_ada_reaches_every_image_d_sees_and_steers_p():
+  # G main's fakes, D main's fakes and reals, and R1's reals: four D calls, each on an output
+  # of ADA's pipeline; the path-length step calls no D.
+  from tfgan import ada as ada_lib
+  aug = ada_lib.AdaptiveAugment(initial_p=0.5, kimg=0.01, interval=1)
+  model = _model(r1_gamma=1.0, r1_every=1, pl_every=1, ada=aug)
+  made, seen = [], []
+  original_augment, original_call = aug.augment, model.discriminator.call
+
+  def augment(images, seed, rows=None):
+    out = original_augment(images, seed, rows)
+    made.append(out.numpy())
+    return out
+
+  def call(inputs, training=False):
+    seen.append(np.asarray(inputs))
+    return original_call(inputs, training=training)
+
+  aug.augment, model.discriminator.call = augment, call
+  logs = model.train_step(_real())
+  assert len(seen) == 4 and len(made) == 4
+  for image, augmented in zip(seen, made):
+    np.testing.assert_array_equal(image, augmented)
+  # D's signs on its 4 reals decide p's step: 4 images / (0.01 x 1000), up or down.
+  assert float(aug.p) == pytest.approx(0.5 + 0.4 * np.sign(float(aug.r_t) - 0.6))
+  assert float(logs["ada_p"]) == pytest.approx(float(aug.p))
+
+
 def test_a_restored_run_continues_exactly(tmp_path):
+  from tfgan import ada as ada_lib
   kwargs = dict(r1_gamma=0.5, r1_every=2, pl_every=2, ema_half_life=50.0,
                 optimizer=lambda: keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99))
-  model = _model(**kwargs)
+  model = _model(ada=ada_lib.AdaptiveAugment(kimg=0.1, initial_p=0.3, interval=3), **kwargs)
   for k in range(2):
     model.train_step(_real(seed=k))
   path = tf.train.Checkpoint(**model.checkpoint_objects()).save(str(tmp_path / "ckpt"))
@@ -186,10 +215,14 @@ def test_a_restored_run_continues_exactly(tmp_path):
 
   def state(m):
     return [v.numpy() for v in m.generator.weights + m.discriminator.weights +
-            m.ema_generator.weights] + [m.pl_mean.numpy()]
+            m.ema_generator.weights + m.ada.weights] + [m.pl_mean.numpy()]
 
   expected = state(model)
-  fresh = _model(seed=9, networks_seed=3, **kwargs)  # other draws: the checkpoint sets them
+  assert float(model.ada.p) in (pytest.approx(0.18), pytest.approx(0.42))  # one update
+  assert float(model.ada.sign_count) > 0  # mid-interval
+  # Other draws and another ADA state: the checkpoint sets them.
+  fresh = _model(seed=9, networks_seed=3,
+                 ada=ada_lib.AdaptiveAugment(kimg=0.1, initial_p=0.7, interval=3), **kwargs)
   tf.train.Checkpoint(**fresh.checkpoint_objects()).restore(path).assert_consumed()
   assert fresh.step_count() == 2
   for k in range(2, 5):
@@ -240,6 +273,16 @@ def test_a_stylegan2_run_trains_resumes_exports_and_samples(tmp_path):
   z = generation.latents(3, 8, 0)
   np.testing.assert_allclose(np.asarray(generator(z)),
                              np.asarray(second["model"].ema_generator(z)), atol=1e-5)
+  # The SavedModel: serve(z, psi), mapping(z, psi) and synthesize(ws), on fixed noise.
+  served = tf.saved_model.load(second["saved_model"])
+  ema = second["model"].ema_generator
+  np.testing.assert_allclose(served.serve(z, 1.0).numpy(), np.asarray(ema(z)), atol=1e-5)
+  ws = served.mapping(z, 0.5)
+  np.testing.assert_allclose(ws.numpy(), np.asarray(ema.mapping(z, psi=0.5)), atol=1e-6)
+  np.testing.assert_allclose(served.synthesize(ws).numpy(), served.serve(z, 0.5).numpy(),
+                             atol=1e-6)
+  average = served.serve(z, 0.0).numpy()  # psi 0: every z draws the average face
+  np.testing.assert_allclose(average, np.repeat(average[:1], 3, axis=0), atol=1e-6)
   result = run_cli("tfgan.sample", f"--workdir={workdir}", "--num=4",
                    f"--out={tmp_path / 'grid.png'}")
   assert result.returncode == 0, result.stderr[-2000:]

@@ -11,14 +11,15 @@ Where each concept lives (one guess each):
   tfgan.callbacks  progress, metric rows, sample grids, checkpoints, evaluation, signals
   tfgan.export     .keras files and the SavedModel of a family's exports
   tfgan.models     training logic, one module per family (FAMILIES): gan (noise-to-image),
-                   pix2pix, cyclegan, esrgan (super-resolution), inpaint; base.py is the
-                   interface a family implements
+                   stylegan2, pix2pix, cyclegan, esrgan (super-resolution), inpaint;
+                   base.py is the interface a family implements
   tfgan.networks   architectures, one module per kind (NETWORKS): mlp, dcgan, resnet, unet,
-                   resnet_translation, rrdb, gated, vgg; base classes
+                   resnet_translation, rrdb, gated, vgg, stylegan2; base classes
   tfgan.layers     building blocks: spectral norm, minibatch stddev, conditional batch norm,
                    instance norm
   tfgan.losses, tfgan.regularizers, tfgan.augment
                    loss pairs, gradient penalties, DiffAugment (pure functions)
+  tfgan.ada        adaptive discriminator augmentation: the 'bgc' pipeline and p's control
   tfgan.data       datasets, sources and the tf.data pipeline; pairs, unpaired domains,
                    restoration pairs, inpainting masks, pixel clusters
   tfgan.metrics    FID/KID/IS/PR, SWD, PSNR/SSIM, inpainting scores, nearest neighbours,
@@ -28,9 +29,11 @@ Where each concept lives (one guess each):
   tfgan.distribute, tfgan.precision
                    strategies and replica-exact randomness; mixed precision
   tfgan.generation latents, generating, interpolation, loading a saved generator
+  tfgan.styles, tfgan.projection
+                   StyleGAN2's W space: style mixing, W interpolation; projecting photos
   tfgan.images, tfgan.files, tfgan.summary
                    grids and PNGs; the one atomic-write helper; a run's summary.png
-  tfgan.train, tfgan.sample, tfgan.evaluate, tfgan.translate
+  tfgan.train, tfgan.sample, tfgan.evaluate, tfgan.translate, tfgan.project
                    the command lines (the only modules that define flags), over tfgan.cli
                    (one-line errors) and tfgan.quiet (TensorFlow's start-up notices hidden)
 

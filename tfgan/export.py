@@ -11,7 +11,7 @@ through tfgan.files, so a crash never leaves a broken file in place of a good on
 """
 
 import dataclasses
-from typing import Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import keras
 import tensorflow as tf
@@ -26,11 +26,21 @@ class Export:
   name: the file stem (`<name>.keras`). model: a built, serializable keras.Model computing in
   float32. endpoints: {endpoint name: input TensorSpecs}; the endpoint calls
   model(x, training=False) with one input, model([x1, x2, ...], training=False) with several.
-  Endpoint names must be unique across a family's exports.
+  Endpoint names must be unique across a family's exports. calls: {endpoint name: a function
+  of the model returning the endpoint's function} for endpoints that call something else than
+  the model itself (StyleGAN2's `synthesize(ws)`); a function of the model, so that a copy
+  of it (the trainer's float32 copy) is what is served.
   """
   name: str
   model: keras.Model
   endpoints: Dict[str, Tuple[tf.TensorSpec, ...]]
+  calls: Dict[str, Callable] = dataclasses.field(default_factory=dict)
+
+  def call(self, endpoint):
+    """The function the SavedModel serves as `endpoint`."""
+    if endpoint in self.calls:
+      return self.calls[endpoint](self.model)
+    return _endpoint(self.model, len(self.endpoints[endpoint]))
 
 
 def save_keras(model, path):
@@ -63,12 +73,11 @@ def save_saved_model(exports: Sequence[Export], path):
       if endpoint in seen:
         raise ValueError(f"endpoint {endpoint!r} is exported twice; names must be unique.")
       seen.add(endpoint)
-      archive.add_endpoint(endpoint, _endpoint(item.model, len(specs)),
-                           input_signature=list(specs))
+      archive.add_endpoint(endpoint, item.call(endpoint), input_signature=list(specs))
   if exports:
     first = exports[0]
-    specs = next(iter(first.endpoints.values()))
-    call = _endpoint(first.model, len(specs))
+    endpoint, specs = next(iter(first.endpoints.items()))
+    call = first.call(endpoint)
     archive.add_endpoint("serving_default", lambda *inputs: {SERVING_OUTPUT: call(*inputs)},
                          input_signature=list(specs))
   with files.atomic_path(path) as tmp:

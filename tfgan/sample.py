@@ -5,6 +5,9 @@
   python -m tfgan.sample --workdir=DIR --nearest=5 --num=8 [--out=DIR/nearest.png]
   python -m tfgan.sample --workdir=DIR --summary
   python -m tfgan.sample --workdir=DIR --latents=samples.npz --out=again.png
+  python -m tfgan.sample --workdir=DIR --style_mix --num=4 --mix_cols=6 --out=mix.png
+  python -m tfgan.sample --workdir=DIR --interpolate --space=w --num=4 --out=walk.png
+  python -m tfgan.sample --workdir=DIR --latents=projected.npz --style_mix --out=mix.png
 
 Writes a PNG grid and/or an .npz of images float32 [N, H, W, C] in [-1, 1] (key `images`,
 with the latents under `z` and, for conditional generators, `labels`). A conditional
@@ -13,6 +16,11 @@ latents of such an .npz (tfgan.demo's download too) again. --nearest=K writes --
 rows instead, each a sample followed by its K nearest training images by pixel L2 (images in
 [-1, 1] at the model's resolution; tfgan.metrics.neighbours), to DIR/nearest.png by default.
 --summary (re)writes DIR/summary.png (tfgan.summary), as each training run does at its end.
+StyleGAN2 runs (tfgan.styles): --style_mix writes NVlabs' style-mixing grid (the first row the
+--mix_cols column sources, each further row a row source, then its coarse styles, layers below
+--mix_cutoff, with each column's fine ones); --space=w interpolates on straight lines in W;
+--latents may hold `ws` [N, num_ws, w_dim] (tfgan.project's output): rendered, interpolated
+one to the next (--interpolate), or taken as the grid's row sources (--style_mix).
 Existing files are never overwritten unless --overwrite is given (summary.png excepted: it is
 the run's own, made again from its files).
 """
@@ -48,6 +56,15 @@ _NEAREST = flags.DEFINE_integer("nearest", 0, "With --workdir: write --num rows,
 _LATENTS = flags.DEFINE_string("latents", None, "An .npz of latents `z` (and `labels` for a "
                                "conditional generator), as --npz or the demo's download "
                                "writes: render exactly those images (instead of --seed/--num).")
+_STYLE_MIX = flags.DEFINE_bool("style_mix", False, "StyleGAN2 runs: a style-mixing grid of "
+                                "--num row sources (seeds --seed.., or --latents) by "
+                                "--mix_cols column sources (the next seeds).")
+_MIX_COLS = flags.DEFINE_integer("mix_cols", 6, "--style_mix: the column sources.")
+_MIX_CUTOFF = flags.DEFINE_integer("mix_cutoff", 0, "--style_mix: styles of layers below this "
+                                   "index come from the row source, the rest from the column "
+                                   "source (0: num_ws // 2, layers of 4-16 px at 64 px).")
+_SPACE = flags.DEFINE_enum("space", "z", ["z", "w"], "--interpolate: slerp in z, or straight "
+                           "lines in W (StyleGAN2 runs).")
 _SUMMARY = flags.DEFINE_bool("summary", False, "With --workdir: rewrite WORKDIR/summary.png "
                              "(losses, D outputs, evaluations and sample grids over the run), "
                              "then exit.")
@@ -91,14 +108,21 @@ def main(argv):
     out = out or os.path.join(_WORKDIR.value, "nearest.png")
   if not (out or _NPZ.value):
     raise app.UsageError("Nothing to write: give --out=PNG and/or --npz=FILE.")
+  styled = _STYLE_MIX.value or (_INTERPOLATE.value and _SPACE.value == "w")
+  if _STYLE_MIX.value and (_INTERPOLATE.value or _NEAREST.value or _NPZ.value):
+    raise app.UsageError("--style_mix writes its own grid (--out); not with --interpolate, "
+                         "--nearest or --npz.")
+  if _MIX_COLS.value <= 0:
+    raise app.UsageError(f"--mix_cols={_MIX_COLS.value}: must be positive.")
   if _LATENTS.value:
     cli.check_file("latents", _LATENTS.value)
-    if _INTERPOLATE.value or _NEAREST.value:
+    if _NEAREST.value:
       raise app.UsageError("--latents renders the file's latents; it does not combine with "
-                           "--interpolate or --nearest.")
-  if flags.FLAGS["truncation_psi"].present and (_LATENTS.value or _INTERPOLATE.value):
-    raise app.UsageError("--truncation_psi applies to sampled grids; not with --latents or "
-                         "--interpolate.")
+                           "--nearest.")
+  if flags.FLAGS["truncation_psi"].present and (
+      (_LATENTS.value and not _STYLE_MIX.value) or (_INTERPOLATE.value and not styled)):
+    raise app.UsageError("--truncation_psi applies to sampled grids, --style_mix and "
+                         "--interpolate --space=w; not to --latents or a z interpolation.")
   if _NUM.value <= 0 or _STEPS.value < 2:
     raise app.UsageError("--num must be positive and --steps at least 2.")
   for path in (out, _NPZ.value):
@@ -114,12 +138,18 @@ def main(argv):
   # Imported after the flags are checked: TensorFlow start-up is slow, and quieted.
   quiet.import_tensorflow(verbose=flags.FLAGS["verbosity"].present)
   import numpy as np
-  from tfgan import generation, images
+  from tfgan import generation, images, styles
   label = _resolve_label(_LABEL.value, _MODEL.value or _WORKDIR.value)
   generator = generation.load_generator(_MODEL.value or _WORKDIR.value)
-  rows = None
+  rows, ws = None, None
   try:
-    if _LATENTS.value:
+    file_ws = styles.load_ws(_LATENTS.value, generator) if _LATENTS.value else None
+    if file_ws is not None or styled:
+      fake, ws, rows = _styled(generator, file_ws, label)
+    elif _LATENTS.value:
+      if _INTERPOLATE.value:
+        raise ValueError("--interpolate with --latents needs ws (tfgan.project's .npz) or "
+                         "--space=w.")
       z, labels = generation.load_latents(_LATENTS.value, generator)
       fake = generation.generate(generator, z, labels)
     elif _INTERPOLATE.value:
@@ -131,7 +161,8 @@ def main(argv):
                                                 psi=_PSI.value)
   except ValueError as e:
     flag = ("--latents" if _LATENTS.value else "--truncation_psi" if "truncation" in str(e)
-            else "--label")
+            else "--mix_cutoff" if "cutoff" in str(e) else "--style_mix/--space" if
+            "StyleGAN2" in str(e) else "--label")
     raise app.UsageError(f"{flag}: {e}") from None
   if _NEAREST.value:
     grid, distances = _nearest_grid(fake, _NEAREST.value)
@@ -142,10 +173,45 @@ def main(argv):
   elif out:
     images.save_png(out, images.make_grid(fake, rows=rows), overwrite=_OVERWRITE.value)
     print(f"wrote {out}")
-  if _NPZ.value:
+  if _NPZ.value and ws is not None:
+    styles.save_ws(_NPZ.value, ws, fake)
+    print(f"wrote {_NPZ.value}: ws {ws.shape} and images {fake.shape} in [-1, 1]")
+  elif _NPZ.value:
     generation.save_latents(_NPZ.value, fake, z, labels)
     print(f"wrote {_NPZ.value}: images {fake.shape} in [-1, 1]")
   return 0
+
+
+def _styled(generator, file_ws, label):
+  """(images, their ws or None, grid rows) of --style_mix, a W interpolation, or a ws file
+  rendered; the sources are file_ws (or a z file mapped) when --latents is given, else seeds
+  from --seed."""
+  import numpy as np
+  from tfgan import generation, styles
+  num, seed, psi = _NUM.value, _SEED.value, _PSI.value
+  sources = file_ws
+  if sources is None and _LATENTS.value:  # a z file: its ws
+    styles.check_stylegan(generator, "--style_mix and --space=w")
+    z, labels = generation.load_latents(_LATENTS.value, generator)
+    sources = np.asarray(generator.mapping(z, labels, psi=psi), np.float32)
+  if _STYLE_MIX.value:
+    rows = sources if sources is not None else styles.seed_ws(
+        generator, range(seed, seed + num), psi, label)
+    first = seed + (0 if sources is not None else num)
+    cols = styles.seed_ws(generator, range(first, first + _MIX_COLS.value), psi, label)
+    return styles.style_mix(generator, rows, cols, _MIX_CUTOFF.value or None), None, \
+        len(rows) + 1
+  if _INTERPOLATE.value:
+    if sources is None:
+      ends = styles.seed_ws(generator, range(seed, seed + 2 * num), psi, label)
+      start, end = ends[:num], ends[num:]
+    elif len(sources) == 1:  # from the file's ws to a seed's
+      start, end = sources, styles.seed_ws(generator, [seed], psi, label)
+    else:  # one row per consecutive pair of the file's ws
+      start, end = sources[:-1], sources[1:]
+    ws = styles.interpolate_ws(start, end, _STEPS.value)
+    return styles.synthesize(generator, ws), ws, len(start)
+  return styles.synthesize(generator, sources), sources, None
 
 
 def _nearest_grid(fake, k):

@@ -75,8 +75,8 @@ def _train(config, family, strategy, run, verbose):
   writer.flush()
   # float32 copies outside the strategy: the exports load anywhere, without tfgan's strategy.
   outside = strategy is not tf.distribute.get_strategy()
-  exports = [export.Export(e.name, precision.float32_copy(e.model, force=outside), e.endpoints)
-             for e in family.exports(model)]
+  exports = [export.Export(e.name, precision.float32_copy(e.model, force=outside), e.endpoints,
+                           e.calls) for e in family.exports(model)]
   paths = export.export_all(exports, run.keras_path, run.path(rundir.SAVED_MODEL))
   status = "interrupted" if stopper.signal_received is not None else "completed"
   log(f"tfgan: {status} at step {step}; exported " + " and ".join(paths.values()))

@@ -29,8 +29,9 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from tfgan import ada as ada_lib
 from tfgan import augment as augment_lib
-from tfgan import distribute, regularizers
+from tfgan import distribute, export, regularizers
 from tfgan.models import base, gan
 from tfgan.networks import stylegan2 as networks
 
@@ -61,12 +62,15 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
       (0.05; 0: no ramp).
     augment: a tfgan.augment.DiffAugment (called as (images [B, H, W, C], seed int32 [2],
       rows=this replica's rows)) applied to everything D sees, or None.
+    ada: a tfgan.ada.AdaptiveAugment applied to everything D sees (before DiffAugment), fed
+      D main's signs on reals and adjusted once per iteration, or None.
     seed: of the latents, mixing and augmentation draws.
   """
 
   def __init__(self, generator, discriminator, r1_gamma=0.0, r1_every=16, pl_weight=2.0,
                pl_every=4, pl_batch_shrink=2, pl_decay=0.01, style_mixing=0.9,
-               ema_half_life=0.0, ema_rampup=0.05, augment=None, seed=None, **kwargs):
+               ema_half_life=0.0, ema_rampup=0.05, augment=None, ada=None, seed=None,
+               **kwargs):
     super().__init__(**kwargs)
     if not isinstance(generator, networks.StyleGAN2Generator):
       raise TypeError(f"generator must be a StyleGAN2Generator, got {type(generator).__name__}.")
@@ -83,7 +87,7 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
     self.pl_batch_shrink, self.pl_decay = int(pl_batch_shrink), float(pl_decay)
     self.style_mixing = float(style_mixing)
     self.ema_half_life, self.ema_rampup = float(ema_half_life), float(ema_rampup)
-    self.augment_fn = augment
+    self.augment_fn, self.ada = augment, ada
     self.seed_generator = keras.random.SeedGenerator(seed)
     self.ema_generator = base.ema_copy(generator) if self.ema_half_life > 0 else None
     self.iteration = self.add_weight(name="iteration", shape=(), dtype="int64",
@@ -107,19 +111,26 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
     return self.iteration
 
   @property
+  def state_log_keys(self):
+    """Logged values that are state, not metrics: ADA's p and r_t when it is on."""
+    return ("ada_p", "ada_rt") if self.ada is not None else ()
+
+  @property
   def sampling_generator(self):
     """The generator to sample, evaluate and export: the EMA copy when there is one."""
     return self.ema_generator if self.ema_generator is not None else self.generator
 
   def checkpoint_objects(self):
-    """G (and its EMA), D, both optimizers, the iteration count, the path-length mean and
-    every RNG state (latents, mixing, augmentation, each layer's noise)."""
+    """G (and its EMA), D, both optimizers, the iteration count, the path-length mean,
+    ADA's state and every RNG state (latents, mixing, augmentation, each layer's noise)."""
     out = dict(generator=self.generator, discriminator=self.discriminator,
                g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
                iteration=self.iteration, pl_mean=self.pl_mean, rng=self.seed_generator.state,
                network_seeds=base.seed_states(self.generator))
     if self.ema_generator is not None:
       out["ema_generator"] = self.ema_generator
+    if self.ada is not None:
+      out["ada"] = self.ada
     return out
 
   def call(self, inputs, training=False):
@@ -181,12 +192,20 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
       ws = networks.mix_styles(ws, g.mapping(self._latents(n), labels), cutoff)
     return ws
 
+  def _augment_seed(self):
+    """A stateless seed (int32 [2]) for one augmentation draw, from the model's RNG."""
+    return tf.cast(tf.math.floormod(self.seed_generator.next(), tf.int32.max - 1), tf.int32)
+
   def _seen(self, images):
-    """What D sees: images augmented (a new draw per call), or as they are."""
-    if self.augment_fn is None:
+    """What D sees: images through ADA and DiffAugment when on (a new draw per call)."""
+    if self.augment_fn is None and self.ada is None:
       return images
-    seed = tf.cast(tf.math.floormod(self.seed_generator.next(), tf.int32.max - 1), tf.int32)
-    return self.augment_fn(images, seed, rows=distribute.replica_rows(tf.shape(images)[0]))
+    seed = self._augment_seed()
+    rows = distribute.replica_rows(tf.shape(images)[0])
+    if self.ada is not None:  # the warp needs the static sizes, which data may not carry
+      images = tf.ensure_shape(images, [None, *self.discriminator.image_shape])
+      images = self.ada.augment(images, tf.random.experimental.stateless_fold_in(seed, 1), rows)
+    return images if self.augment_fn is None else self.augment_fn(images, seed, rows=rows)
 
   def _d(self, images, labels):
     inputs = [images, labels] if self.num_classes else images
@@ -250,6 +269,8 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
       loss = self._loss(self.d_optimizer, d_loss)
     self._step(self.d_optimizer, loss, tape, d_vars)
     self.trackers["d_loss"].update_state(d_loss)
+    if self.ada is not None:
+      self.ada.observe(real_logits)
     self.trackers["real_score"].update_state(ops.sigmoid(real_logits))
     self.trackers["fake_score"].update_state(ops.sigmoid(fake_logits))
     # D reg: R1 through the augmentation.
@@ -268,15 +289,19 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
         seen = ops.cast(self.iteration, "float32") * batch
         half_life = ops.maximum(ops.minimum(half_life, seen * self.ema_rampup), 1e-8)
       base.update_ema(self.ema_generator, g, batch, half_life)
+    if self.ada is not None:
+      self.ada.adjust(n * tf.distribute.get_strategy().num_replicas_in_sync)
     self.iteration.assign_add(1)
-    return distribute.step_logs({m.name: m.result() for m in self.metrics})
+    logs = {m.name: m.result() for m in self.metrics}
+    return distribute.step_logs({**logs, **(self.ada.logs() if self.ada is not None else {})})
 
 
 class StyleGAN2Family(gan.GANFamily):
   """StyleGAN2 (`--family=stylegan2 --network=stylegan2`): settings in config.style, config.gan
   (latent_dim, also w's size; conditional), config.objective (r1_gamma, r1_every,
-  diffaugment) and config.optimization (learning rates and betas before the lazy
-  compensation, ema_kimg). Sampling, evaluation, previews and exports are the gan family's."""
+  diffaugment, ada and its settings) and config.optimization (learning rates and betas before
+  the lazy compensation, ema_kimg). Sampling, evaluation and previews are the gan family's;
+  the exports add truncation and the synthesis network (`exports`)."""
   name = "stylegan2"
   section = "style"
   architecture_fields = ("latent_dim", "conditional", "mapping_layers", "ema_kimg")
@@ -318,6 +343,7 @@ class StyleGAN2Family(gan.GANFamily):
     if config.runtime.mixed_precision != "none":
       raise ValueError("mixed_precision: stylegan2 trains in float32 for now.")
     augment_lib.DiffAugment.parse(o.diffaugment)
+    ada_lib.check(o)
     from tfgan.metrics import evaluation  # numpy only
     evaluation.check(config.evaluation.metric_names, config.evaluation.best_metric)
 
@@ -330,6 +356,36 @@ class StyleGAN2Family(gan.GANFamily):
     d_lr, d_b1, d_b2 = lazy_adam(o.d_lr, o.beta_1, o.beta_2, r1_every)
     return {"g": (g_lr, 1 + (1 / pl_every if pl_every else 0), g_b1, g_b2),
             "d": (d_lr, 1 + 1 / r1_every, d_b1, d_b2)}
+
+  def exports(self, model):
+    """The EMA generator as `generator.keras` and, in the SavedModel (loadable without
+    tfgan), three endpoints on fixed noise (a seed always gives the same image):
+      serve(z, psi) (conditional: serve(z, labels, psi)) -> images [B, H, W, C] in about
+        [-1, 1], every w moved to w_avg + psi (w - w_avg) (psi float32 scalar; 1: none);
+      mapping(z, psi) (conditional: mapping(z, labels, psi)) -> ws [B, num_ws, w_dim];
+      synthesize(ws) -> images: ws from `mapping`, mixed or projected."""
+    g = model.sampling_generator
+    z = tf.TensorSpec([None, g.latent_dim], tf.float32, name="z")
+    labels = (tf.TensorSpec([None], tf.int32, name="labels"),) if g.num_classes else ()
+    psi = tf.TensorSpec([], tf.float32, name="psi")
+    ws = tf.TensorSpec([None, g.num_ws, g.w_dim], tf.float32, name="ws")
+
+    def mapping(generator):
+      def call(z, *rest):  # rest: (labels, psi) or (psi,)
+        w = generator.mapping(z, rest[0] if generator.num_classes else None)
+        return generator.w_avg + rest[-1] * (w - generator.w_avg)
+      return call
+
+    def serve(generator):
+      return lambda z, *rest: generator.synthesis(mapping(generator)(z, *rest), "const")
+
+    def synthesize(generator):
+      return lambda w: generator.synthesis(w, "const")
+
+    return [export.Export("generator", g, {"serve": (z, *labels, psi),
+                                           "mapping": (z, *labels, psi), "synthesize": (ws,)},
+                          calls={"serve": serve, "mapping": mapping,
+                                 "synthesize": synthesize})]
 
   def xla_helps_on_cpu(self, config):
     return False  # not measured yet
@@ -355,6 +411,7 @@ class StyleGAN2Family(gan.GANFamily):
                       ema_half_life=config.optimization.ema_kimg * 1000,
                       ema_rampup=s.ema_rampup,
                       augment=augment_lib.DiffAugment.parse(o.diffaugment) or None,
+                      ada=ada_lib.from_config(o),
                       seed=config.runtime.seed)
     model.compile(optimizers["g"], optimizers["d"], **compile_options)
     return model

@@ -151,14 +151,22 @@ class StyleGAN2Generator(GeneratorBase):
     (one per replica reduced by the caller)."""
     self.w_avg.assign(beta * self.w_avg + (1.0 - beta) * ops.cast(w_mean, "float32"))
 
-  def synthesis(self, ws, noise_mode="const"):
+  def noise_layers(self):
+    """The synthesis layers that add noise, in order: their `noise_const` [H', W', 1] are the
+    maps `synthesis(noise=...)` replaces."""
+    return [conv for convs, _ in self.blocks for conv in convs]
+
+  def synthesis(self, ws, noise_mode="const", noise=None):
     """Images float32 [B, H, W, C] of ws float32 [B, num_ws, w_dim]; noise_mode 'random'
-    (training), 'const' (each layer's fixed map) or 'none'."""
+    (training), 'const' (each layer's fixed map) or 'none'; or `noise`, one map
+    [B or 1, H', W', 1] per noise layer (noise_layers order)."""
     x = ops.repeat(self.const[None], ops.shape(ws)[0], axis=0)
     image, i = None, 0
+    maps = iter(noise) if noise is not None else None
     for convs, to_rgb in self.blocks:
       for conv in convs:
-        x = conv([x, ws[:, i]], noise_mode=noise_mode)
+        x = conv([x, ws[:, i]], noise_mode=noise_mode,
+                 noise=next(maps) if maps is not None else None)
         i += 1
       y = to_rgb([x, ws[:, i]])
       image = y if image is None else upsample(image) + y

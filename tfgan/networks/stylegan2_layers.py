@@ -196,7 +196,9 @@ class ModulatedConv2D(layers.Layer):
       self.noise_strength = self.add_weight(name="noise_strength", shape=(),
                                             initializer="zeros")
 
-  def call(self, inputs, noise_mode="random"):
+  def call(self, inputs, noise_mode="random", noise=None):
+    """noise: a map [B or 1, H', W', 1] to use instead of noise_mode's (projection
+    optimises them)."""
     x, w = inputs
     if noise_mode not in NOISE_MODES:
       raise ValueError(f"noise_mode must be one of {NOISE_MODES}, got {noise_mode!r}.")
@@ -218,7 +220,9 @@ class ModulatedConv2D(layers.Layer):
       squares = ops.sum(ops.square(self.kernel), axis=(0, 1))  # [in, out]
       d = ops.rsqrt(ops.matmul(ops.square(styles), squares) + 1e-8)
       x = x * ops.cast(d[:, None, None, :], x.dtype)
-    if self.noise and noise_mode != "none":
+    if self.noise and noise is not None:
+      x = x + ops.cast(noise * self.noise_strength, x.dtype)
+    elif self.noise and noise_mode != "none":
       if noise_mode == "random":
         # Drawn for the global batch, this replica keeping its rows: one device's draw.
         side = (x.shape[1], x.shape[2], 1)
