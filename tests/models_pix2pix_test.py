@@ -67,9 +67,10 @@ def test_lambda_gan_zero_trains_on_l1_alone_and_leaves_d_alone():
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("loss", ["non_saturating", "least_squares"])
-def test_the_step_trains_with_xla(loss):
-  model = _model(loss=loss, jit_compile=True, run_eagerly=False)
+def test_the_step_trains_with_xla():
+  # One loss pair: the others are elementwise functions of the logits (~15 s of compilation
+  # each on the 2-core CPU).
+  model = _model(loss="non_saturating", jit_compile=True, run_eagerly=False)
   model.g_optimizer.learning_rate.assign(1e-3)
   history = model.fit(tf.data.Dataset.from_tensors(_batch()).repeat(), epochs=1,
                       steps_per_epoch=2, verbose=0)
