@@ -218,6 +218,8 @@ FINISHED_RUNS = {
     "inpaint": dict(family="inpaint", network="gated", width=0.25, d_layers=1, loss="hinge",
                     adversarial_weight=0.1, mask_kind="centre,strokes", mask_bank=8,
                     batch_size=4),
+    "style": dict(family="stylegan2", network="stylegan2", width=1 / 32, latent_dim=8,
+                  batch_size=4, r1_gamma=0.1),
 }
 
 

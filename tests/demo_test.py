@@ -67,7 +67,9 @@ def test_every_run_has_its_tab_endpoints(server):
   _, client, _ = server
   names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
   assert names == {"/mnist_cgan_generate", "/mnist_cgan_interpolate", "/edges2face_translate",
-                   "/grey_cycle_translate", "/sr2x_translate", "/inpaint_fill"}
+                   "/grey_cycle_translate", "/sr2x_translate", "/inpaint_fill",
+                   "/style_generate", "/style_mix", "/style_project", "/style_mix_projected",
+                   "/style_walk"}
 
 
 def test_generate_and_interpolate_match_the_library(server, finished_runs, tmp_path):
@@ -177,6 +179,38 @@ def test_a_painted_hole_is_filled_and_known_pixels_are_kept(server, finished_run
   assert (centre[:4] == photo[:4]).all() and (centre[6:10, 6:10] != photo[6:10, 6:10]).any()
 
 
+def test_the_stylegan2_tab_truncates_mixes_projects_and_walks_as_the_library(
+    server, finished_runs, tmp_path):
+  _, client, _ = server
+  from gradio_client import handle_file
+  from tfgan import projection, styles
+  g = generation.load_generator(finished_runs["style"])
+  grid, _, _ = client.predict(3, 4, 0.5, "every class (one row each)", api_name="/style_generate")
+  want = images.make_grid(generation.sample(g, 4, seed=3, psi=0.5)[0])  # tfgan.sample's grid
+  np.testing.assert_array_equal(_read(grid), want)
+  mixed = client.predict(1, 2, 2, 1.0, "every class (one row each)", api_name="/style_mix")
+  want = styles.style_mix(g, styles.seed_ws(g, [1]), styles.seed_ws(g, [2]), 2)
+  np.testing.assert_array_equal(_read(mixed), images.make_grid(want, rows=2))
+  # A photo twice the run's side: framed (centre crop, resized) and projected in W.
+  photo = np.random.default_rng(2).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+  write_image(str(tmp_path / "face.png"), photo)
+  pair, npz, note = client.predict(handle_file(str(tmp_path / "face.png")), 10,
+                                   api_name="/style_project")
+  pair = _read(pair)
+  target = projection.frame(photo, 16, projection.crop_fraction_of(
+      runs_lib.open_runs([finished_runs["style"]], load=False)[0].flat_config()))
+  np.testing.assert_array_equal(pair[2:18, 2:18], images.to_uint8(target))
+  ws = styles.load_ws(npz, g)
+  assert ws.shape == (1, g.num_ws, 8) and "PSNR" in note and "10 steps" in note
+  walked = client.predict(handle_file(npz), 5, 3, 1.0, api_name="/style_walk")
+  path = styles.interpolate_ws(ws, styles.seed_ws(g, [5]), 3)
+  np.testing.assert_array_equal(_read(walked), images.make_grid(styles.synthesize(g, path),
+                                                                rows=1))
+  pmixed = client.predict(handle_file(npz), 5, 2, 1.0, api_name="/style_mix_projected")
+  want = styles.style_mix(g, ws, styles.seed_ws(g, [5]), 2)
+  np.testing.assert_array_equal(_read(pmixed), images.make_grid(want, rows=2))
+
+
 def test_bad_inputs_get_a_message_and_the_server_keeps_serving(server, tmp_path):
   _, client, _ = server
   from gradio_client import handle_file
@@ -195,6 +229,10 @@ def test_bad_inputs_get_a_message_and_the_server_keeps_serving(server, tmp_path)
   empty = _editor(tmp_path, np.zeros((16, 16, 3), np.uint8), np.zeros((16, 16), bool))
   with pytest.raises(AppError, match="the mask is empty: paint over the part to fill"):
     client.predict(empty, "painted (the brush)", api_name="/inpaint_fill")
+  with pytest.raises(AppError, match="greater than maximum value 5"):  # Gradio's slider
+    client.predict(1, 2, 9, 1.0, "every class (one row each)", api_name="/style_mix")
+  with pytest.raises(AppError, match="project a photo first"):
+    client.predict(None, 5, 3, 1.0, api_name="/style_walk")
   with pytest.raises(AppError, match="12 is not in the list of choices"):  # Gradio's check
     client.predict(0, 4, "12", api_name="/mnist_cgan_generate")
   # Still serving.
@@ -416,6 +454,17 @@ def test_a_real_browser_moves_the_seed_uploads_and_paints_a_hole(browser, server
   np.testing.assert_array_equal(filled, want)
   assert (filled[hole] != face[hole]).any()
   _screenshot(driver, "demo_inpaint", tmp_path)
+
+  # StyleGAN2 tab: a seed at the default truncation (none), then the grid it shows.
+  _open_tab(driver, "style")
+  box = wait.until(lambda d: d.find_element("css selector", "#style_seed input[type=number]"))
+  box.clear()
+  box.send_keys("7")
+  driver.find_element("css selector", "#style_generate").click()
+  wait.until(lambda d: _src(d, "style_grid"))
+  fake = generation.sample(generation.load_generator(finished_runs["style"]), 16, seed=7)[0]
+  np.testing.assert_array_equal(_fetch(driver, "style_grid"), images.make_grid(fake))
+  _screenshot(driver, "demo_stylegan2", tmp_path)
 
   # Every request the page made went to this machine.
   urls = []

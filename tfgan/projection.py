@@ -206,7 +206,6 @@ def read_targets(paths, generator, crop_fraction=1.0):
   square (crop_fraction of the shorter side: the run's framing) and resized to the generator's
   side. Raises ValueError naming the file that is not an image or whose channels the
   generator cannot take (grey for a colour generator, colour for a grey one)."""
-  from tfgan.data import decode
   side, channels = generator.image_shape[0], generator.image_shape[-1]
   out = []
   for path in paths:
@@ -220,10 +219,25 @@ def read_targets(paths, generator, crop_fraction=1.0):
       kind = {1: "grey", 2: "grey with alpha", 3: "RGB", 4: "RGBA"}[have]
       raise ValueError(f"{path}: a {kind} image ({have} channels); this run's generator makes "
                        f"{channels}-channel images.")
-    image = image[..., :3] if channels == 3 else image[..., :1]
-    framed = decode.center_crop_resize(tf.cast(image, tf.float32), side, crop_fraction)
-    out.append(np.clip(framed.numpy() / 127.5 - 1.0, -1.0, 1.0))
+    out.append(frame(image[..., :3] if channels == 3 else image[..., :1], side, crop_fraction))
   return np.stack(out).astype(np.float32)
+
+
+def frame(image, side, crop_fraction=1.0):
+  """uint8 image [H, W, C] -> float32 [side, side, C] in [-1, 1]: its centred square
+  (crop_fraction of the shorter side) resized to `side` (tfgan.data.decode.center_crop_resize,
+  as the training images were framed)."""
+  from tfgan.data import decode
+  framed = decode.center_crop_resize(tf.cast(image, tf.float32), side, crop_fraction)
+  return np.clip(framed.numpy() / 127.5 - 1.0, -1.0, 1.0).astype(np.float32)
+
+
+def crop_fraction_of(run_config):
+  """The crop fraction a run framed its training images with, from its flat config.json
+  dict: crop_fraction, or its dataset's own (108/178 for celeb_a), or 1."""
+  from tfgan import data
+  info = data.DATASETS.get(run_config.get("dataset"))
+  return float(run_config.get("crop_fraction") or getattr(info, "crop_fraction", None) or 1.0)
 
 
 def project_files(workdir, source, output, config=ProjectionConfig(), vgg_weights=None,
@@ -260,11 +274,8 @@ def project_files(workdir, source, output, config=ProjectionConfig(), vgg_weight
   crop = 1.0  # a bare generator.keras: the whole centred square
   config_path = os.path.join(workdir, "config.json") if os.path.isdir(workdir) else ""
   if config_path and os.path.isfile(config_path):
-    from tfgan import data
     with open(config_path) as f:
-      run = json.load(f)
-    info = data.DATASETS.get(run.get("dataset"))
-    crop = float(run.get("crop_fraction") or getattr(info, "crop_fraction", None) or 1.0)
+      crop = crop_fraction_of(json.load(f))
   targets = read_targets(paths, generator, crop)  # every input checked before any work
   vgg = VGG16Distance(vgg_weights) if vgg_weights else None
   loss = config.describe(vgg is not None)

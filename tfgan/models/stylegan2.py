@@ -304,6 +304,7 @@ class StyleGAN2Family(gan.GANFamily):
   the exports add truncation and the synthesis network (`exports`)."""
   name = "stylegan2"
   section = "style"
+  demo_tab = "tfgan.demo.style:tab"  # truncation, style mixing, projection of an upload
   architecture_fields = ("latent_dim", "conditional", "mapping_layers", "ema_kimg")
 
   def check(self, config):
