@@ -371,21 +371,27 @@ def test_d_sees_every_image_through_diffaugment_exactly_when_it_is_on(ops):
   # The option matrix only checks that an augmented run trains: a DiffAugment that became a
   # no-op, or reached the reals but not the fakes, would pass it. Here every image D sees is
   # compared with the transform of the image it should be (one known seed for every draw).
-  model = _make_combo(augment_ops=ops, run_eagerly=True)
   seed = tf.constant([7, 9], tf.int32)
+  x, d_inputs, shown, _ = _one_step_seen_by_d(_make_combo(augment_ops=ops, run_eagerly=True),
+                                              seed)
+  expect = (lambda v: augment.diff_augment(v, ops, seed)) if ops else (lambda v: v)
+  for seen, image in zip(d_inputs, shown):
+    np.testing.assert_allclose(seen.numpy(), expect(image).numpy(), atol=1e-6)
+  assert np.allclose(d_inputs[0].numpy(), x) is not bool(ops)
+
+
+def _one_step_seen_by_d(model, seed):
+  """One eager train_step with every augmentation drawn from `seed`: (the real batch, D's
+  inputs, the images they should be made from (the batch and its fakes in the D step, the G
+  step's fakes), the step's logs)."""
   model._augment_seed = lambda: seed
   g_calls, d_inputs = [], []
   _spy(model.generator, g_calls, outputs=True)
   _spy(model.discriminator, d_inputs)
   x = next(iter(_batch()))[0]
-  model.train_step((x, None))
-  expect = (lambda v: augment.diff_augment(v, ops, seed)) if ops else (lambda v: v)
-  # The D step sees the batch and its fakes, the G step its own fakes.
-  shown = [x, g_calls[0][1], g_calls[1][1]]
+  logs = model.train_step((x, None))
   assert len(d_inputs) == 3 and len(g_calls) == 2
-  for seen, image in zip(d_inputs, shown):
-    np.testing.assert_allclose(seen.numpy(), expect(image).numpy(), atol=1e-6)
-  assert np.allclose(d_inputs[0].numpy(), x) is not bool(ops)
+  return x, d_inputs, [x, g_calls[0][1], g_calls[1][1]], logs
 
 
 def test_d_sees_ada_then_diffaugment_and_p_follows_its_signs_on_reals():
@@ -395,18 +401,13 @@ def test_d_sees_ada_then_diffaugment_and_p_follows_its_signs_on_reals():
   aug = ada_lib.AdaptiveAugment(initial_p=0.6, kimg=0.008, interval=1)
   model = _make_combo(augment_ops="translation", run_eagerly=True, ada=aug)
   seed = tf.constant([7, 9], tf.int32)
-  model._augment_seed = lambda: seed
-  g_calls, d_inputs = [], []
-  _spy(model.generator, g_calls, outputs=True)
-  _spy(model.discriminator, d_inputs)
-  x = next(iter(_batch()))[0]
-  logs = model.train_step((x, None))
+  x, d_inputs, shown, logs = _one_step_seen_by_d(model, seed)
 
   def expect(v):
     v = ada_lib.augment(v, 0.6, tf.random.experimental.stateless_fold_in(seed, 1))
     return augment.diff_augment(v, ("translation",), seed)
 
-  for seen, image in zip(d_inputs, [x, g_calls[0][1], g_calls[1][1]]):
+  for seen, image in zip(d_inputs, shown):
     np.testing.assert_allclose(seen.numpy(), expect(image).numpy(), atol=1e-5)
   real_signs = np.sign(np.asarray(model.discriminator(expect(x), training=True))).mean()
   step = 8 / 8.0  # batch / (kimg x 1000)

@@ -126,3 +126,24 @@ def test_bad_inputs_are_named(tmp_path, run_dir, g):
     projection.project_files(str(tmp_path), str(tmp_path / "rgba.png"), str(tmp_path / "o"))
   result = run_cli("tfgan.project", f"--workdir={run_dir}", f"--output={tmp_path}")
   assert result.returncode != 0 and "--input missing" in result.stderr
+
+
+def test_vgg16_features_join_the_loss_with_a_weights_file(tmp_path, run_dir):
+  # Offline: a VGG16 (include_top=False) weights file the test writes (random weights); the
+  # real one is Keras's download or the file a user gives.
+  import keras
+  from tfgan.networks.vgg import WeightsUnavailableError
+  keras.utils.set_random_seed(0)
+  path = str(tmp_path / "vgg16.weights.h5")
+  keras.applications.VGG16(include_top=False, weights=None,
+                           input_shape=(None, None, 3)).save_weights(path)
+  vgg = projection.VGG16Distance(path)
+  a = tf.random.uniform([2, 16, 16, 3], -1, 1, seed=1)
+  b = tf.random.uniform([2, 16, 16, 3], -1, 1, seed=2)
+  np.testing.assert_allclose(vgg(a, a).numpy(), 0.0, atol=1e-6)
+  assert (vgg(a, b).numpy() > 0).all() and vgg(a, b).shape == (2,)
+  assert projection.ProjectionConfig().describe(vgg=True) == (
+      "l2 + 1 x (1 - SSIM) + 1 x VGG16 features")
+  with pytest.raises(WeightsUnavailableError, match="--vgg_weights=.*could not be loaded as "
+                     "VGG16"):
+    projection.VGG16Distance(os.path.join(run_dir, "generator.keras"))

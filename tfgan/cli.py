@@ -42,6 +42,15 @@ def run(cli: str, main):
   app.run(main_with_errors, flags_parser=parse)
 
 
+def require(*flag_holders):
+  """Raises app.UsageError naming every one of the absl FlagHolders that is not set."""
+  missing = [f"--{f.name}" for f in flag_holders if not f.value]
+  if missing:
+    names = [f"--{f.name}" for f in flag_holders]
+    raise app.UsageError(f"{' and '.join(missing)} missing: give {', '.join(names[:-1])} and "
+                         f"{names[-1]}.")
+
+
 def check_run_dir(flag: str, path: str, needs: Optional[str] = "config.json"):
   """Raises app.UsageError unless `path` is a folder holding the file `needs`.
 

@@ -41,10 +41,7 @@ _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing outputs.")
 
 def main(argv):
   del argv  # cli.run refuses positional arguments.
-  missing = [f"--{f.name}" for f in (_WORKDIR, _INPUT, _OUTPUT) if not f.value]
-  if missing:
-    raise app.UsageError(f"{' and '.join(missing)} missing: give --workdir, --input and "
-                         f"--output.")
+  cli.require(_WORKDIR, _INPUT, _OUTPUT)
   cli.check_run_dir("workdir", _WORKDIR.value, needs="generator.keras")
   if not os.path.exists(_INPUT.value):
     raise app.UsageError(f"--input={_INPUT.value}: no such file or folder.")

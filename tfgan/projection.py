@@ -67,16 +67,8 @@ class VGG16Distance:
   (include_top=False) weights file, or 'imagenet' (Keras's download)."""
 
   def __init__(self, weights):
-    from tfgan.networks.vgg import WeightsUnavailableError
-    try:
-      vgg = keras.applications.VGG16(include_top=False, input_shape=(None, None, 3),
-                                     weights="imagenet" if weights == "imagenet" else None)
-      if weights != "imagenet":
-        vgg.load_weights(weights)
-    except Exception as e:  # Keras raises various errors for a failed download or bad file.
-      raise WeightsUnavailableError(f"--vgg_weights={weights!r} could not be loaded as "
-                                    f"VGG16 (include_top=False) weights ({type(e).__name__}: "
-                                    f"{e}).") from e
+    from tfgan.networks.vgg import load_application
+    vgg = load_application(keras.applications.VGG16, weights)
     self.model = keras.Model(vgg.input, [vgg.get_layer(n).output for n in _LPIPS_LAYERS])
 
   def __call__(self, a, b):

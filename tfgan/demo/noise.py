@@ -36,8 +36,9 @@ def _seed(value):
   return int(value)
 
 
-def generate(run, seed, num, choice=None):
-  """The grid `tfgan.sample --seed --num [--label]` writes.
+def generate(run, seed, num, choice=None, psi=1.0):
+  """The grid `tfgan.sample --seed --num [--label] [--truncation_psi]` writes (psi: StyleGAN2
+  runs).
 
   Returns (grid uint8 [h, w, 3] or [h, w] for grey, path of that grid's PNG, path of the .npz of images and
   latents): the files in a fresh folder of the demo's scratch space."""
@@ -46,7 +47,7 @@ def generate(run, seed, num, choice=None):
   if not 1 <= num <= MAX_IMAGES:
     raise InputError(f"number of images {num}: 1 to {MAX_IMAGES}.")
   fake, z, labels, rows = generation.sample(run.generator, num, _seed(seed),
-                                            _label(run, choice))
+                                            _label(run, choice), psi=psi)
   grid = images.make_grid(fake, rows=rows)
   folder = scratch.new_dir()
   png = images.save_png(os.path.join(folder, f"{run.api}_seed{int(seed)}.png"), grid)
@@ -79,6 +80,17 @@ def facts(run):
           "class_names": run.class_names()}
 
 
+def grid_outputs(run):
+  """The sample grid and its two downloads (PNG; the latents' .npz): (grid, png, npz)."""
+  import gradio as gr
+  from tfgan.demo.components import output_image
+  grid = output_image("samples", elem_id=f"{run.api}_grid")
+  with gr.Row():
+    png = gr.File(label="grid (PNG)")
+    npz = gr.File(label="latents (.npz: tfgan.sample --latents=FILE renders it again)")
+  return grid, png, npz
+
+
 def tab(run, limits):
   """The tab's components and events (api names <run.api>_generate, _interpolate) of `run`,
   a tfgan.demo.runs.View."""
@@ -94,10 +106,7 @@ def tab(run, limits):
     choice = gr.Dropdown([ALL_CLASSES] + run.facts["class_names"], value=ALL_CLASSES, label="class",
                          visible=conditional)
   button = gr.Button("generate", variant="primary", elem_id=f"{run.api}_generate")
-  grid = output_image("samples", elem_id=f"{run.api}_grid")
-  with gr.Row():
-    png = gr.File(label="grid (PNG)")
-    npz = gr.File(label="latents (.npz: tfgan.sample --latents=FILE renders it again)")
+  grid, png, npz = grid_outputs(run)
   with gr.Accordion("interpolation between two seeds", open=False):
     with gr.Row():
       seed_a = gr.Number(0, label="from seed", precision=0, minimum=0)

@@ -11,8 +11,8 @@ import os
 
 import numpy as np
 
-from tfgan.demo import panels, scratch
-from tfgan.demo.noise import MAX_IMAGES, MAX_STEPS, _label, _seed
+from tfgan.demo import noise, panels, scratch
+from tfgan.demo.noise import MAX_STEPS, _label, _seed
 from tfgan.demo.runs import InputError, Limits, read_image
 from tfgan.demo.translate import display
 
@@ -36,19 +36,8 @@ def _cutoff(run, value):
 
 def generate(run, seed, num, psi=1.0, choice=None):
   """The grid `tfgan.sample --seed --num --truncation_psi` writes: (uint8 grid, its PNG's
-  path, the .npz of images and latents)."""
-  from tfgan import generation, images
-  num = int(num)
-  if not 1 <= num <= MAX_IMAGES:
-    raise InputError(f"number of images {num}: 1 to {MAX_IMAGES}.")
-  fake, z, labels, rows = generation.sample(run.generator, num, _seed(seed), _label(run, choice),
-                                            psi=_psi(psi))
-  grid = images.make_grid(fake, rows=rows)
-  folder = scratch.new_dir()
-  png = images.save_png(os.path.join(folder, f"{run.api}_seed{int(seed)}.png"), grid)
-  npz = generation.save_latents(os.path.join(folder, f"{run.api}_seed{int(seed)}.npz"), fake,
-                                z, labels)
-  return display(grid), png, npz
+  path, the .npz of images and latents); tfgan.demo.noise.generate with psi."""
+  return noise.generate(run, seed, num, choice, psi=_psi(psi))
 
 
 def mix(run, seed_a, seed_b, cutoff, psi=1.0, choice=None):
@@ -134,21 +123,18 @@ def tab(run, limits):
   _mix_projected, _walk) of `run`, a tfgan.demo.runs.View."""
   import gradio as gr
   from tfgan.demo.components import output_image, upload_image
-  from tfgan.demo.noise import ALL_CLASSES
+  from tfgan.demo.noise import ALL_CLASSES, grid_outputs
   conditional, num_ws = run.facts["conditional"], run.facts["num_ws"]
   panels.header(run)
   with gr.Row():
     seed = gr.Number(0, label="seed", precision=0, minimum=0, elem_id=f"{run.api}_seed")
-    num = gr.Slider(1, MAX_IMAGES, value=16, step=1, label="images")
+    num = gr.Slider(1, noise.MAX_IMAGES, value=16, step=1, label="images")
     psi = gr.Slider(-1, 2, value=1.0, step=0.05, label="truncation psi (1: none, 0.7: "
                     "typical, 0: the average image)", elem_id=f"{run.api}_psi")
     choice = gr.Dropdown([ALL_CLASSES] + run.facts["class_names"], value=ALL_CLASSES,
                          label="class", visible=conditional)
   button = gr.Button("generate", variant="primary", elem_id=f"{run.api}_generate")
-  grid = output_image("samples", elem_id=f"{run.api}_grid")
-  with gr.Row():
-    png = gr.File(label="grid (PNG)")
-    npz = gr.File(label="latents (.npz: tfgan.sample --latents=FILE renders it again)")
+  grid, png, npz = grid_outputs(run)
   with gr.Accordion("style mixing of two seeds", open=False):
     with gr.Row():
       seed_a = gr.Number(0, label="coarse styles from seed", precision=0, minimum=0)

@@ -21,6 +21,23 @@ class WeightsUnavailableError(RuntimeError):
   """The VGG19 weights cannot be loaded (offline without a file, or a bad file)."""
 
 
+def load_application(constructor, weights):
+  """keras.applications `constructor` (VGG16, VGG19) without its top, any input size, frozen,
+  with 'imagenet' weights (Keras's download) or a weights file. Raises
+  WeightsUnavailableError naming --vgg_weights when they cannot be loaded."""
+  try:
+    model = constructor(include_top=False, input_shape=(None, None, 3),
+                        weights="imagenet" if weights == "imagenet" else None)
+    if weights != "imagenet":
+      model.load_weights(weights)
+  except Exception as e:  # Keras raises various errors for a failed download or bad file.
+    raise WeightsUnavailableError(f"--vgg_weights={weights!r} could not be loaded as "
+                                  f"{constructor.__name__}(include_top=False) weights "
+                                  f"({type(e).__name__}: {e}).") from e
+  model.trainable = False
+  return model
+
+
 class VGGFeatures:
   """images float32 [B, H, W, C] in [-1, 1] (C = 1 or 3; grey is repeated) -> conv5_4
   pre-activation features float32 [B, H / 16, W / 16, 512]. Not trainable, not checkpointed
@@ -46,15 +63,7 @@ class VGGFeatures:
             f"{downloads.KERAS_WEIGHTS_HOST} cannot be reached ({reason}). Offline, download "
             f"{VGG19_WEIGHTS_FILE} elsewhere and pass --vgg_weights=PATH, or use "
             f"--perceptual=d_features (needs no weights).")
-    try:
-      vgg = keras.applications.VGG19(include_top=False, input_shape=(None, None, 3),
-                                     weights="imagenet" if weights == "imagenet" else None)
-      if weights != "imagenet":
-        vgg.load_weights(weights)
-    except Exception as e:  # Keras raises various errors for a failed download or bad file.
-      raise WeightsUnavailableError(f"--vgg_weights={weights!r} could not be loaded "
-                                    f"({type(e).__name__}: {e}).") from e
-    vgg.trainable = False
+    vgg = load_application(keras.applications.VGG19, weights)
     self.trunk = keras.Model(vgg.input, vgg.get_layer("block5_conv3").output)
     self.conv5_4 = vgg.get_layer("block5_conv4")
     self.weights = weights
