@@ -14,9 +14,7 @@ true proportion. Rounds alternate; the medians and fit / loop (goal >= 0.95) are
 import argparse
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 
@@ -71,13 +69,10 @@ def main():
     rates["fit"].append(args.iterations * batch / fit_run())
     rates["loop"].append(args.iterations * batch / loop_run())
   medians = {k: round(statistics.median(v), 2) for k, v in rates.items()}
-  result = {"machine": f"{platform.machine()} {os.cpu_count()} cores",
-            "date": time.strftime("%Y-%m-%d %H:%M"), "flagfile": args.flagfile,
+  result = {**timing.provenance(REPO), "flagfile": args.flagfile,
             "iterations_per_round": args.iterations, "images_per_sec": medians,
             "rounds": {k: [round(r, 2) for r in v] for k, v in rates.items()},
-            "fit_over_loop": round(medians["fit"] / medians["loop"], 3),
-            "commit": subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
-                                     capture_output=True, text=True).stdout.strip()}
+            "fit_over_loop": round(medians["fit"] / medians["loop"], 3)}
   print(json.dumps(result), flush=True)
   with open(args.out, "w") as f:
     json.dump(result, f, indent=1)

@@ -11,9 +11,7 @@ Each variant first runs --iterations to compile every phase combination the sche
 import argparse
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 
@@ -51,13 +49,10 @@ def main():
     for run, rates in runs.values():
       rates.append(args.iterations * 32 / run())
   medians = {k: round(statistics.median(v[1]), 2) for k, v in runs.items()}
-  result = {"machine": f"{platform.machine()} {os.cpu_count()} cores",
-            "date": time.strftime("%Y-%m-%d %H:%M"), "images_per_sec": medians,
+  result = {**timing.provenance(REPO), "images_per_sec": medians,
             "xla_over_base": round(medians["xla"] / medians["base"], 3),
             "rounds": {k: [round(r, 2) for r in v[1]] for k, v in runs.items()},
-            "compile_and_warmup_seconds": compile_seconds,
-            "commit": subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
-                                     capture_output=True, text=True).stdout.strip()}
+            "compile_and_warmup_seconds": compile_seconds}
   print(json.dumps(result), flush=True)
   with open(args.out, "w") as f:
     json.dump(result, f, indent=1)

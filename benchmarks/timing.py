@@ -49,3 +49,14 @@ def input_rate(dataset, steps):
     return time.perf_counter() - t0
   return run
 
+
+
+def provenance(repo):
+  """{'machine', 'date', 'commit'}: where and when a benchmark's result was measured."""
+  import os
+  import platform
+  import subprocess
+  return {"machine": f"{platform.machine()} {os.cpu_count()} cores",
+          "date": time.strftime("%Y-%m-%d %H:%M"),
+          "commit": subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"],
+                                   capture_output=True, text=True).stdout.strip()}

@@ -20,7 +20,6 @@ pixels). Prints images/s of each and tfgan / NVlabs (the issue's goal: >= 1.5).
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -135,6 +134,8 @@ def main():
               torch_child(args.nvlabs, args.iterations, args.rounds))
     print("RESULT " + json.dumps(result), flush=True)
     return
+  sys.path.insert(0, HERE)
+  import timing  # benchmarks/timing.py, beside this script
   results = {}
   for side, python in (("tfgan", sys.executable), ("nvlabs", args.torch_python)):
     out = subprocess.run([python, os.path.abspath(__file__), "--child",
@@ -148,12 +149,9 @@ def main():
     results[side] = json.loads(line[0][len("RESULT "):])
     print(side, json.dumps(results[side]), flush=True)
   medians = {k: round(statistics.median(v["rates"]), 2) for k, v in results.items()}
-  summary = {"machine": f"{platform.machine()} {os.cpu_count()} cores",
-             "date": time.strftime("%Y-%m-%d %H:%M"), "images_per_sec": medians,
+  summary = {**timing.provenance(REPO), "images_per_sec": medians,
              "tfgan_over_nvlabs": round(medians["tfgan"] / medians["nvlabs"], 3),
-             "details": results,
-             "commit": subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
-                                      capture_output=True, text=True).stdout.strip()}
+             "details": results}
   print(json.dumps(summary), flush=True)
   with open(args.out, "w") as f:
     json.dump(summary, f, indent=1)
