@@ -46,13 +46,14 @@ def main():
   g = generation.load_generator(args.workdir)
   pconfig = projection.ProjectionConfig(steps=args.steps, w_plus=args.w_plus)
   start = time.time()
-  recon = []
+  recon, w_stats = [], projection.w_statistics(g)
   for i in range(0, len(faces), args.batch_size):
-    recon.append(projection.project(g, faces[i:i + args.batch_size], pconfig)["images"])
+    recon.append(projection.project(g, faces[i:i + args.batch_size], pconfig,
+                                    w_stats=w_stats)["images"])
     print(f"{i + len(recon[-1])}/{len(faces)} faces, {time.time() - start:.0f} s", flush=True)
   seconds = time.time() - start
   recon = np.concatenate(recon)
-  w_avg = projection.w_statistics(g)[0]
+  w_avg = w_stats[0]
   average = np.asarray(g.synthesis(np.broadcast_to(w_avg, (len(faces), g.num_ws, len(w_avg))),
                                    "const"))
   samples = generation.sample(g, len(faces), seed=1)[0]

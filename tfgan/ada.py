@@ -318,3 +318,22 @@ def from_config(objective):
   return AdaptiveAugment(target=o.ada_target, kimg=o.ada_kimg, initial_p=o.ada_p,
                          adaptive=o.ada, name="ada")
 
+
+
+def discriminator_view(images, seed, rows, ada=None, diffaugment=None, image_shape=None):
+  """What a D sees of images float32 [B, H, W, C]: ADA's pipeline (its draws from `seed`
+  folded with 1) then DiffAugment's (from `seed`), each when given; images unchanged when
+  neither is. image_shape (H, W, C): the static sizes ADA's warp needs when the data does
+  not carry them. rows: this replica's (first row, global batch)."""
+  if ada is not None:
+    if image_shape is not None:
+      images = tf.ensure_shape(images, [None, *image_shape])
+    images = ada.augment(images, tf.random.experimental.stateless_fold_in(seed, 1), rows)
+  if diffaugment:
+    images = diffaugment(images, seed, rows=rows)
+  return images
+
+
+def step_logs(logs, ada=None):
+  """A train step's logs with ADA's p and r_t added when `ada` is on."""
+  return {**logs, **ada.logs()} if ada is not None else logs

@@ -124,13 +124,16 @@ def schedule(step, config):
 
 
 def project(generator, targets, config=ProjectionConfig(), vgg: Optional[VGG16Distance] = None,
-            progress: Optional[Callable[[int, np.ndarray, np.ndarray], None]] = None):
+            progress: Optional[Callable[[int, np.ndarray, np.ndarray], None]] = None,
+            w_stats=None):
   """Projects targets float32 [B, H, W, C] in [-1, 1] (the generator's size) independently.
 
   Returns a dict: ws float32 [B, num_ws, w_dim] (the last step's, without the jitter),
   images float32 [B, H, W, C] (synthesis of ws with the optimised noise), noise (the maps),
   loss float32 [steps, B] and psnr float32 [steps, B] (dB, images in [0, 1]) per step.
-  progress(step, loss [B], psnr [B]) is called after each step.
+  progress(step, loss [B], psnr [B]) is called after each step. w_stats: w_statistics'
+  (w_avg, w_std) for this generator and config.w_avg_samples, when the caller has them
+  (batches of one projection compute them once).
   """
   targets = tf.constant(np.asarray(targets, np.float32))
   b = int(targets.shape[0])
@@ -140,7 +143,7 @@ def project(generator, targets, config=ProjectionConfig(), vgg: Optional[VGG16Di
                      f"{list(targets.shape)}.")
   if config.pixel_loss not in ("l1", "l2"):
     raise ValueError(f"pixel_loss must be 'l1' or 'l2', got {config.pixel_loss!r}.")
-  w_avg, w_std = w_statistics(generator, config.w_avg_samples)
+  w_avg, w_std = w_stats or w_statistics(generator, config.w_avg_samples)
   layers = generator.num_ws if config.w_plus else 1
   w_opt = tf.Variable(np.tile(w_avg[None, None], (b, layers, 1)), name="w")
   rng = tf.random.Generator.from_seed(config.seed)
@@ -272,7 +275,7 @@ def project_files(workdir, source, output, config=ProjectionConfig(), vgg_weight
   vgg = VGG16Distance(vgg_weights) if vgg_weights else None
   loss = config.describe(vgg is not None)
   os.makedirs(output, exist_ok=True)
-  rows = []
+  rows, w_stats = [], w_statistics(generator, config.w_avg_samples)
   for start in range(0, len(paths), batch_size):
     part = slice(start, start + batch_size)
     log(f"projecting {paths[part][0]}" + (f" and {len(paths[part]) - 1} more"
@@ -285,7 +288,7 @@ def project_files(workdir, source, output, config=ProjectionConfig(), vgg_weight
         log(f"  [{bar:<10}] step {step}/{config.steps} | loss {losses.mean():.4f} | "
             f"PSNR {psnr.mean():.2f} dB")
 
-    result = project(generator, targets[part], config, vgg, progress)
+    result = project(generator, targets[part], config, vgg, progress, w_stats)
     psnr = restoration.psnr((result["images"] + 1) / 2, (targets[part] + 1) / 2)
     ssim = (restoration.ssim((result["images"].astype(np.float64) + 1) / 2,
                              (targets[part].astype(np.float64) + 1) / 2)

@@ -252,14 +252,9 @@ class GAN(base.FamilyModel):
     if not self._augments:
       return images
     seed = self._augment_seed() if seed is None else seed
-    rows = distribute.replica_rows(tf.shape(images)[0])
-    if self.ada is not None:
-      shape = getattr(self.discriminator, "image_shape", None)  # static sizes for the warp
-      images = images if shape is None else tf.ensure_shape(images, [None, *shape])
-      images = self.ada.augment(images, tf.random.experimental.stateless_fold_in(seed, 1), rows)
-    if self.augment_policy:
-      images = self.augment_policy(images, seed, rows=rows)
-    return images
+    return ada_lib.discriminator_view(images, seed, distribute.replica_rows(tf.shape(images)[0]),
+                                      self.ada, self.augment_policy,
+                                      getattr(self.discriminator, "image_shape", None))
 
   def _generate(self, z, labels):
     # With code_labels the generator reads its label (its code) from z itself.
@@ -392,8 +387,8 @@ class GAN(base.FamilyModel):
     if self.ada is not None:  # one ADA iteration: the real images of this step's D updates
       replicas = tf.distribute.get_strategy().num_replicas_in_sync
       self.ada.adjust(ops.shape(real)[0] * replicas)
-    logs = {m.name: m.result() for m in self.metrics}
-    return distribute.step_logs({**logs, **(self.ada.logs() if self.ada is not None else {})})
+    return distribute.step_logs(ada_lib.step_logs({m.name: m.result() for m in self.metrics},
+                                                  self.ada))
 
 
 class GANFamily(base.Family):

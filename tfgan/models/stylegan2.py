@@ -200,12 +200,9 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
     """What D sees: images through ADA and DiffAugment when on (a new draw per call)."""
     if self.augment_fn is None and self.ada is None:
       return images
-    seed = self._augment_seed()
-    rows = distribute.replica_rows(tf.shape(images)[0])
-    if self.ada is not None:  # the warp needs the static sizes, which data may not carry
-      images = tf.ensure_shape(images, [None, *self.discriminator.image_shape])
-      images = self.ada.augment(images, tf.random.experimental.stateless_fold_in(seed, 1), rows)
-    return images if self.augment_fn is None else self.augment_fn(images, seed, rows=rows)
+    return ada_lib.discriminator_view(images, self._augment_seed(),
+                                      distribute.replica_rows(tf.shape(images)[0]), self.ada,
+                                      self.augment_fn, self.discriminator.image_shape)
 
   def _d(self, images, labels):
     inputs = [images, labels] if self.num_classes else images
@@ -292,8 +289,8 @@ class StyleGAN2(base.GeneratorDiscriminatorModel):
     if self.ada is not None:
       self.ada.adjust(n * tf.distribute.get_strategy().num_replicas_in_sync)
     self.iteration.assign_add(1)
-    logs = {m.name: m.result() for m in self.metrics}
-    return distribute.step_logs({**logs, **(self.ada.logs() if self.ada is not None else {})})
+    return distribute.step_logs(ada_lib.step_logs({m.name: m.result() for m in self.metrics},
+                                                  self.ada))
 
 
 class StyleGAN2Family(gan.GANFamily):
