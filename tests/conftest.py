@@ -149,6 +149,20 @@ def write_gradient_faces(root, n=12, size=(20, 18)):
   return root
 
 
+def small_extractor(seed=0):
+  """A feature extractor with InceptionExtractor's interface (float32 [B, H, W, 3] in [-1, 1]
+  -> (features [B, 8], logits [B, 10])) on a one-convolution network, for the tests of the
+  FID/KID plumbing: InceptionV3 with random weights (offline) costs ~10 s there to build and
+  trace. InceptionExtractor itself is tested in metrics_evaluation_test.py."""
+  import keras
+  from tfgan.metrics.features import ClassifierExtractor
+  keras.utils.set_random_seed(seed)
+  inputs = keras.Input((None, None, 3))
+  x = keras.layers.Conv2D(8, 3, strides=2, activation="tanh")(inputs)
+  x = keras.layers.GlobalAveragePooling2D(name="features")(x)
+  return ClassifierExtractor(keras.Model(inputs, keras.layers.Dense(10)(x)))
+
+
 class FakeClock:
   """A perf_counter that advances one second per reading, so images/s and wall_sec are exact."""
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import run_cli, write_gradient_faces, write_image
+from conftest import run_cli, small_extractor, write_gradient_faces, write_image
 from tfgan import augment, build, rundir, trainer
 from tfgan import config as config_lib
 from tfgan import losses
@@ -291,12 +291,10 @@ def test_a_run_on_unpaired_folders_is_scored_by_its_cycle_l1_on_the_test_domains
     ratios.update(scale(to_uint8(fake)), scale(real))
     for name, value in ratios.result().items():
       assert scores[f"{name}_{key[4:]}"] == pytest.approx(value, rel=1e-5), (name, key)
-  # With Inception (random weights: offline), FID/KID of all of G(testA) against all of testB.
-  import keras
+  # With an extractor (Inception's interface, a small network: offline), FID/KID of all of
+  # G(testA) against all of testB.
   from tfgan.metrics import paired
-  from tfgan.metrics.features import InceptionExtractor
-  keras.utils.set_random_seed(0)
-  extractor = InceptionExtractor(None)
+  extractor = small_extractor()
   with_inception = translation.evaluate_cycles(workdir, config_lib.from_dict(
       json.load(open(os.path.join(workdir, "config.json")))), log=lambda line: None,
       inception_weights=extractor)["model"]

@@ -66,18 +66,19 @@ def save_saved_model(exports: Sequence[Export], path):
   Each endpoint, called on the loaded object, returns the network's output tensor; the
   serving_default signature runs the first endpoint and returns {SERVING_OUTPUT: output}."""
   archive = keras.export.ExportArchive()
-  seen = set()
+  served = {}  # endpoint -> its tf.function
   for item in exports:
     archive.track(item.model)
     for endpoint, specs in item.endpoints.items():
-      if endpoint in seen:
+      if endpoint in served:
         raise ValueError(f"endpoint {endpoint!r} is exported twice; names must be unique.")
-      seen.add(endpoint)
-      archive.add_endpoint(endpoint, item.call(endpoint), input_signature=list(specs))
+      served[endpoint] = archive.add_endpoint(endpoint, item.call(endpoint),
+                                              input_signature=list(specs))
   if exports:
-    first = exports[0]
-    endpoint, specs = next(iter(first.endpoints.items()))
-    call = first.call(endpoint)
+    endpoint, specs = next(iter(exports[0].endpoints.items()))
+    # A call of the first endpoint's traced function, not a second trace of the network (a
+    # trace costs seconds for the larger generators).
+    call = served[endpoint]
     archive.add_endpoint("serving_default", lambda *inputs: {SERVING_OUTPUT: call(*inputs)},
                          input_signature=list(specs))
   with files.atomic_path(path) as tmp:

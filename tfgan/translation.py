@@ -158,7 +158,7 @@ def evaluate_run(workdir, data_dir=None, baseline_workdir=None, test_mode=None, 
 
   test_mode: 'train' or 'inference' overrides the run's --test_mode (dropout and batch norm
   at test time), to measure what it changes.
-  inception_weights: 'imagenet', a weights file or an InceptionExtractor: also the Inception
+  inception_weights: 'imagenet', a weights file or an extractor (`_inception`): also the Inception
   FID and KID of each row's outputs against the targets (fid_vs_targets, kid_vs_targets);
   None: not computed.
   mask_kind: inpainting runs: the kind of the fixed evaluation masks (seed 0) instead of the
@@ -330,10 +330,11 @@ def evaluate_cycles(workdir, config, data_dir=None, log=print, batch_size=32,
 
 
 def _inception(weights):
-  """An InceptionExtractor for `weights` ('imagenet' or a file), or `weights` itself when it
-  is one already (built once by the caller, or with random weights in tests)."""
+  """An InceptionExtractor for `weights` ('imagenet', a file or None), or `weights` itself
+  when it is an extractor already (built once by the caller; tests pass small ones): a
+  callable taking float32 [B, H, W, C] in [-1, 1] to (features [B, d], logits [B, k])."""
   from tfgan.metrics.features import InceptionExtractor
-  return weights if isinstance(weights, InceptionExtractor) else InceptionExtractor(weights)
+  return weights if callable(weights) else InceptionExtractor(weights)
 
 
 def channels_for(generator, x, name):
