@@ -27,8 +27,9 @@ train: $(VENV)/.installed
 		$(if $(DATA_DIR),--data_dir=$(DATA_DIR))
 
 # Two pytest workers, one per core of the 2-core CPU, each test file kept on one worker (its
-# module fixtures built once). PYTEST_WORKERS= runs in one process.
-PYTEST_WORKERS ?= -n 2 --dist loadfile
+# module fixtures built once), the heaviest files first (tests/conftest.py's FILE_SECONDS).
+# PYTEST_WORKERS= runs in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
 # The whole suite: what CI runs (.ci/run). The 25 slowest tests are printed, so their cost
 # stays visible.
