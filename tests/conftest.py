@@ -16,10 +16,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST_DIR = os.path.join(REPO, "data", "mnist")
 
 # The heaviest test files, with their seconds on one xdist worker (a full `make test` with two
-# workers on the 2-core CPU, 2026-12-07; a file's tests stay on one worker): they are handed out first, so
-# no worker starts a long file while the other has nothing left (longest first). The Makefile
-# turns xdist's own order (files with the most tests first) off. Only the order depends on
-# these numbers; files not named follow in collection order.
+# workers on the 2-core CPU, 2026-12-07; a file's tests stay on one worker): they are handed
+# out first, so no worker starts a long file while the others have nothing left (longest
+# first). The Makefile turns xdist's own order (files with the most tests first) off. Only the
+# order depends on these numbers; files not named follow in collection order.
 FILE_SECONDS = {
     "distribute_test.py": 173, "trainer_test.py": 151, "models_gan_test.py": 133,
     "models_cyclegan_test.py": 131, "notebooks_test.py": 100, "train_test.py": 92,
