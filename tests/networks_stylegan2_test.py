@@ -48,6 +48,20 @@ def test_the_fir_filter_upsampling_and_blur_equal_numpy_upfirdn():
                              rtol=1e-6)
 
 
+def test_lrelu_its_gradient_and_clamp_by_hand():
+  x = tf.constant([-2.0, -0.5, 0.0, 0.5, 3.0])
+  c = tf.constant([1.0, 2.0, 3.0, 4.0, 5.0])
+  slope = np.where(x.numpy() >= 0, math.sqrt(2), 0.2 * math.sqrt(2))
+  with tf.GradientTape() as tape:
+    tape.watch(x)
+    y = sl.lrelu(x)
+    total = tf.reduce_sum(y * c)
+  np.testing.assert_allclose(y, x.numpy() * slope, rtol=1e-6)
+  np.testing.assert_allclose(tape.gradient(total, x), c.numpy() * slope, rtol=1e-6)
+  np.testing.assert_allclose(sl.lrelu(x, gain=2.0, clamp=1.5), [-0.8, -0.2, 0.0, 1.0, 1.5],
+                             rtol=1e-6)
+
+
 def _conv_valid(x, k):
   """numpy cross-correlation of x [H, W, I] with k [kh, kw, I, O], VALID."""
   n = k.shape[0]

@@ -386,7 +386,9 @@ class StyleGAN2Family(gan.GANFamily):
                                  "synthesize": synthesize})]
 
   def xla_helps_on_cpu(self, config):
-    return False  # not measured yet
+    # benchmarks/stylegan2_xla.py (2-core CPU, 2026-12-07): 385 s to compile against 67 s of
+    # tracing, then at least 3x slower per iteration.
+    return False
 
   def build(self, config, spec, optimizers, **compile_options):
     g, o, s, m = config.gan, config.objective, config.style, config.model
