@@ -58,6 +58,7 @@ def test_progress_rows_samples_and_checkpoints_follow_their_cadence(tmp_path, ca
 
 class _Evaluator(models.Evaluator):
   names = ["fake1k"]
+  sampling = "noise: fresh"  # what a generator draws besides z (StyleGAN2's noise maps)
 
   def __init__(self, values):
     self.values = list(values)
@@ -80,6 +81,7 @@ def test_evaluation_rows_and_the_best_checkpoint_follow_the_metric_direction(tmp
   _fit(model, [evaluate], 3)
   rows = run.metric_rows()
   assert [(r["step"], r["eval/fake1k"]) for r in rows] == [(1, 5.0), (2, 3.0), (3, 4.0)]
+  assert [r["eval_sampling"] for r in rows] == ["noise: fresh"] * 3
   assert run.best_value() == 3.0  # lower is better: step 2, not the later 4.0
   assert tf.train.latest_checkpoint(run.path(rundir.BEST_CHECKPOINT)).endswith("ckpt-2")
 

@@ -351,6 +351,34 @@ def test_swd_metric_equals_swd_by_hand_on_the_same_images_and_reads_the_real_set
   assert again == results
 
 
+def test_a_stylegan2_generator_is_scored_on_fresh_noise_that_the_seed_repeats():
+  # NVlabs' metric protocol: the per-layer noise drawn afresh (noise_mode 'random'), not the
+  # fixed maps tfgan.sample renders with; drawn from numpy, so an evaluation repeats.
+  from tfgan.images import to_uint8
+  from tfgan.metrics import run as metrics_run, swd
+  from tfgan.networks import stylegan2
+  keras.utils.set_random_seed(3)
+  g = stylegan2.StyleGAN2Generator(latent_dim=8, image_shape=(16, 16, 3), width=1 / 64)
+  g.build(g.input_shapes())
+  for layer in g.noise_layers():
+    layer.noise_strength.assign(0.5)  # 0 at initialisation: noise would change nothing
+  registry = {"swd12": evaluation.MetricSpec("swd", 12, "pixels")}
+  source = _array_source(24, shape=(16, 16, 3))
+  results = metrics.evaluate_generator(g, source, ["swd12"], registry=registry)
+  z = np.random.default_rng(0).standard_normal((12, 8)).astype(np.float32)
+  fresh = to_uint8(g.metric_images(z, np.random.default_rng([0, 1])))
+  real = _seeded_real_uint8(source)[:12]
+  assert results["swd12"] == swd.swd(real, fresh, seed=0)["swd"]
+  assert results["swd12"] != swd.swd(real, to_uint8(g(z)), seed=0)["swd"]  # not the fixed maps
+  assert metrics.evaluate_generator(g, source, ["swd12"], registry=registry) == results
+  # The training-time evaluator names the protocol for its metrics rows.
+  evaluator = metrics_run.GeneratorEvaluator([], source)
+  evaluator(type("Model", (), {"sampling_generator": g})())
+  assert evaluator.sampling == g.metric_protocol and "noise_mode 'random'" in evaluator.sampling
+  evaluator(type("Model", (), {"sampling_generator": _tiny_generator()})())
+  assert evaluator.sampling == ""
+
+
 def test_swd_metric_scores_real_images_below_noise_and_is_zero_for_the_real_set_itself():
   registry = {"swd24": evaluation.MetricSpec("swd", 24, "pixels")}
   source = _smooth_source(48)

@@ -142,7 +142,8 @@ class Checkpointer(StepCallback):
 class EvaluateEvery(StepCallback):
   """Every `every` steps: runs `evaluator(model)` (a tfgan.models.base.Evaluator), appends a
   row of `eval/<key>` values to metrics.jsonl (with `eval_split`, the real images compared
-  against, when the evaluator describes them as `split`), writes TensorBoard scalars and, when
+  against, when the evaluator describes them as `split`, and `eval_sampling`, what the
+  generator draws besides z, when it gives one as `sampling`), writes TensorBoard scalars and, when
   `best_metric` improves (in the direction the evaluator gives for it), saves the best
   checkpoint and best.json (RunDir.save_best)."""
 
@@ -155,7 +156,9 @@ class EvaluateEvery(StepCallback):
     """Evaluates now and records the results as of `step`; returns {key: value}."""
     results = self.evaluator(self.model)
     split = getattr(self.evaluator, "split", None)
+    sampling = getattr(self.evaluator, "sampling", None)
     self.run.append_metrics({"step": step, **({"eval_split": split} if split else {}),
+                             **({"eval_sampling": sampling} if sampling else {}),
                              **{f"eval/{k}": v for k, v in results.items()}})
     with self.writer.as_default(step=step):
       for k, v in results.items():

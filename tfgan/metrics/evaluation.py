@@ -238,16 +238,21 @@ def generated_batches(generator, num, latent_dim, num_classes=0, batch_size=250,
   """Yields (images float32 [b, H, W, C], asked labels int32 [b] or None) from the generator.
 
   Latents come from numpy with `seed`; a conditional generator is asked for every class in
-  turn (labels i % num_classes), so classes are balanced.
+  turn (labels i % num_classes), so classes are balanced. A tfgan generator gives its
+  metric_images (StyleGAN2: fresh per-layer noise, drawn from a second stream of `seed`); any
+  other callable is called with training=False.
   """
   rng = np.random.default_rng(seed)
+  own = np.random.default_rng([seed, 1])  # the generator's own draws: z's stream unchanged
+  draw = getattr(generator, "metric_images", None)
   for start in range(0, num, batch_size):
     b = min(batch_size, num - start)
     z = rng.standard_normal((b, latent_dim)).astype(np.float32)
     labels = None
     if num_classes:
       labels = ((start + np.arange(b)) % num_classes).astype(np.int32)
-    images = generator([z, labels] if labels is not None else z, training=False)
+    inputs = [z, labels] if labels is not None else z
+    images = draw(inputs, own) if draw else generator(inputs, training=False)
     yield images, labels
 
 

@@ -196,7 +196,11 @@ class GeneratorEvaluator:
     self.extractors = build_extractors(self.names, source.spec.name, inception_weights,
                                        cache_dir)
 
+  # The generator's metric_protocol once called ('' when it draws nothing besides z).
+  sampling = ""
+
   def __call__(self, model):
+    self.sampling = getattr(model.sampling_generator, "metric_protocol", "")
     return evaluate_generator(model.sampling_generator, self.source, self.names,
                               cache_dir=self.cache_dir, seed=self.seed,
                               extractors=self.extractors)
@@ -209,7 +213,8 @@ def evaluate_run(workdir, names, inception_weights="imagenet", cache_dir="", see
                  data_dir=None, log=print):
   """Evaluates the generator a run exported (the EMA one when the run had an EMA), prints a
   table and appends one row to WORKDIR/metrics.jsonl, with `eval_split` (the real images
-  compared against) and, for nn metrics, `eval_heldout`.
+  compared against), for nn metrics `eval_heldout`, and `eval_sampling` when the generator
+  draws something besides z for the metrics (its metric_protocol: StyleGAN2's noise).
 
   Args:
     data_dir: the real images to compare against instead of the run's own (see
@@ -248,6 +253,8 @@ def evaluate_run(workdir, names, inception_weights="imagenet", cache_dir="", see
     else:
       training = source
   generator = generation.load_generator(workdir)
+  if getattr(generator, "metric_protocol", ""):
+    where["eval_sampling"] = generator.metric_protocol
   t0 = time.perf_counter()
   results = evaluate_generator(generator, source, names, inception_weights, cache_dir, seed,
                                heldout=heldout, training=training)

@@ -146,6 +146,18 @@ class GeneratorBase(NetworkBase):
     if code_draw != "argmax":
       self._base_args["code_draw"] = code_draw
 
+  # How metric_images draws what the inference images fix, for metrics rows ('' : nothing).
+  metric_protocol = ""
+
+  def metric_images(self, inputs, rng):
+    """The images the sample-quality metrics score for `inputs` (z float32 [B, latent_dim],
+    or [z, labels int32 [B]]): float32 [B, H, W, C] in about [-1, 1]. Here the inference
+    images, self(inputs, training=False); a generator with randomness of its own besides z
+    (StyleGAN2's per-layer noise) draws it from `rng`, a numpy Generator, so an evaluation
+    repeats with its seed. `metric_protocol` names what is drawn."""
+    del rng
+    return self(inputs, training=False)
+
   def code(self, z):
     """The code of latents z [B, latent_dim]: int32 [B] in [0, codes); None without codes."""
     return latent_code(z, self.codes, self.code_probs, self.code_draw) if self.codes else None

@@ -176,6 +176,20 @@ class StyleGAN2Generator(GeneratorBase):
     z, labels = self.split_inputs(inputs)
     return self.synthesis(self.mapping(z, labels), "random" if training else "const")
 
+  # NVlabs' metrics (metric_utils.compute_feature_stats_for_generator) call G with its default
+  # noise_mode 'random'; its generate.py renders with 'const', as tfgan.sample does.
+  metric_protocol = "noise: fresh N(0, 1) maps per image and layer (noise_mode 'random')"
+
+  def metric_images(self, inputs, rng):
+    """Images float32 [B, H, W, C] of `inputs` at psi 1 with fresh noise (metric_protocol):
+    one map [B, H', W', 1] per noise layer drawn from `rng`, a numpy Generator."""
+    z, labels = self.split_inputs(inputs)
+    ws = self.mapping(z, labels)
+    b = int(ops.shape(ws)[0])
+    noise = [rng.standard_normal((b,) + tuple(layer.noise_const.shape)).astype("float32")
+             for layer in self.noise_layers()]
+    return self.synthesis(ws, noise=noise)
+
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class StyleGAN2Discriminator(DiscriminatorBase):
