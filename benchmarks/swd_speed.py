@@ -3,14 +3,17 @@
   python benchmarks/swd_speed.py --data_dir=../shared/data/celeba_89x109 [--sizes=1000,10000]
       [--floor] [--out=result.json]
 
-benchmarks/results/swd_speed_2core_cpu.json: --sizes=1000,10000 --floor (before the blurred
-set was added); swd_floor_2core_cpu.json: --sizes= --floor.
+benchmarks/results/swd_speed_2core_cpu.json: --sizes=1000,10000 --floor (2026-12-01, before
+the blurred set and the sort threads were added); swd_floor_2core_cpu.json: --sizes= --floor;
+swd_speed_sort_threads_2core_cpu.json: --sizes=1000 (2026-12-08).
 
 Faces are decoded as the celeb_a / folder pipeline does (sorted file names, centre crop
 108/178 of the shorter side, antialiased resize to --image_size, uint8 RGB) and kept in memory.
-Timing: for each N in --sizes, one call of swd() on two sets of N faces (with fewer than 2N
-files, the two sets are drawn with replacement from all faces: the time depends on N and the
-image size, not on the content). --floor: the first 1000 (training) faces against the last
+Timing: for each N in --sizes and each --sort_threads value (default 1,2: the sorts of the two
+sets one after the other, then side by side as swd.SORT_THREADS = 2 does), one call of swd()
+on two sets of N faces (with fewer than 2N files, the two sets are drawn with replacement from
+all faces: the time depends on N and the image size, not on the content); the results must be
+equal. --floor: the first 1000 (training) faces against the last
 1000 (the held-out split of --holdout=1000), against the next 1000 training faces, and against
 the held-out faces blurred (scipy.ndimage.gaussian_filter, sigma 2 px).
 """
@@ -45,6 +48,8 @@ def main():
   parser.add_argument("--image_size", type=int, default=64)
   parser.add_argument("--sizes", default="1000")
   parser.add_argument("--floor", action="store_true")
+  parser.add_argument("--sort_threads", default="1,2",
+                      help="swd.SORT_THREADS values timed one after the other per size")
   parser.add_argument("--out", default="")
   args = parser.parse_args()
   import numpy as np
@@ -56,20 +61,33 @@ def main():
             "date": time.strftime("%Y-%m-%d"), "faces": len(faces),
             "image_size": args.image_size, "seconds": {}, "floor": {}}
   rng = np.random.default_rng(0)
+  default_threads = swd.SORT_THREADS
   for n in [int(s) for s in args.sizes.split(",") if s]:
     if 2 * n <= len(faces):
       a, b = faces[:n], faces[n:2 * n]
     else:
       a, b = faces[rng.integers(0, len(faces), n)], faces[rng.integers(0, len(faces), n)]
-    t0, c0 = time.perf_counter(), time.process_time()
-    swd.swd(a, b)
-    result["seconds"][n] = round(time.perf_counter() - t0, 2)
-    # CPU seconds of this process (both cores): less sensitive than wall time to other
-    # processes on a shared machine; the load average says how shared it was.
-    result.setdefault("cpu_seconds", {})[n] = round(time.process_time() - c0, 2)
-    result.setdefault("load_average_after", {})[n] = [round(x, 2) for x in os.getloadavg()]
-    print(f"swd {n} vs {n}: {result['seconds'][n]} s wall, {result['cpu_seconds'][n]} s CPU, "
-          f"load {result['load_average_after'][n]}", flush=True)
+    values = {}
+    for threads in [int(t) for t in args.sort_threads.split(",")]:
+      swd.SORT_THREADS = threads
+      t0, c0 = time.perf_counter(), time.process_time()
+      values[threads] = swd.swd(a, b)
+      key = n if threads == default_threads else f"{n}_sort_threads_{threads}"
+      result["seconds"][key] = round(time.perf_counter() - t0, 2)
+      # CPU seconds of this process (both cores): less sensitive than wall time to other
+      # processes on a shared machine; the load average says how shared it was.
+      result.setdefault("cpu_seconds", {})[key] = round(time.process_time() - c0, 2)
+      result.setdefault("load_average_after", {})[key] = [round(x, 2) for x in os.getloadavg()]
+      print(f"swd {n} vs {n}, {threads} sort thread(s): {result['seconds'][key]} s wall, "
+            f"{result['cpu_seconds'][key]} s CPU, load {result['load_average_after'][key]}",
+            flush=True)
+    assert all(v == values[default_threads] for v in values.values()), values  # same result
+    swd.SORT_THREADS = default_threads
+    for threads in values:
+      if threads != default_threads:
+        ratio = result["seconds"][f"{n}_sort_threads_{threads}"] / result["seconds"][n]
+        result.setdefault("speedup_over_sort_threads", {})[f"{n}_{threads}"] = round(ratio, 2)
+        print(f"  default ({default_threads}) over {threads}: {ratio:.2f}x faster", flush=True)
   if args.floor:
     from scipy import ndimage
     train, other, held_out = faces[:1000], faces[1000:2000], faces[-1000:]
