@@ -421,8 +421,14 @@ def test_swd_metric_refuses_a_split_smaller_than_its_sets_and_tiny_images():
 
 
 @pytest.mark.integration
-def test_training_with_swd1k_and_evaluating_a_run_with_it(tmp_path):
+def test_training_with_swd1k_and_evaluating_a_run_with_it(tmp_path, monkeypatch):
+  import functools
   from conftest import make_idx_dir
+  from tfgan.metrics import swd
+  # The plumbing, not the distance (tested above): 4 x 16 directions instead of 4 x 512 cut
+  # the two evaluations' sorts (~60 of this test's ~70 s on the 2-core CPU) 32-fold.
+  monkeypatch.setattr(swd, "sliced_wasserstein",
+                      functools.partial(swd.sliced_wasserstein, directions=16))
   idx, _ = make_idx_dir(str(tmp_path / "mnist"), n_train=1000)  # swd1k needs 1000 real
   workdir = str(tmp_path / "run")
   smoke = os.path.join(os.path.dirname(os.path.dirname(__file__)), "flags", "smoke.flags")
