@@ -15,18 +15,19 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # MNIST's four original IDX files, shipped in the repository (data/README.md).
 MNIST_DIR = os.path.join(REPO, "data", "mnist")
 
-# The heaviest test files, with their seconds on one xdist worker (a full `make test` with two
-# workers on the 2-core CPU, 2026-12-07; a file's tests stay on one worker): they are handed
-# out first, so no worker starts a long file while the others have nothing left (longest
-# first). The Makefile turns xdist's own order (files with the most tests first) off. Only the
-# order depends on these numbers; files not named follow in collection order.
+# The heaviest test files, with their CPU seconds (the pytest process's and its children's,
+# summed per test; a full `make test` with three workers on the 2-core CPU, 2026-12-08; a
+# file's tests stay on one worker): they are handed out first, so no worker starts a long file
+# while the others have nothing left (longest first). The Makefile turns xdist's own order
+# (files with the most tests first) off. Only the order depends on these numbers; files not
+# named follow in collection order.
 FILE_SECONDS = {
-    "distribute_test.py": 173, "trainer_test.py": 151, "models_gan_test.py": 133,
-    "models_cyclegan_test.py": 131, "notebooks_test.py": 100, "train_test.py": 92,
-    "models_pix2pix_test.py": 86, "models_esrgan_test.py": 75, "models_stylegan2_test.py": 61,
-    "demo_test.py": 55, "metrics_evaluation_test.py": 54, "projection_test.py": 37,
-    "models_inpaint_test.py": 27, "networks_resnet_test.py": 26, "infogan_test.py": 25,
-    "ada_test.py": 20}
+    "distribute_test.py": 159, "models_gan_test.py": 126, "models_cyclegan_test.py": 108,
+    "notebooks_test.py": 85, "trainer_test.py": 84, "train_test.py": 79,
+    "models_stylegan2_test.py": 65, "metrics_evaluation_test.py": 56,
+    "models_esrgan_test.py": 51, "demo_test.py": 42, "models_pix2pix_test.py": 40,
+    "models_inpaint_test.py": 28, "networks_resnet_test.py": 25, "clusters_test.py": 20,
+    "projection_test.py": 17, "metrics_swd_test.py": 16, "ada_test.py": 13}
 
 
 def pytest_collection_modifyitems(items):
