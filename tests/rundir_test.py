@@ -119,6 +119,11 @@ def test_metric_rows_append_and_survive_a_torn_line(tmp_path):
   # Only the torn row is lost; the row after it starts on a line of its own.
   assert [r["step"] for r in run.metric_rows()] == [2, 6]
   assert run.last_step() == 6
+  # A run stopped by SIGTERM at step 9 checkpointed and exported there, after its last row.
+  os.makedirs(run.path(rundir.CHECKPOINTS))
+  for name in ("ckpt-9.index", "ckpt-4.index"):
+    open(os.path.join(run.path(rundir.CHECKPOINTS), name), "w").close()
+  assert run.last_step() == 9
 
 
 def test_a_worker_writes_a_temporary_directory_and_never_the_chiefs(tmp_path):

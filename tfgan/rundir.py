@@ -294,8 +294,13 @@ class RunDir:
     return runfiles.metric_rows(self.workdir)
 
   def last_step(self) -> int:
-    """The largest step in metrics.jsonl (0 when none)."""
-    return max([int(r.get("step", 0)) for r in self.metric_rows()], default=0)
+    """The largest step in metrics.jsonl or of the chief's checkpoints (0 when none): a run
+    stopped by a signal saves and exports at a step that no metrics row may have reached."""
+    steps = [int(r.get("step", 0)) for r in self.metric_rows()]
+    newest = self.latest_checkpoint()
+    if newest is not None:
+      steps.append(int(newest.rsplit("-", 1)[1]))
+    return max(steps, default=0)
 
   def cleanup(self) -> None:
     """Removes a non-chief worker's temporary directory; the chief's is never touched."""
