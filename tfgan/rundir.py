@@ -188,15 +188,20 @@ class RunDir:
                                               max_to_keep=keep)
     self._saved_step = self._saved_path = None
 
-  def checkpoints(self) -> list:
-    """The chief's checkpoint paths (every worker resumes from them), newest first."""
+  def _checkpoint_steps(self) -> list:
+    """The steps of the chief's checkpoints, newest first."""
     folder = os.path.join(self.workdir, CHECKPOINTS)
     steps = []
     for name in os.listdir(folder) if os.path.isdir(folder) else ():
       match = re.fullmatch(r"ckpt-(\d+)\.index", name)
       if match:
         steps.append(int(match[1]))
-    return [os.path.join(folder, f"ckpt-{n}") for n in sorted(steps, reverse=True)]
+    return sorted(steps, reverse=True)
+
+  def checkpoints(self) -> list:
+    """The chief's checkpoint paths (every worker resumes from them), newest first."""
+    folder = os.path.join(self.workdir, CHECKPOINTS)
+    return [os.path.join(folder, f"ckpt-{n}") for n in self._checkpoint_steps()]
 
   def latest_checkpoint(self) -> Optional[str]:
     """The chief's newest checkpoint, or None."""
@@ -296,10 +301,7 @@ class RunDir:
   def last_step(self) -> int:
     """The largest step in metrics.jsonl or of the chief's checkpoints (0 when none): a run
     stopped by a signal saves and exports at a step that no metrics row may have reached."""
-    steps = [int(r.get("step", 0)) for r in self.metric_rows()]
-    newest = self.latest_checkpoint()
-    if newest is not None:
-      steps.append(int(newest.rsplit("-", 1)[1]))
+    steps = [int(r.get("step", 0)) for r in self.metric_rows()] + self._checkpoint_steps()
     return max(steps, default=0)
 
   def cleanup(self) -> None:
